@@ -1,0 +1,187 @@
+"""canyu.toml: a workspace's settings (brand, product profile, timezone, engine, locale).
+
+The hashing key for personal data is never kept here: canyu.toml only says
+where to find it (an environment variable or an owner-only key file).
+"""
+
+from __future__ import annotations
+
+import tomllib
+import uuid
+import zoneinfo
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from canyu import vocab
+from canyu.errors import ConfigError
+
+__all__ = ["CONFIG_FILE", "DEFAULT_ROLES", "LOCALES", "WorkspaceConfig", "load_config", "save_config"]
+
+CONFIG_FILE = "canyu.toml"
+LOCALES = ("zh-CN", "en")
+
+# The playbook's default: one-to-many channels spread events, WeChat serves,
+# the forum retains core users, the shop converts. A brand edits this to what
+# its product needs.
+DEFAULT_ROLES: dict[str, str] = {
+    "weibo": "broadcast",
+    "qzone": "broadcast",
+    "douyin": "broadcast",
+    "xiaohongshu": "broadcast",
+    "wechat_oa": "service",
+    "wecom": "service",
+    "forum": "retention",
+    "ecommerce": "conversion",
+}
+
+
+@dataclass(frozen=True)
+class ProductProfile:
+    """What the brand sells and which role each channel should play for it."""
+
+    name: str = ""
+    category: str = ""
+    price: float = 0.0
+    hit_products: tuple[str, ...] = ()
+    roles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ROLES))
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    name: str = "duckdb"
+    spark_master: str = "local[*]"
+    spark_path: str = ""  # empty: <workspace>/spark
+    memory_limit: str = "2GB"
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    key_env: str = "CANYU_HMAC_KEY"
+    key_file: str = ""  # empty: $CANYU_HOME/keys/<workspace id>.key
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    brand: str
+    workspace_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    timezone: str = "Asia/Shanghai"
+    locale: str = "zh-CN"
+    conversion_actions: tuple[str, ...] = ("purchase",)
+    product: ProductProfile = field(default_factory=ProductProfile)
+    channel_costs: dict[str, float] = field(default_factory=dict)
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+
+    def with_engine(self, name: str) -> WorkspaceConfig:
+        return replace(self, engine=replace(self.engine, name=name))
+
+
+def _check(cfg: WorkspaceConfig, path: Path) -> WorkspaceConfig:
+    p = str(path)
+    try:
+        zoneinfo.ZoneInfo(cfg.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"{p}: workspace.timezone {cfg.timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)",
+            message_zh=f"{p}：workspace.timezone {cfg.timezone!r} 不是有效的时区（例如 Asia/Shanghai）",
+            path=p,
+            key="workspace.timezone",
+        ) from exc
+    if cfg.locale not in LOCALES:
+        raise ConfigError(
+            f"{p}: workspace.locale {cfg.locale!r} must be one of {', '.join(LOCALES)}",
+            message_zh=f"{p}：workspace.locale {cfg.locale!r} 必须是 {', '.join(LOCALES)} 之一",
+            path=p,
+            key="workspace.locale",
+        )
+    for action in cfg.conversion_actions:
+        if action not in vocab.ACTIONS:
+            raise ConfigError(
+                f"{p}: workspace.conversion_actions has unknown action {action!r}",
+                message_zh=f"{p}：workspace.conversion_actions 含未知行为 {action!r}",
+                path=p,
+                key="workspace.conversion_actions",
+            )
+    for channel, role in cfg.product.roles.items():
+        if channel not in vocab.CHANNELS or role not in vocab.CHANNEL_ROLES:
+            raise ConfigError(
+                f"{p}: product.roles has {channel!r} = {role!r}; channels are {', '.join(vocab.CHANNELS)}"
+                f" and roles are {', '.join(vocab.CHANNEL_ROLES)}",
+                message_zh=f"{p}：product.roles 中 {channel!r} = {role!r} 无效",
+                path=p,
+                key="product.roles",
+            )
+    if cfg.engine.name not in ("duckdb", "spark"):
+        raise ConfigError(
+            f"{p}: engine.name {cfg.engine.name!r} must be duckdb or spark",
+            message_zh=f"{p}：engine.name {cfg.engine.name!r} 必须是 duckdb 或 spark",
+            path=p,
+            key="engine.name",
+        )
+    return cfg
+
+
+def load_config(workspace: Path) -> WorkspaceConfig:
+    """Read ``<workspace>/canyu.toml``."""
+    path = Path(workspace) / CONFIG_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", message_zh=f"{path}：TOML 格式错误：{exc}", path=str(path), key="") from exc
+    ws: dict[str, Any] = data.get("workspace", {})
+    prod: dict[str, Any] = data.get("product", {})
+    eng: dict[str, Any] = data.get("engine", {})
+    priv: dict[str, Any] = data.get("privacy", {})
+    try:
+        cfg = WorkspaceConfig(
+            brand=str(data.get("brand", {}).get("name", "")),
+            workspace_id=str(ws.get("id") or uuid.uuid4().hex),
+            timezone=str(ws.get("timezone", "Asia/Shanghai")),
+            locale=str(ws.get("locale", "zh-CN")),
+            conversion_actions=tuple(ws.get("conversion_actions", ["purchase"])),
+            product=ProductProfile(
+                name=str(prod.get("name", "")),
+                category=str(prod.get("category", "")),
+                price=float(prod.get("price", 0.0)),
+                hit_products=tuple(prod.get("hit_products", [])),
+                roles=dict(prod.get("roles", DEFAULT_ROLES)),
+            ),
+            channel_costs={str(k): float(v) for k, v in data.get("channel_costs", {}).items()},
+            engine=EngineSettings(**{k: str(v) for k, v in eng.items() if k in EngineSettings.__dataclass_fields__}),
+            privacy=PrivacySettings(**{k: str(v) for k, v in priv.items() if k in PrivacySettings.__dataclass_fields__}),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}", path=str(path), key="") from exc
+    return _check(cfg, path)
+
+
+def save_config(workspace: Path, cfg: WorkspaceConfig) -> Path:
+    """Write ``cfg`` to ``<workspace>/canyu.toml`` (validated first)."""
+    path = Path(workspace) / CONFIG_FILE
+    _check(cfg, path)
+    prod = asdict(cfg.product)
+    prod["hit_products"] = list(cfg.product.hit_products)
+    doc = {
+        "brand": {"name": cfg.brand},
+        "workspace": {
+            "id": cfg.workspace_id,
+            "timezone": cfg.timezone,
+            "locale": cfg.locale,
+            "conversion_actions": list(cfg.conversion_actions),
+        },
+        "product": prod,
+        "channel_costs": dict(cfg.channel_costs),
+        "engine": asdict(cfg.engine),
+        "privacy": asdict(cfg.privacy),
+    }
+    header = (
+        "# canyu workspace settings. The personal-data hashing key is NOT stored here:\n"
+        "# see [privacy] for where canyu looks for it.\n"
+    )
+    path.write_text(header + tomli_w.dumps(doc), encoding="utf-8")
+    return path

@@ -1,0 +1,319 @@
+"""The importer: files -> staged, validated rows -> loaded, duplicate or quarantined.
+
+One call is one transaction: every file of it lands, or none does (a crash,
+an error or Ctrl-C rolls the store back). Each file gets its own batch id and
+a row in ``imports`` whose counts add up: rows_in = loaded + duplicate +
+quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from canyu.config import WorkspaceConfig
+from canyu.identity import person_id_sql, resolve_identities
+from canyu.ingest._mapping import Mapping, load_mapping
+from canyu.ingest._readers import Source, open_source
+from canyu.ingest._validate import enum_labels, key_sql, plan_stage
+from canyu.privacy import hash_identifier
+from canyu.store import TABLES, Store, Transaction
+
+__all__ = ["ImportResult", "import_files"]
+
+ProgressFn = Callable[[str, float], None]
+
+_PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one file's import did."""
+
+    batch_id: str
+    source: str
+    table: str
+    mapping: str
+    format: str
+    encoding: str
+    rows_in: int
+    rows_loaded: int
+    rows_duplicate: int
+    rows_quarantined: int
+    columns_used: dict[str, str] = field(default_factory=dict)
+    pii_columns: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, on_progress: Callable[[float], None] | None) -> None:
+    """Run ``sql``; while it runs, report DuckDB's progress (0..1) from this thread."""
+    if on_progress is None:
+        con.execute(sql)
+        return
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(sql)
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            pct = con.query_progress()
+            if pct >= 0:
+                on_progress(min(pct / 100.0, 1.0))
+    except KeyboardInterrupt:
+        con.interrupt()
+        worker.join()
+        raise
+    if failure:
+        raise failure[0]
+    on_progress(1.0)
+
+
+def _mask_text(key: bytes | None, text: str) -> str:
+    """Hash phone numbers and e-mail addresses inside free text (broken lines we cannot split)."""
+    if key is None:
+        return _EMAIL_RE.sub("<email>", _PHONE_RE.sub("<phone>", text))
+    text = _PHONE_RE.sub(lambda m: "phone:" + hash_identifier(key, "phone", m.group(0))[:16], text)
+    return _EMAIL_RE.sub(lambda m: "email:" + hash_identifier(key, "email", m.group(0))[:16], text)
+
+
+_REASONS = {
+    "missing": ("required field {f!r} is empty", "必填字段 {f!r} 为空"),
+    "not_a_number": ("{v!r} is not a number", "{v!r} 不是数字"),
+    "not_an_integer": ("{v!r} is not a whole number", "{v!r} 不是整数"),
+    "not_a_time": ("{v!r} is not a time this mapping can read", "{v!r} 不是可识别的时间"),
+    "not_a_date": ("{v!r} is not a date", "{v!r} 不是日期"),
+    "out_of_range": ("{v!r} is before 2000 or in the future", "{v!r} 早于 2000 年或晚于当前时间"),
+    "bad_json": ("{v!r} is not valid JSON", "{v!r} 不是有效的 JSON"),
+}
+
+
+def _reason(table: str, mapping: Mapping, fld: str, code: str, value: str | None, cache: dict[tuple[str, str], str]) -> str:
+    if code != "unknown_label":
+        return _REASONS.get(code, ("{v!r} is invalid", ""))[0].format(f=fld, v=value)
+    cache_key = (fld, value or "")
+    if cache_key not in cache:
+        labels = enum_labels(table, fld, mapping)
+        codes = sorted(set(labels.values()))
+        norm = "".join((value or "").split()).lower()
+        close = difflib.get_close_matches(norm, list(labels), n=1, cutoff=0.4)
+        hint = f"; closest valid: {labels[close[0]]!r}" if close else ""
+        cache[cache_key] = f"{value!r} is not a valid {fld}{hint} (valid: {', '.join(codes)})"
+    return cache[cache_key]
+
+
+def _csv_rows(rn: np.ndarray, header_row: int, rejected_lines: np.ndarray) -> np.ndarray:
+    """File line of each accepted record ``rn`` (1-based) given the rejected lines, which shift them."""
+    d = np.sort(rejected_lines) - header_row  # data-line index of each rejected line
+    before = d - 1 - np.arange(len(d))  # accepted records before each rejected line
+    return header_row + rn + np.searchsorted(before, rn, side="left")
+
+
+def _quarantine_rows(
+    txn: Transaction, source: Source, mapping: Mapping, stage: str, batch_id: str, key: bytes | None
+) -> tuple[pa.Table, int]:
+    con = txn.con
+    structural: list[tuple[int, str, str]] = [(r.row, r.reason, r.raw) for r in source.rejects]
+    rejected_lines = np.array([], dtype=np.int64)
+    if source.rejects_table:
+        try:
+            rows = con.execute(
+                f"SELECT line, string_agg(DISTINCT error_message, '; '), any_value(csv_line) FROM {source.rejects_table}"
+                " GROUP BY line ORDER BY line"
+            ).fetchall()
+        except duckdb.CatalogException:
+            rows = []
+        structural += [(int(line), str(msg), str(raw)) for line, msg, raw in rows]
+        rejected_lines = np.array([int(r[0]) for r in rows], dtype=np.int64)
+    bad = con.sql(f"SELECT _rn, _row, _err, _errv, _raw, _user_key FROM {stage} WHERE _err IS NOT NULL ORDER BY _rn").to_arrow_table()
+    n_bad = bad.num_rows
+    if source.row_kind == "csv":
+        row_numbers = _csv_rows(np.asarray(bad.column("_rn").to_numpy(), dtype=np.int64), source.header_row, rejected_lines)
+    else:
+        row_numbers = np.asarray(bad.column("_row").to_numpy(zero_copy_only=False), dtype=np.int64)
+    cache: dict[tuple[str, str], str] = {}
+    fields, values, reasons = [], [], []
+    for err, val in zip(bad.column("_err").to_pylist(), bad.column("_errv").to_pylist(), strict=True):
+        fld, code = err.split("|", 1)
+        fields.append(fld)
+        values.append(val)
+        reasons.append(_reason(mapping.table, mapping, fld, code, val, cache))
+    n = n_bad + len(structural)
+    table = pa.table(
+        {
+            "batch_id": pa.array([batch_id] * n, pa.string()),
+            "source": pa.array([source.file] * n, pa.string()),
+            "table_name": pa.array([mapping.table] * n, pa.string()),
+            "row_number": pa.array(list(row_numbers.tolist()) + [s[0] for s in structural], pa.int64()),
+            "field": pa.array(fields + [None] * len(structural), pa.string()),
+            "value": pa.array(values + [None] * len(structural), pa.string()),
+            "reason": pa.array(reasons + [f"broken row: {s[1]}" for s in structural], pa.string()),
+            "raw": pa.array(
+                bad.column("_raw").to_pylist() + [_json_text(_mask_text(key, s[2])) for s in structural], pa.string()
+            ),
+            "user_key": pa.array(bad.column("_user_key").to_pylist() + [None] * len(structural), pa.string()),
+        }
+    )
+    return table, n
+
+
+def _json_text(text: str) -> str:
+    import json
+
+    return json.dumps({"_line": text}, ensure_ascii=False)
+
+
+def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int, int]:
+    """Insert the stage's valid, new rows; return (valid rows, loaded rows)."""
+    schema = TABLES[table]
+    valid_row = txn.con.execute(f"SELECT count(*) FROM {stage} WHERE _err IS NULL").fetchone()
+    valid = int(valid_row[0]) if valid_row else 0
+    if valid == 0:
+        return 0, 0
+    cols = []
+    for name in schema.names:
+        if name == "batch_id":
+            cols.append(f"'{batch_id}' AS batch_id")
+        elif name == "person_id":
+            cols.append(f"COALESCE(i.person_id, {person_id_sql('s.channel', 's.user_id')}) AS person_id")
+        else:
+            cols.append(f's."{name}"')
+    ident_join = (
+        f" LEFT JOIN {txn.source('identities')} AS i ON i.channel = s.channel AND i.user_id = s.user_id"
+        if table == "events"
+        else ""
+    )
+    sql = (
+        f"SELECT {', '.join(cols)} FROM ("
+        f"  SELECT *, {key_sql(table)} AS _key, row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY _rn) AS _k"
+        f"  FROM {stage} WHERE _err IS NULL) AS s"
+        f" ANTI JOIN (SELECT {key_sql(table, 'e')} AS _key FROM {txn.source(table)} AS e) AS old ON s._key = old._key"
+        f"{ident_join} WHERE s._k = 1"
+    )
+    return valid, txn.append(table, sql)
+
+
+def _import_one(
+    txn: Transaction,
+    path: Path,
+    mapping: Mapping,
+    cfg: WorkspaceConfig,
+    key: bytes | None,
+    tmp_dir: Path,
+    progress: ProgressFn | None,
+) -> ImportResult:
+    batch_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stage = f"_canyu_stage_{uuid.uuid4().hex[:12]}"
+    report: Callable[[float], None] | None = (lambda f: progress(str(path), f)) if progress else None
+    source = open_source(path, mapping, txn.con, tmp_dir)
+    try:
+        plan = plan_stage(source, mapping, timezone=cfg.timezone, key=key, stage_table=stage)
+        _run(txn.con, plan.sql, report)
+        quarantine, n_quarantined = _quarantine_rows(txn, source, mapping, stage, batch_id, key)
+        if quarantine.num_rows:
+            txn.con.register("_canyu_quarantine_new", quarantine)
+            txn.append(
+                "quarantine",
+                "SELECT q.* FROM _canyu_quarantine_new AS q ANTI JOIN "
+                f"{txn.source('quarantine')} AS o ON o.table_name = q.table_name AND o.row_number = q.row_number"
+                " AND o.reason = q.reason AND o.raw IS NOT DISTINCT FROM q.raw",
+            )
+            txn.con.unregister("_canyu_quarantine_new")
+        valid, loaded = _load(txn, mapping.table, stage, batch_id)
+        total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchone()
+        staged = int(total_row[0]) if total_row else 0
+        rows_in = staged + (n_quarantined - (staged - valid))
+        result = ImportResult(
+            batch_id=batch_id,
+            source=str(path),
+            table=mapping.table,
+            mapping=mapping.name,
+            format=source.format,
+            encoding=source.encoding,
+            rows_in=rows_in,
+            rows_loaded=loaded,
+            rows_duplicate=valid - loaded,
+            rows_quarantined=n_quarantined,
+            columns_used=plan.columns_used,
+            pii_columns=plan.pii_columns,
+        )
+        finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        txn.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _canyu_import_row AS SELECT ?::VARCHAR AS batch_id, ?::VARCHAR AS source,"
+            " ?::VARCHAR AS table_name, ?::VARCHAR AS mapping, ?::TIMESTAMP AS started, ?::TIMESTAMP AS finished,"
+            " ?::BIGINT AS rows_in, ?::BIGINT AS rows_loaded, ?::BIGINT AS rows_duplicate, ?::BIGINT AS rows_quarantined,"
+            " NULL::VARCHAR AS file_sha256",
+            [batch_id, str(path), mapping.table, mapping.name, started, finished, rows_in, loaded, valid - loaded, n_quarantined],
+        )
+        txn.append("imports", "SELECT * FROM _canyu_import_row")
+        txn.con.execute("DROP TABLE _canyu_import_row")
+        return result
+    finally:
+        txn.con.execute(f"DROP TABLE IF EXISTS {stage}")
+        if source.rejects_table:
+            txn.con.execute(f"DROP TABLE IF EXISTS {source.rejects_table}")
+            txn.con.execute(f"DROP TABLE IF EXISTS {source.rejects_table}_scan")
+        source.cleanup()
+
+
+def import_files(
+    store: Store,
+    cfg: WorkspaceConfig,
+    files: Sequence[str | Path],
+    *,
+    table: str | None = None,
+    mapping: str | Path | Mapping | None = None,
+    encoding: str | None = None,
+    key: bytes | None = None,
+    tmp_dir: Path,
+    progress: ProgressFn | None = None,
+) -> list[ImportResult]:
+    """Import ``files`` into ``table`` in one atomic transaction.
+
+    Parameters
+    ----------
+    store
+        The workspace store.
+    files
+        Input files (CSV, TSV, XLSX, JSON Lines, Parquet).
+    table
+        Target table; may come from the mapping instead.
+    mapping
+        A mapping file, a shipped mapping name, or a :class:`Mapping`; None
+        maps columns by their contract names.
+    encoding
+        Overrides the detected text encoding.
+    key
+        The HMAC key for personal data (required when files hold any).
+    """
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, table=table)
+    if encoding:
+        m = replace(m, encoding=encoding)
+    results: list[ImportResult] = []
+    with store.transaction() as txn:
+        txn.con.execute("SET TimeZone = 'UTC'")
+        for f in files:
+            results.append(_import_one(txn, Path(f), m, cfg, key, tmp_dir, progress))
+        if m.table == "identity_links" and any(r.rows_loaded for r in results):
+            resolve_identities(txn)
+    return results

@@ -1,0 +1,258 @@
+"""The tables of a workspace: columns, types, keys and enums.
+
+This is the data contract of ``shared/DESIGN.md`` in code, plus the tables
+canyu keeps for itself (``quarantine``, ``deletions``, ``paths``). Types are
+DuckDB SQL type names; the Parquet files of the Spark engine use the same
+types through Arrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+from canyu import vocab
+
+__all__ = ["Column", "TABLES", "TableSchema", "IMPORTABLE"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its SQL type, whether a row may leave it empty, its valid codes."""
+
+    name: str
+    type: str  # VARCHAR, TIMESTAMP (UTC, naive), DATE, DOUBLE, BIGINT, JSON (stored as VARCHAR)
+    required: bool = False
+    enum: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A table: columns in order, and the key that defines a duplicate row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    doc: str = ""
+    importable: bool = True
+    # Columns canyu fills itself (not expected from an input file).
+    derived: tuple[str, ...] = field(default=())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def ddl(self, table_name: str | None = None) -> str:
+        cols = ", ".join(f'"{c.name}" {_storage_type(c.type)}' for c in self.columns)
+        return f'CREATE TABLE IF NOT EXISTS "{table_name or self.name}" ({cols})'
+
+
+def _storage_type(sql_type: str) -> str:
+    return "VARCHAR" if sql_type == "JSON" else sql_type
+
+
+_CH = tuple(vocab.CHANNELS)
+_ACT = tuple(vocab.ACTIONS)
+
+
+def _c(name: str, type_: str = "VARCHAR", *, required: bool = False, enum: tuple[str, ...] = (), doc: str = "") -> Column:
+    return Column(name, type_, required, enum, doc)
+
+
+_TABLE_LIST = (
+    TableSchema(
+        "events",
+        (
+            _c("event_id", required=True, doc="id from the source, or 'h:' + content hash when none is given"),
+            _c("ts", "TIMESTAMP", required=True, doc="UTC"),
+            _c("channel", required=True, enum=_CH),
+            _c("action", required=True, enum=_ACT),
+            _c("user_id", required=True, doc="channel-scoped user id"),
+            _c("person_id", doc="resolved person (identity resolution)"),
+            _c("account_id"),
+            _c("content_id"),
+            _c("campaign_id"),
+            _c("parent_user_id", doc="for shares and share-driven views: who it came from"),
+            _c("parent_event_id"),
+            _c("product_id"),
+            _c("value", "DOUBLE", doc="order amount for purchase/refund, in yuan"),
+            _c("props", "JSON", doc="source columns not in the contract, as a JSON object"),
+            _c("batch_id", doc="the import that loaded the row"),
+        ),
+        key=("event_id",),
+        derived=("person_id", "batch_id"),
+    ),
+    TableSchema(
+        "contents",
+        (
+            _c("content_id", required=True),
+            _c("channel", required=True, enum=_CH),
+            _c("account_id"),
+            _c("published_at", "TIMESTAMP"),
+            _c("kind", enum=tuple(vocab.CONTENT_KINDS)),
+            _c("title"),
+            _c("text"),
+            _c("campaign_id"),
+            _c("cost", "DOUBLE"),
+            _c("batch_id"),
+        ),
+        key=("content_id",),
+        derived=("batch_id",),
+    ),
+    TableSchema(
+        "campaigns",
+        (
+            _c("campaign_id", required=True),
+            _c("name"),
+            _c("kind", required=True, enum=tuple(vocab.CAMPAIGN_KINDS)),
+            _c("starts", "TIMESTAMP"),
+            _c("ends", "TIMESTAMP"),
+            _c("budget", "DOUBLE"),
+            _c("batch_id"),
+        ),
+        key=("campaign_id",),
+        derived=("batch_id",),
+    ),
+    TableSchema(
+        "content_stats",
+        (
+            _c("date", "DATE", required=True),
+            _c("channel", required=True, enum=_CH),
+            _c("account_id"),
+            _c("content_id"),
+            _c("exposes", "BIGINT"),
+            _c("views", "BIGINT"),
+            _c("likes", "BIGINT"),
+            _c("comments", "BIGINT"),
+            _c("shares", "BIGINT"),
+            _c("collects", "BIGINT"),
+            _c("follows_gained", "BIGINT"),
+            _c("batch_id"),
+        ),
+        key=("date", "channel", "account_id", "content_id"),
+        derived=("batch_id",),
+    ),
+    TableSchema(
+        "spend",
+        (
+            _c("date", "DATE", required=True),
+            _c("channel", required=True, enum=_CH),
+            _c("campaign_id"),
+            _c("amount", "DOUBLE", required=True),
+            _c("impressions", "BIGINT"),
+            _c("batch_id"),
+        ),
+        key=("date", "channel", "campaign_id"),
+        derived=("batch_id",),
+    ),
+    TableSchema(
+        "follows",
+        (
+            _c("channel", required=True, enum=_CH),
+            _c("follower_id", required=True),
+            _c("followee_id", required=True),
+            _c("ts", "TIMESTAMP"),
+            _c("batch_id"),
+        ),
+        key=("channel", "follower_id", "followee_id", "ts"),
+        derived=("batch_id",),
+    ),
+    TableSchema(
+        "identity_links",
+        (
+            _c("channel_a", required=True, enum=_CH),
+            _c("user_a", required=True),
+            _c("channel_b", required=True, enum=_CH),
+            _c("user_b", required=True),
+            _c("kind", required=True, enum=tuple(vocab.LINK_KINDS)),
+            _c("batch_id"),
+        ),
+        key=("channel_a", "user_a", "channel_b", "user_b", "kind"),
+        derived=("batch_id",),
+    ),
+    TableSchema(
+        "identities",
+        (_c("channel", required=True, enum=_CH), _c("user_id", required=True), _c("person_id", required=True)),
+        key=("channel", "user_id"),
+        importable=False,
+        doc="derived by identity resolution; one row per linked channel-scoped id",
+    ),
+    TableSchema(
+        "products",
+        (_c("product_id", required=True), _c("name"), _c("category"), _c("price", "DOUBLE"), _c("batch_id")),
+        key=("product_id",),
+        derived=("batch_id",),
+    ),
+    TableSchema(
+        "paths",
+        (
+            _c("path", required=True, doc="touch sequence, channels joined by ' > '"),
+            _c("total_conversions", "DOUBLE", required=True),
+            _c("total_conversion_value", "DOUBLE"),
+            _c("total_null", "DOUBLE"),
+            _c("batch_id"),
+        ),
+        key=("path",),
+        derived=("batch_id",),
+        doc="aggregated journeys in the ChannelAttribution format (not in DESIGN.md)",
+    ),
+    TableSchema(
+        "imports",
+        (
+            _c("batch_id", required=True),
+            _c("source", required=True),
+            _c("table_name", required=True),
+            _c("mapping"),
+            _c("started", "TIMESTAMP", required=True),
+            _c("finished", "TIMESTAMP"),
+            _c("rows_in", "BIGINT", required=True),
+            _c("rows_loaded", "BIGINT", required=True),
+            _c("rows_duplicate", "BIGINT", required=True),
+            _c("rows_quarantined", "BIGINT", required=True),
+            _c("file_sha256"),
+        ),
+        key=("batch_id",),
+        importable=False,
+    ),
+    TableSchema(
+        "quarantine",
+        (
+            _c("batch_id", required=True),
+            _c("source", required=True),
+            _c("table_name", required=True),
+            _c("row_number", "BIGINT", doc="1-based; the header is row 1"),
+            _c("field"),
+            _c("value"),
+            _c("reason", required=True),
+            _c("raw", "JSON", doc="the source row, personal data already hashed"),
+            _c("user_key", doc="channel:user_id when the row named one (for forget)"),
+        ),
+        key=("batch_id", "row_number"),
+        importable=False,
+    ),
+    TableSchema(
+        "deletions",
+        (
+            _c("deletion_id", required=True),
+            _c("person_id", required=True),
+            _c("requested", "TIMESTAMP", required=True),
+            _c("table_name", required=True),
+            _c("rows_deleted", "BIGINT", required=True),
+            _c("reason"),
+        ),
+        key=("deletion_id", "table_name"),
+        importable=False,
+        doc="the record of forget requests (PIPL): what, when, how many rows",
+    ),
+)
+
+TABLES: Final = MappingProxyType({t.name: t for t in _TABLE_LIST})
+IMPORTABLE: Final = tuple(t.name for t in _TABLE_LIST if t.importable)

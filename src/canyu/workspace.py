@@ -1,0 +1,251 @@
+"""A workspace: a folder with canyu.toml, the store, quarantine/ and reports/.
+
+:func:`canyu.open` returns a :class:`Workspace`, the Python API for notebook
+users: its tables as Ibis expressions, import and forget methods, and results
+as Arrow or pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+
+from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
+from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
+from canyu.identity import person_id
+from canyu.ingest import ImportResult, import_files
+from canyu.privacy import ForgetResult, create_key, forget_person, load_key
+from canyu.store import ENGINES, TABLES, Store, open_store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.ingest._importer import ProgressFn
+
+__all__ = ["Workspace", "WorkspaceStatus", "create_workspace", "open_workspace"]
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    """Rows per table, date range per channel, and the last imports."""
+
+    path: str
+    brand: str
+    engine: str
+    rows: dict[str, int]
+    channels: list[dict[str, Any]]
+    imports: list[dict[str, Any]]
+    quarantined: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class Workspace:
+    """An open workspace. Use as a context manager, or call :meth:`close`.
+
+    Examples
+    --------
+    >>> import canyu                                            # doctest: +SKIP
+    >>> ws = canyu.open("brand-x")                              # doctest: +SKIP
+    >>> ws.import_files(["events.csv"], mapping="generic_events")  # doctest: +SKIP
+    >>> ws.to_pandas(ws.table("events").group_by("channel").count())  # doctest: +SKIP
+    """
+
+    def __init__(self, path: Path, config: WorkspaceConfig, store: Store) -> None:
+        self.path = path
+        self.config = config
+        self.store = store
+
+    # -- reading -------------------------------------------------------------
+    def table(self, name: str) -> ibis.Table:
+        """A table of the workspace as an Ibis expression (see ``canyu.store.TABLES``)."""
+        if name not in TABLES:
+            raise UnknownNameError("table", name, tuple(TABLES))
+        return self.store.table(name)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(TABLES)
+
+    def to_arrow(self, expr: ibis.Expr | str) -> pa.Table:
+        """Run an Ibis expression (or fetch a whole table by name) and return Arrow."""
+        return self.store.to_arrow(self.table(expr) if isinstance(expr, str) else expr)
+
+    def to_pandas(self, expr: ibis.Expr | str) -> pd.DataFrame:
+        return self.to_arrow(expr).to_pandas()
+
+    # -- writing -------------------------------------------------------------
+    def _key(self) -> bytes | None:
+        try:
+            return load_key(self.config)
+        except PrivacyError:
+            return None
+
+    def import_files(
+        self,
+        files: list[str | Path] | tuple[str | Path, ...],
+        *,
+        table: str | None = None,
+        mapping: str | Path | None = None,
+        encoding: str | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[ImportResult]:
+        """Import files atomically (see :func:`canyu.ingest.import_files`)."""
+        key = self._key()
+        results = import_files(
+            self.store, self.config, list(files), table=table, mapping=mapping, encoding=encoding, key=key,
+            tmp_dir=self.path / ".tmp", progress=progress,
+        )
+        return results
+
+    def forget(self, *, person: str | None = None, user: str | None = None, reason: str = "data subject request") -> ForgetResult:
+        """Delete a person's rows from every table (by person id, or by ``CHANNEL:ID``)."""
+        if (person is None) == (user is None):
+            raise PrivacyError("give exactly one of person or user", message_zh="请只指定 person 或 user 之一")
+        if user is not None:
+            if ":" not in user:
+                raise PrivacyError(f"{user!r} is not CHANNEL:ID", message_zh=f"{user!r} 不是 渠道:ID 格式")
+            channel, uid = user.split(":", 1)
+            found = self.to_arrow(
+                self.table("identities").filter((ibis._.channel == channel) & (ibis._.user_id == uid)).select("person_id")
+            )
+            person = found.column(0)[0].as_py() if found.num_rows else person_id(channel, uid)
+        assert person is not None
+        with self.store.transaction() as txn:
+            return forget_person(txn, person, reason=reason)
+
+    # -- status --------------------------------------------------------------
+    def status(self, *, last_imports: int = 10) -> WorkspaceStatus:
+        rows = {name: int(self.table(name).count().execute()) for name in TABLES}
+        ev = self.table("events")
+        by_channel = self.to_arrow(
+            ev.group_by("channel")
+            .aggregate(rows=ev.count(), first=ev.ts.min(), last=ev.ts.max(), people=ev.person_id.nunique())
+            .order_by("channel")
+        ).to_pylist()
+        cs = self.table("content_stats")
+        stats = {
+            r["channel"]: r
+            for r in self.to_arrow(
+                cs.group_by("channel").aggregate(stat_rows=cs.count(), stat_first=cs.date.min(), stat_last=cs.date.max())
+            ).to_pylist()
+        }
+        channels: list[dict[str, Any]] = []
+        for r in by_channel:
+            r.update(stats.pop(r["channel"], {}))
+            channels.append(r)
+        channels += [{"channel": ch, **s} for ch, s in stats.items()]
+        imp = self.table("imports")
+        imports = self.to_arrow(imp.order_by(ibis.desc("started")).limit(last_imports)).to_pylist()
+        return WorkspaceStatus(
+            path=str(self.path), brand=self.config.brand, engine=self.store.engine, rows=rows, channels=channels,
+            imports=imports, quarantined=rows["quarantine"],
+        )
+
+    def quarantine(self, *, batch_id: str | None = None) -> pa.Table:
+        """Rejected rows with file, row, field, value and reason."""
+        q = self.table("quarantine")
+        if batch_id:
+            q = q.filter(q.batch_id == batch_id)
+        return self.to_arrow(q.order_by(["source", "row_number"]))
+
+    def export_quarantine(self, dest: Path | None = None, *, batch_id: str | None = None) -> list[Path]:
+        """Write rejected rows to CSV files (one per source file and table) so they can be fixed and re-imported.
+
+        Each file has the source's original columns (personal data hashed) plus
+        ``_row``, ``_field`` and ``_reason``; delete those three after fixing.
+        """
+        import json
+
+        dest = Path(dest or self.path / "quarantine")
+        dest.mkdir(parents=True, exist_ok=True)
+        rows = self.quarantine(batch_id=batch_id).to_pylist()
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in rows:
+            groups.setdefault((r["source"], r["table_name"]), []).append(r)
+        written = []
+        for (source, table), items in groups.items():
+            out = dest / f"{Path(source).stem}.{table}.rejected.csv"
+            parsed = [json.loads(r["raw"]) if r["raw"] else {} for r in items]
+            columns: list[str] = []
+            for p in parsed:
+                columns += [c for c in p if c not in columns]
+            with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow([*columns, "_row", "_field", "_reason"])
+                for r, p in zip(items, parsed, strict=True):
+                    w.writerow([p.get(c) for c in columns] + [r["row_number"], r["field"], r["reason"]])
+            written.append(out)
+        return written
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r}, engine={self.store.engine!r})"
+
+
+def _open_store(path: Path, cfg: WorkspaceConfig) -> Store:
+    return open_store(
+        path,
+        engine=cfg.engine.name,
+        spark_master=cfg.engine.spark_master,
+        spark_path=Path(cfg.engine.spark_path) if cfg.engine.spark_path else None,
+        memory_limit=cfg.engine.memory_limit,
+    )
+
+
+def create_workspace(
+    path: str | os.PathLike[str],
+    *,
+    brand: str = "",
+    timezone: str = "Asia/Shanghai",
+    locale: str = "zh-CN",
+    engine: str = "duckdb",
+    conversion_actions: tuple[str, ...] = ("purchase",),
+) -> Workspace:
+    """Create a workspace folder: canyu.toml, the store, quarantine/, reports/ and a hashing key."""
+    p = Path(path)
+    if (p / CONFIG_FILE).exists():
+        raise WorkspaceError(f"{p} is already a workspace", message_zh=f"{p} 已经是工作区", path=str(p))
+    if engine not in ENGINES:
+        raise UnknownNameError("engine", engine, ENGINES)
+    cfg = WorkspaceConfig(brand=brand or p.resolve().name, timezone=timezone, locale=locale,
+                          conversion_actions=tuple(conversion_actions)).with_engine(engine)
+    p.mkdir(parents=True, exist_ok=True)
+    for sub in ("quarantine", "reports"):
+        (p / sub).mkdir(exist_ok=True)
+    save_config(p, cfg)
+    create_key(cfg)
+    return Workspace(p, cfg, _open_store(p, cfg))
+
+
+def open_workspace(path: str | os.PathLike[str], *, engine: str | None = None) -> Workspace:
+    """Open the workspace at ``path`` (``engine`` overrides canyu.toml for this session)."""
+    p = Path(path)
+    if not (p / CONFIG_FILE).exists():
+        raise WorkspaceError(
+            f"{p} is not a canyu workspace (no {CONFIG_FILE}); create one with: canyu init {p}",
+            message_zh=f"{p} 不是 canyu 工作区（缺少 {CONFIG_FILE}）；请先运行 canyu init {p}",
+            path=str(p),
+        )
+    cfg = load_config(p)
+    if engine:
+        if engine not in ENGINES:
+            raise UnknownNameError("engine", engine, ENGINES)
+        cfg = cfg.with_engine(engine)
+    return Workspace(p, cfg, _open_store(p, cfg))
+
