@@ -181,7 +181,7 @@ def forget_person(txn: Transaction, person: str, *, reason: str = "data subject 
     if not ids:
         raise PrivacyError(f"no rows belong to person {person!r}", message_zh=f"没有属于 {person!r} 的数据")
     keys = [f"{c}:{u}" for c, u in ids]
-    ident_row = txn.con.execute(f"SELECT count(*) FROM {txn.source('identities')} WHERE person_id = {pid}").fetchone()
+    ident_row = txn.con.execute(f"SELECT count(*) FROM {txn.source('identities')} WHERE person_id = {pid}").fetchall()[0]
     key_list = ", ".join(_q(k) for k in keys)
     deleted: dict[str, int] = {}
     deleted["events"] = txn.delete_where("events", f"person_id = {pid}")

@@ -123,7 +123,11 @@ class Workspace:
 
     # -- status --------------------------------------------------------------
     def status(self, *, last_imports: int = 10) -> WorkspaceStatus:
-        rows = {name: int(self.table(name).count().execute()) for name in TABLES}
+        counts = ibis.union(
+            *(self.table(name).aggregate(table_name=ibis.literal(name), n=ibis._.count()) for name in TABLES)
+        )
+        found = {r["table_name"]: int(r["n"]) for r in self.to_arrow(counts).to_pylist()}
+        rows = {name: found.get(name, 0) for name in TABLES}
         ev = self.table("events")
         by_channel = self.to_arrow(
             ev.group_by("channel")

@@ -137,7 +137,7 @@ def _quarantine_rows(
     if source.rejects_table:
         try:
             rows = con.execute(
-                f"SELECT line, string_agg(DISTINCT error_message, '; '), any_value(csv_line) FROM {source.rejects_table}"
+                f"SELECT line, arg_min(error_message, column_idx), any_value(csv_line) FROM {source.rejects_table}"
                 " GROUP BY line ORDER BY line"
             ).fetchall()
         except duckdb.CatalogException:
@@ -185,7 +185,7 @@ def _json_text(text: str) -> str:
 def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int, int]:
     """Insert the stage's valid, new rows; return (valid rows, loaded rows)."""
     schema = TABLES[table]
-    valid_row = txn.con.execute(f"SELECT count(*) FROM {stage} WHERE _err IS NULL").fetchone()
+    valid_row = txn.con.execute(f"SELECT count(*) FROM {stage} WHERE _err IS NULL").fetchall()[0]
     valid = int(valid_row[0]) if valid_row else 0
     if valid == 0:
         return 0, 0
@@ -240,7 +240,7 @@ def _import_one(
             )
             txn.con.unregister("_canyu_quarantine_new")
         valid, loaded = _load(txn, mapping.table, stage, batch_id)
-        total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchone()
+        total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0]
         staged = int(total_row[0]) if total_row else 0
         rows_in = staged + (n_quarantined - (staged - valid))
         result = ImportResult(

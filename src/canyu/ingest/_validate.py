@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from canyu import vocab
-from canyu.errors import MappingError
+from canyu.errors import IngestError, MappingError
 from canyu.ingest._mapping import Mapping
 from canyu.ingest._readers import Source
 from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql
@@ -193,7 +193,7 @@ def plan_stage(source: Source, mapping: Mapping, *, timezone: str, key: bytes | 
     for col in schema.columns:
         if col.name in schema.derived:
             continue
-        if col.name == "props" and "props" not in mapping.columns:
+        if col.name == "props" and not any(_norm_header(c) in by_norm for c in mapping.candidates("props")):
             continue  # built from unmapped columns below
         src_name = next((by_norm[_norm_header(c)] for c in mapping.candidates(col.name) if _norm_header(c) in by_norm), None)
         if src_name is not None:
@@ -204,12 +204,14 @@ def plan_stage(source: Source, mapping: Mapping, *, timezone: str, key: bytes | 
         elif col.name in mapping.constants:
             raw = _lit(str(mapping.constants[col.name]))
         elif col.required and not (mapping.table == "events" and col.name == "event_id"):
-            raise MappingError(
-                f"{source.file}: no column for required field {col.name!r} of {mapping.table};"
-                f" looked for {', '.join(mapping.candidates(col.name))}; the file has {', '.join(source.columns)}",
-                message_zh=f"{source.file}：找不到 {mapping.table} 的必填字段 {col.name!r}；文件中的列：{', '.join(source.columns)}",
-                path=mapping.path,
-                key=f"columns.{col.name}",
+            looked = ", ".join(dict.fromkeys(mapping.candidates(col.name)))
+            raise IngestError(
+                f"no column for required field {col.name!r} of {mapping.table} (mapping {mapping.name} looked for:"
+                f" {looked}; the file has: {', '.join(source.columns)})",
+                message_zh=f"缺少 {mapping.table} 的必填字段 {col.name!r}（映射 {mapping.name} 查找：{looked}；"
+                f"文件中的列：{', '.join(source.columns)}）",
+                file=source.file,
+                field=col.name,
             )
         else:
             raw = "NULL::VARCHAR"

@@ -24,7 +24,7 @@ class _DuckDBTransaction:
         return f'main."{table}"'
 
     def append(self, table: str, select_sql: str) -> int:
-        row = self.con.execute(f'INSERT INTO main."{table}" {select_sql}').fetchone()
+        row = self.con.execute(f'INSERT INTO main."{table}" {select_sql}').fetchall()[0]
         return int(row[0]) if row else 0
 
     def replace(self, table: str, select_sql: str) -> None:
@@ -34,12 +34,12 @@ class _DuckDBTransaction:
         self.con.execute("DROP TABLE _canyu_replace")
 
     def delete_where(self, table: str, condition_sql: str) -> int:
-        row = self.con.execute(f'DELETE FROM main."{table}" WHERE {condition_sql}').fetchone()
+        row = self.con.execute(f'DELETE FROM main."{table}" WHERE {condition_sql}').fetchall()[0]
         return int(row[0]) if row else 0
 
     def update(self, table: str, assignments: dict[str, str], condition_sql: str) -> int:
         sets = ", ".join(f'"{col}" = {expr}' for col, expr in assignments.items())
-        row = self.con.execute(f'UPDATE main."{table}" AS t SET {sets} WHERE {condition_sql}').fetchone()
+        row = self.con.execute(f'UPDATE main."{table}" AS t SET {sets} WHERE {condition_sql}').fetchall()[0]
         return int(row[0]) if row else 0
 
 

@@ -72,7 +72,7 @@ class _SparkTransaction:
         self.con.execute(
             f"COPY (SELECT {cols} FROM ({select_sql})) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
         )
-        row = self.con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()
+        row = self.con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0]
         return rel, int(row[0]) if row else 0
 
     def append(self, table: str, select_sql: str) -> int:
@@ -93,7 +93,7 @@ class _SparkTransaction:
             self.files[table] = [rel]
 
     def delete_where(self, table: str, condition_sql: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {self.source(table)} WHERE {condition_sql}").fetchone()
+        row = self.con.execute(f"SELECT count(*) FROM {self.source(table)} WHERE {condition_sql}").fetchall()[0]
         n = int(row[0]) if row else 0
         if n:
             self.replace(table, f"SELECT * FROM {self.source(table)} WHERE NOT ({condition_sql})")
@@ -101,7 +101,7 @@ class _SparkTransaction:
 
     def update(self, table: str, assignments: dict[str, str], condition_sql: str) -> int:
         src = self.source(table)
-        row = self.con.execute(f"SELECT count(*) FROM {src} AS t WHERE {condition_sql}").fetchone()
+        row = self.con.execute(f"SELECT count(*) FROM {src} AS t WHERE {condition_sql}").fetchall()[0]
         n = int(row[0]) if row else 0
         if n:
             repl = ", ".join(
@@ -195,6 +195,7 @@ class SparkStore:
                 .appName("canyu")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
                 .getOrCreate()

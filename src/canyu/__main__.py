@@ -1,0 +1,5 @@
+"""``python -m canyu`` runs the CLI."""
+
+from canyu.cli import main
+
+main()

@@ -1,0 +1,351 @@
+"""The compact graph that influence analytics run on, and how edges get their probabilities.
+
+A :class:`InfluenceGraph` is a directed graph in compressed sparse row (CSR) form, held twice:
+by source (out-edges, for forward cascades) and by target (in-edges, for reverse-reachable
+sets). Node ids are dense ``int32`` indices; the original labels are kept in ``labels``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from canyu.errors import IngestError, UnknownNameError
+
+__all__ = [
+    "PROBABILITY_RULES",
+    "InfluenceGraph",
+    "graph_from_edges",
+    "read_edge_list",
+    "uniform_probabilities",
+    "weighted_cascade_probabilities",
+]
+
+_SPLIT = re.compile(r"[,\s]+")
+
+
+@dataclass(frozen=True, eq=False)
+class InfluenceGraph:
+    """A directed graph with one spread probability (IC) or weight (LT) per edge.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray
+        Original node label of each dense node index.
+    indptr, indices, prob : numpy.ndarray
+        Out-edge CSR: the edges leaving node ``u`` are ``indptr[u]:indptr[u+1]``, their targets
+        ``indices`` (int32) and probabilities ``prob`` (float64). Edge ids are positions here.
+    rev_indptr, rev_indices, rev_prob, rev_edge : numpy.ndarray
+        In-edge CSR of the same edges: sources ``rev_indices``, probabilities ``rev_prob`` and the
+        out-edge id ``rev_edge`` of each in-edge.
+    has_weights : bool
+        Whether the probabilities came from the input (a third column) rather than a rule.
+    """
+
+    labels: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    prob: np.ndarray
+    rev_indptr: np.ndarray
+    rev_indices: np.ndarray
+    rev_prob: np.ndarray
+    rev_edge: np.ndarray
+    has_weights: bool = False
+    _index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.indptr.size - 1)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return int(self.indices.size)
+
+    @property
+    def sources(self) -> np.ndarray:
+        """Source node of each out-edge id (int32)."""
+        return np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
+
+    def out_degree(self) -> np.ndarray:
+        """Out-degree of every node."""
+        return np.diff(self.indptr)
+
+    def in_degree(self) -> np.ndarray:
+        """In-degree of every node."""
+        return np.diff(self.rev_indptr)
+
+    def with_probabilities(self, prob: np.ndarray | float) -> InfluenceGraph:
+        """The same graph with new edge probabilities (one per out-edge id, or one for all)."""
+        p = np.broadcast_to(np.asarray(prob, dtype=np.float64), (self.n_edges,)).copy()
+        if p.size and (not np.all(np.isfinite(p)) or p.min() < 0.0 or p.max() > 1.0):
+            raise ValueError("edge probabilities must lie in [0, 1]")
+        return InfluenceGraph(
+            labels=self.labels,
+            indptr=self.indptr,
+            indices=self.indices,
+            prob=p,
+            rev_indptr=self.rev_indptr,
+            rev_indices=self.rev_indices,
+            rev_prob=p[self.rev_edge],
+            rev_edge=self.rev_edge,
+            has_weights=False,
+            _index=self._index,
+        )
+
+    def node_index(self, nodes: Iterable[Any]) -> np.ndarray:
+        """Dense indices of node labels; a label may also be given as its string form.
+
+        Raises
+        ------
+        UnknownNameError
+            For a label not in the graph (the error lists the closest labels).
+        """
+        if not self._index:
+            self._index.update({lab: i for i, lab in enumerate(self.labels.tolist())})
+            self._index.update({str(lab): i for i, lab in enumerate(self.labels.tolist())})
+        out = []
+        for node in nodes:
+            idx = self._index.get(node)
+            if idx is None:
+                idx = self._index.get(str(node))
+            if idx is None:
+                text = [str(x) for x in self.labels.tolist()]
+                close = difflib.get_close_matches(str(node), text, n=5) or text[:5]
+                raise UnknownNameError("node", str(node), close)
+            out.append(idx)
+        return np.asarray(out, dtype=np.int32)
+
+    def edge_table(self) -> pd.DataFrame:
+        """Edges as a tidy table: source, target (labels) and probability."""
+        return pd.DataFrame(
+            {
+                "source": self.labels[self.sources],
+                "target": self.labels[self.indices],
+                "probability": self.prob,
+            }
+        )
+
+
+def _build(
+    src: np.ndarray, dst: np.ndarray, prob: np.ndarray | None, labels: np.ndarray, *, undirected: bool
+) -> InfluenceGraph:
+    n = int(labels.size)
+    has_weights = prob is not None
+    p = np.zeros(src.size) if prob is None else np.asarray(prob, dtype=np.float64)
+    if undirected:
+        src, dst, p = np.concatenate([src, dst]), np.concatenate([dst, src]), np.concatenate([p, p])
+    keep = src != dst  # a self-loop cannot activate anyone new
+    src, dst, p = src[keep].astype(np.int64), dst[keep].astype(np.int64), p[keep]
+    # Duplicate arcs merge into one; the first one listed keeps its probability.
+    _, first = np.unique(src * max(n, 1) + dst, return_index=True)
+    src, dst, p = src[first], dst[first], p[first]  # np.unique sorts by (src, dst)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    rev_edge = np.lexsort((src, dst)).astype(np.int64)
+    rev_indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(dst, minlength=n), out=rev_indptr[1:])
+    return InfluenceGraph(
+        labels=labels,
+        indptr=indptr,
+        indices=dst.astype(np.int32),
+        prob=p,
+        rev_indptr=rev_indptr,
+        rev_indices=src[rev_edge].astype(np.int32),
+        rev_prob=p[rev_edge],
+        rev_edge=rev_edge,
+        has_weights=has_weights,
+    )
+
+
+def read_edge_list(path: str | Path, *, undirected: bool = False) -> InfluenceGraph:
+    """Read an edge-list file into an :class:`InfluenceGraph`.
+
+    One edge per line: ``source target [probability]``, separated by whitespace or commas;
+    blank lines and lines starting with ``#`` are skipped. Edges are directed unless
+    ``undirected`` is true (then each line gives both directions). Self-loops are dropped and
+    duplicate arcs merged (the first keeps its probability).
+
+    Parameters
+    ----------
+    path : str or Path
+        The edge-list file (SNAP format works as is).
+    undirected : bool, default False
+        Add the reverse of every edge.
+
+    Raises
+    ------
+    IngestError
+        When the file cannot be read, or a line has the wrong number of fields or a
+        probability that is not a number in [0, 1]; the error names the file, row, field and
+        value.
+
+    Examples
+    --------
+    >>> g = read_edge_list("../shared/data/graphs/email-Eu-core.txt")  # doctest: +SKIP
+    >>> g.n_nodes, g.n_edges  # doctest: +SKIP
+    (1005, 24929)
+    """
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"cannot read edge list: {exc}", file=name) from exc
+    src: list[str] = []
+    dst: list[str] = []
+    prob: list[float] = []
+    width = 0
+    for row, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = _SPLIT.split(line)
+        if len(parts) not in (2, 3):
+            raise IngestError(
+                f"expected 'source target [probability]', got {len(parts)} fields in {line!r}",
+                file=name,
+                row=row,
+                field="line",
+                value=line,
+            )
+        if width == 0:
+            width = len(parts)
+        elif len(parts) != width:
+            raise IngestError(
+                f"line has {len(parts)} fields but earlier lines have {width}: {line!r}",
+                file=name,
+                row=row,
+                field="line",
+                value=line,
+            )
+        src.append(parts[0])
+        dst.append(parts[1])
+        if width == 3:
+            prob.append(_parse_probability(parts[2], file=name, row=row))
+    if not src:
+        raise IngestError("edge list has no edges", file=name)
+    codes, labels = pd.factorize(np.asarray(src + dst, dtype=object))
+    m = len(src)
+    return _build(
+        codes[:m],
+        codes[m:],
+        np.asarray(prob) if width == 3 else None,
+        np.asarray(labels, dtype=object),
+        undirected=undirected,
+    )
+
+
+def _parse_probability(token: str, *, file: str, row: int) -> float:
+    try:
+        value = float(token)
+    except ValueError:
+        value = math.nan
+    if not (0.0 <= value <= 1.0):
+        raise IngestError(
+            f"probability must be a number in [0, 1], got {token!r}",
+            file=file,
+            row=row,
+            field="probability",
+            value=token,
+        )
+    return value
+
+
+def graph_from_edges(
+    edges: Any,
+    *,
+    source: str = "source",
+    target: str = "target",
+    probability: str | None = None,
+    undirected: bool = False,
+) -> InfluenceGraph:
+    """Build an :class:`InfluenceGraph` from an edge table (pandas DataFrame or Arrow table).
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame or pyarrow.Table
+        One row per edge.
+    source, target : str
+        Column names of the edge ends (any hashable labels).
+    probability : str, optional
+        Column with the edge probability (or LT weight), each in [0, 1].
+    undirected : bool, default False
+        Add the reverse of every edge.
+    """
+    frame = edges if isinstance(edges, pd.DataFrame) else edges.to_pandas()
+    for col in (source, target, probability):
+        if col is not None and col not in frame.columns:
+            raise UnknownNameError("column", col, [str(c) for c in frame.columns])
+    if frame[[source, target]].isna().to_numpy().any():
+        raise ValueError("edge table has missing source or target ids")
+    values = np.concatenate([frame[source].to_numpy(dtype=object), frame[target].to_numpy(dtype=object)])
+    codes, labels = pd.factorize(values)
+    m = len(frame)
+    prob = None
+    if probability is not None:
+        prob = frame[probability].to_numpy(dtype=np.float64)
+        if prob.size and (not np.all(np.isfinite(prob)) or prob.min() < 0 or prob.max() > 1):
+            raise ValueError(f"column {probability!r} must hold probabilities in [0, 1]")
+    return _build(codes[:m], codes[m:], prob, np.asarray(labels, dtype=object), undirected=undirected)
+
+
+def uniform_probabilities(graph: InfluenceGraph, *, p: float) -> InfluenceGraph:
+    """Every edge gets probability ``p`` (Kempe, Kleinberg, Tardos 2003, the IC setting)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must lie in [0, 1], got {p!r}")
+    return graph.with_probabilities(p)
+
+
+def weighted_cascade_probabilities(graph: InfluenceGraph) -> InfluenceGraph:
+    """Edge ``(u, v)`` gets ``1 / in_degree(v)``: the weighted cascade of Kempe et al. 2003.
+
+    The same numbers are the canonical linear-threshold weights (each node's in-weights sum to 1).
+    """
+    indeg = graph.in_degree().astype(np.float64)
+    return graph.with_probabilities(1.0 / indeg[graph.indices])
+
+
+def lt_weights(graph: InfluenceGraph) -> InfluenceGraph:
+    """Scale down the in-weights of any node whose in-weights sum above 1 (the LT requirement)."""
+    totals = np.bincount(graph.indices, weights=graph.prob, minlength=graph.n_nodes)
+    scale = np.where(totals > 1.0, 1.0 / np.maximum(totals, 1e-300), 1.0)
+    if np.all(scale == 1.0):
+        return graph
+    return graph.with_probabilities(np.minimum(graph.prob * scale[graph.indices], 1.0))
+
+
+def _given(graph: InfluenceGraph, p: float | None) -> InfluenceGraph:
+    if p is not None:
+        return uniform_probabilities(graph, p=p)
+    if not graph.has_weights:
+        raise ValueError("this graph has no probability column; pass p")
+    return graph
+
+
+def _wc(graph: InfluenceGraph, p: float | None) -> InfluenceGraph:
+    return weighted_cascade_probabilities(graph)
+
+
+PROBABILITY_RULES: dict[str, Callable[[InfluenceGraph, float | None], InfluenceGraph]] = {
+    "uniform": lambda g, p: uniform_probabilities(g, p=0.01 if p is None else p),
+    "weighted_cascade": _wc,
+    "given": _given,
+}
+"""How edge probabilities are set, by name: ``rule(graph, p) -> graph``."""
+
+
+def probability_rule(name: str) -> Callable[[InfluenceGraph, float | None], InfluenceGraph]:
+    """Look up a rule of :data:`PROBABILITY_RULES`; an unknown name lists the valid ones."""
+    try:
+        return PROBABILITY_RULES[name]
+    except KeyError:
+        raise UnknownNameError("probability rule", name, list(PROBABILITY_RULES)) from None

@@ -1,0 +1,280 @@
+"""The canyu command line (Typer). Every command has --help; errors print one line.
+
+Errors derived from :class:`canyu.errors.CanyuError` print one line in the
+workspace's language and exit with status 2; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from canyu import __version__
+from canyu.errors import CanyuError
+from canyu.i18n import default_locale, t
+from canyu.store import ENGINES, IMPORTABLE
+from canyu.workspace import Workspace, create_workspace, open_workspace
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="canyu",
+    help="canyu (参与): new-media marketing operations for conversions — import, analyse, diagnose, plan.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _State:
+    locale: str = default_locale()
+    debug: bool = False
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return str(obj)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+
+
+def _open(path: Path, engine: str | None) -> Workspace:
+    ws = open_workspace(path, engine=engine)
+    _State.locale = ws.config.locale
+    return ws
+
+
+DirArg = Annotated[Path, typer.Argument(help="The workspace folder.")]
+EngineOpt = Annotated[
+    str | None, typer.Option("--engine", help=f"Engine for this command ({', '.join(ENGINES)}); default from canyu.toml.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    _State.debug = debug
+    if version:
+        console.print(f"canyu {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def init(
+    path: DirArg,
+    brand: Annotated[str, typer.Option(help="Brand name (default: the folder's name).")] = "",
+    timezone: Annotated[str, typer.Option(help="Time zone of times that carry none.")] = "Asia/Shanghai",
+    locale: Annotated[str, typer.Option(help="Language of reports and messages: zh-CN or en.")] = "zh-CN",
+    engine: Annotated[str, typer.Option(help=f"Storage engine: {', '.join(ENGINES)}.")] = "duckdb",
+) -> None:
+    """Create a workspace: canyu.toml, the store, quarantine/, reports/ and a hashing key."""
+    ws = create_workspace(path, brand=brand, timezone=timezone, locale=locale, engine=engine)
+    _State.locale = locale
+    with ws:
+        console.print(t("created", locale, path=path, brand=ws.config.brand, engine=ws.store.engine))
+        from canyu.privacy import key_path
+
+        if os.environ.get(ws.config.privacy.key_env):
+            console.print(t("key_env", locale, env=ws.config.privacy.key_env))
+        else:
+            console.print(t("key_file", locale, path=key_path(ws.config)))
+
+
+def _render_status(ws: Workspace, as_json: bool) -> None:
+    st = ws.status()
+    if as_json:
+        _print_json(st.to_dict())
+        return
+    loc = _State.locale
+    console.print(f"[bold]{t('status_title', loc, path=st.path, brand=st.brand, engine=st.engine)}[/bold]")
+    rows = Table(t("table", loc), t("rows", loc))
+    for name, n in st.rows.items():
+        rows.add_row(name, f"{n:,}")
+    console.print(rows)
+    if st.channels:
+        ch = Table(t("channel", loc), t("rows", loc), t("first", loc), t("last", loc), t("people", loc), t("stat_days", loc))
+        for c in st.channels:
+            ch.add_row(
+                str(c["channel"]),
+                f"{c.get('rows') or 0:,}",
+                str(c.get("first") or c.get("stat_first") or ""),
+                str(c.get("last") or c.get("stat_last") or ""),
+                f"{c.get('people') or 0:,}",
+                f"{c.get('stat_rows') or 0:,}",
+            )
+        console.print(ch)
+    if st.imports:
+        imp = Table(t("batch", loc), t("source", loc), t("table", loc), t("rows_in", loc), t("loaded", loc),
+                    t("duplicate", loc), t("quarantined", loc), title=t("imports", loc))
+        for r in st.imports:
+            imp.add_row(r["batch_id"], Path(r["source"]).name, r["table_name"], f"{r['rows_in']:,}", f"{r['rows_loaded']:,}",
+                        f"{r['rows_duplicate']:,}", f"{r['rows_quarantined']:,}")
+        console.print(imp)
+
+
+@app.command()
+def status(path: DirArg, engine: EngineOpt = None, as_json: JsonOpt = False) -> None:
+    """Show each table's rows, the date range per channel and the last imports."""
+    with _open(path, engine) as ws:
+        _render_status(ws, as_json)
+
+
+@app.command("import")
+def import_(
+    path: DirArg,
+    files: Annotated[list[Path], typer.Argument(help="Files to import: CSV, TSV, XLSX, JSON Lines or Parquet.")],
+    table: Annotated[str | None, typer.Option("--table", "-t", help=f"Target table: {', '.join(IMPORTABLE)}.")] = None,
+    mapping: Annotated[
+        str | None, typer.Option("--mapping", "-m", help="Mapping TOML file, or a shipped mapping's name (canyu mappings).")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detected; e.g. gb18030).")] = None,
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import files into a table: map, validate, deduplicate; quarantine rejected rows with their reason.
+
+    All files of one call land together or not at all. Importing the same file again changes nothing.
+    """
+    with _open(path, engine) as ws:
+        loc = ws.config.locale
+        quiet = as_json or not sys.stderr.isatty()
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                            TimeElapsedColumn(), console=err_console, disable=quiet)
+        tasks: dict[str, TaskID] = {}
+
+        def on_progress(name: str, fraction: float) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(Path(name).name, total=1.0)
+            progress.update(tasks[name], completed=fraction)
+
+        try:
+            with progress:
+                results = ws.import_files(files, table=table, mapping=mapping, encoding=encoding, progress=on_progress)
+        except KeyboardInterrupt:
+            err_console.print(t("aborted", loc))
+            raise typer.Exit(130) from None
+        if as_json:
+            _print_json([r.to_dict() for r in results])
+            return
+        for r in results:
+            console.print(t("imported", loc, source=r.source, rows_in=f"{r.rows_in:,}", loaded=f"{r.rows_loaded:,}",
+                            duplicate=f"{r.rows_duplicate:,}", quarantined=f"{r.rows_quarantined:,}", batch=r.batch_id))
+        if any(r.rows_quarantined for r in results):
+            console.print(t("quarantine_hint", loc, path=path))
+
+
+@app.command()
+def quarantine(
+    path: DirArg,
+    batch: Annotated[str | None, typer.Option(help="Only this import batch.")] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Write the rejected rows as CSV files into this folder, ready to fix and re-import.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List rejected rows (file, row, field, value, reason), or export them for fixing."""
+    with _open(path, engine) as ws:
+        loc = ws.config.locale
+        if export is not None:
+            for out in ws.export_quarantine(export, batch_id=batch):
+                console.print(t("exported", loc, path=out))
+            return
+        rows = ws.quarantine(batch_id=batch).to_pylist()
+        if as_json:
+            _print_json(rows[:limit] if limit else rows)
+            return
+        if not rows:
+            console.print(t("quarantine_empty", loc))
+            return
+        tab = Table(t("file", loc), t("row", loc), t("field", loc), t("value", loc), t("reason", loc))
+        for r in rows[:limit]:
+            tab.add_row(Path(r["source"]).name, str(r["row_number"]), r["field"] or "", r["value"] or "", r["reason"])
+        console.print(tab)
+        if len(rows) > limit:
+            console.print(f"… {len(rows) - limit:,} more (--limit, --json, --export)")
+
+
+@app.command()
+def forget(
+    path: DirArg,
+    person: Annotated[str | None, typer.Option(help="The person id (see identities / events.person_id).")] = None,
+    user: Annotated[str | None, typer.Option(help="A channel-scoped id: CHANNEL:ID, e.g. wechat_oa:o6_bmjrPTlm6.")] = None,
+    reason: Annotated[str, typer.Option(help="Why (kept in the deletion record).")] = "data subject request",
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a person's rows from every table and record the deletion (PIPL)."""
+    with _open(path, engine) as ws:
+        res = ws.forget(person=person, user=user, reason=reason)
+        if as_json:
+            _print_json(res.to_dict())
+            return
+        detail = ", ".join(f"{k} {v}" for k, v in res.rows_deleted.items() if v)
+        console.print(t("forgot", ws.config.locale, person=res.person_id, rows=sum(res.rows_deleted.values()),
+                        detail=detail, id=res.deletion_id))
+
+
+@app.command()
+def mappings(as_json: JsonOpt = False) -> None:
+    """List the mappings shipped with canyu (use their name with --mapping)."""
+    from canyu.ingest import load_mapping, shipped_mappings
+
+    items = [{"name": n, "table": load_mapping(n).table, "path": str(p)} for n, p in sorted(shipped_mappings().items())]
+    if as_json:
+        _print_json(items)
+        return
+    tab = Table("name", "table", "path")
+    for i in items:
+        tab.add_row(i["name"], i["table"], i["path"])
+    console.print(tab)
+
+
+@app.command()
+def demo(
+    path: Annotated[Path, typer.Argument(help="Workspace folder to create (replaced if it is a canyu workspace).")] = Path(
+        "demo-workspace"
+    ),
+    locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
+) -> None:
+    """Create a workspace from the sample files and show its status."""
+    from canyu import _demo
+
+    if (path / "canyu.toml").exists():
+        shutil.rmtree(path)
+    _State.locale = locale
+    ws = _demo.build(path, locale=locale, echo=console.print)
+    with ws:
+        _render_status(ws, False)
+
+
+def main() -> None:
+    """Entry point: run the app; turn canyu's errors into one clear line."""
+    try:
+        app(prog_name="canyu")
+    except CanyuError as exc:
+        if _State.debug or "--debug" in sys.argv:
+            traceback.print_exc()
+        err_console.print(f"[red]canyu:[/red] {exc.localized(_State.locale)}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
