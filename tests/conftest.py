@@ -46,7 +46,10 @@ def _engine_params() -> list[object]:
     reason = spark_available()
     return [
         pytest.param("duckdb"),
-        pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.skipif(reason is not None, reason=f"Spark: {reason}")]),
+        pytest.param(
+            "spark",
+            marks=[pytest.mark.spark, pytest.mark.skipif(reason is not None, reason=f"Spark: {reason}")],
+        ),
     ]
 
 

@@ -15,7 +15,7 @@ __all__ = ["CanyuError", "Workspace", "__version__", "create", "open"]
 __version__ = "0.1.0"
 
 
-def open(path: str, *, engine: str | None = None) -> Workspace:  # noqa: A001 - the API the issue asks for
+def open(path: str, *, engine: str | None = None) -> Workspace:
     """Open the workspace at ``path``; see :class:`canyu.workspace.Workspace`."""
     return open_workspace(path, engine=engine)
 

@@ -32,8 +32,11 @@ def samples_dir() -> Path:
         candidate = parent / "tests" / "data"
         if (candidate / "events_basic.csv").exists():
             return candidate
-    raise WorkspaceError("the sample files (tests/data) are not here; run the demo from a canyu checkout",
-                         message_zh="找不到样例文件（tests/data）；请在 canyu 源码目录中运行", path=str(here))
+    raise WorkspaceError(
+        "the sample files (tests/data) are not here; run the demo from a canyu checkout",
+        message_zh="找不到样例文件（tests/data）；请在 canyu 源码目录中运行",
+        path=str(here),
+    )
 
 
 def build(path: Path, *, locale: str = "zh-CN", echo: Callable[[str], None] = print) -> Workspace:
@@ -42,6 +45,16 @@ def build(path: Path, *, locale: str = "zh-CN", echo: Callable[[str], None] = pr
     echo(t("demo_data", locale, path=path))
     for name, table, mapping in SAMPLES:
         for r in ws.import_files([data / name], table=table, mapping=mapping):
-            echo(t("imported", locale, source=name, rows_in=r.rows_in, loaded=r.rows_loaded,
-                   duplicate=r.rows_duplicate, quarantined=r.rows_quarantined, batch=r.batch_id))
+            echo(
+                t(
+                    "imported",
+                    locale,
+                    source=name,
+                    rows_in=r.rows_in,
+                    loaded=r.rows_loaded,
+                    duplicate=r.rows_duplicate,
+                    quarantined=r.rows_quarantined,
+                    batch=r.batch_id,
+                )
+            )
     return ws

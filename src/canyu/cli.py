@@ -61,7 +61,10 @@ def _open(path: Path, engine: str | None) -> Workspace:
 
 DirArg = Annotated[Path, typer.Argument(help="The workspace folder.")]
 EngineOpt = Annotated[
-    str | None, typer.Option("--engine", help=f"Engine for this command ({', '.join(ENGINES)}); default from canyu.toml.")
+    str | None,
+    typer.Option(
+        "--engine", help=f"Engine for this command ({', '.join(ENGINES)}); default from canyu.toml."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -110,7 +113,14 @@ def _render_status(ws: Workspace, as_json: bool) -> None:
         rows.add_row(name, f"{n:,}")
     console.print(rows)
     if st.channels:
-        ch = Table(t("channel", loc), t("rows", loc), t("first", loc), t("last", loc), t("people", loc), t("stat_days", loc))
+        ch = Table(
+            t("channel", loc),
+            t("rows", loc),
+            t("first", loc),
+            t("last", loc),
+            t("people", loc),
+            t("stat_days", loc),
+        )
         for c in st.channels:
             ch.add_row(
                 str(c["channel"]),
@@ -122,11 +132,26 @@ def _render_status(ws: Workspace, as_json: bool) -> None:
             )
         console.print(ch)
     if st.imports:
-        imp = Table(t("batch", loc), t("source", loc), t("table", loc), t("rows_in", loc), t("loaded", loc),
-                    t("duplicate", loc), t("quarantined", loc), title=t("imports", loc))
+        imp = Table(
+            t("batch", loc),
+            t("source", loc),
+            t("table", loc),
+            t("rows_in", loc),
+            t("loaded", loc),
+            t("duplicate", loc),
+            t("quarantined", loc),
+            title=t("imports", loc),
+        )
         for r in st.imports:
-            imp.add_row(r["batch_id"], Path(r["source"]).name, r["table_name"], f"{r['rows_in']:,}", f"{r['rows_loaded']:,}",
-                        f"{r['rows_duplicate']:,}", f"{r['rows_quarantined']:,}")
+            imp.add_row(
+                r["batch_id"],
+                Path(r["source"]).name,
+                r["table_name"],
+                f"{r['rows_in']:,}",
+                f"{r['rows_loaded']:,}",
+                f"{r['rows_duplicate']:,}",
+                f"{r['rows_quarantined']:,}",
+            )
         console.print(imp)
 
 
@@ -140,12 +165,21 @@ def status(path: DirArg, engine: EngineOpt = None, as_json: JsonOpt = False) -> 
 @app.command("import")
 def import_(
     path: DirArg,
-    files: Annotated[list[Path], typer.Argument(help="Files to import: CSV, TSV, XLSX, JSON Lines or Parquet.")],
-    table: Annotated[str | None, typer.Option("--table", "-t", help=f"Target table: {', '.join(IMPORTABLE)}.")] = None,
-    mapping: Annotated[
-        str | None, typer.Option("--mapping", "-m", help="Mapping TOML file, or a shipped mapping's name (canyu mappings).")
+    files: Annotated[
+        list[Path], typer.Argument(help="Files to import: CSV, TSV, XLSX, JSON Lines or Parquet.")
+    ],
+    table: Annotated[
+        str | None, typer.Option("--table", "-t", help=f"Target table: {', '.join(IMPORTABLE)}.")
     ] = None,
-    encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detected; e.g. gb18030).")] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping", "-m", help="Mapping TOML file, or a shipped mapping's name (canyu mappings)."
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding (default: detected; e.g. gb18030).")
+    ] = None,
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -156,8 +190,14 @@ def import_(
     with _open(path, engine) as ws:
         loc = ws.config.locale
         quiet = as_json or not sys.stderr.isatty()
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                            TimeElapsedColumn(), console=err_console, disable=quiet)
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=quiet,
+        )
         tasks: dict[str, TaskID] = {}
 
         def on_progress(name: str, fraction: float) -> None:
@@ -167,7 +207,9 @@ def import_(
 
         try:
             with progress:
-                results = ws.import_files(files, table=table, mapping=mapping, encoding=encoding, progress=on_progress)
+                results = ws.import_files(
+                    files, table=table, mapping=mapping, encoding=encoding, progress=on_progress
+                )
         except KeyboardInterrupt:
             err_console.print(t("aborted", loc))
             raise typer.Exit(130) from None
@@ -175,8 +217,18 @@ def import_(
             _print_json([r.to_dict() for r in results])
             return
         for r in results:
-            console.print(t("imported", loc, source=r.source, rows_in=f"{r.rows_in:,}", loaded=f"{r.rows_loaded:,}",
-                            duplicate=f"{r.rows_duplicate:,}", quarantined=f"{r.rows_quarantined:,}", batch=r.batch_id))
+            console.print(
+                t(
+                    "imported",
+                    loc,
+                    source=r.source,
+                    rows_in=f"{r.rows_in:,}",
+                    loaded=f"{r.rows_loaded:,}",
+                    duplicate=f"{r.rows_duplicate:,}",
+                    quarantined=f"{r.rows_quarantined:,}",
+                    batch=r.batch_id,
+                )
+            )
         if any(r.rows_quarantined for r in results):
             console.print(t("quarantine_hint", loc, path=path))
 
@@ -186,7 +238,10 @@ def quarantine(
     path: DirArg,
     batch: Annotated[str | None, typer.Option(help="Only this import batch.")] = None,
     export: Annotated[
-        Path | None, typer.Option(help="Write the rejected rows as CSV files into this folder, ready to fix and re-import.")
+        Path | None,
+        typer.Option(
+            help="Write the rejected rows as CSV files into this folder, ready to fix and re-import."
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
     engine: EngineOpt = None,
@@ -208,7 +263,9 @@ def quarantine(
             return
         tab = Table(t("file", loc), t("row", loc), t("field", loc), t("value", loc), t("reason", loc))
         for r in rows[:limit]:
-            tab.add_row(Path(r["source"]).name, str(r["row_number"]), r["field"] or "", r["value"] or "", r["reason"])
+            tab.add_row(
+                Path(r["source"]).name, str(r["row_number"]), r["field"] or "", r["value"] or "", r["reason"]
+            )
         console.print(tab)
         if len(rows) > limit:
             console.print(f"… {len(rows) - limit:,} more (--limit, --json, --export)")
@@ -217,8 +274,12 @@ def quarantine(
 @app.command()
 def forget(
     path: DirArg,
-    person: Annotated[str | None, typer.Option(help="The person id (see identities / events.person_id).")] = None,
-    user: Annotated[str | None, typer.Option(help="A channel-scoped id: CHANNEL:ID, e.g. wechat_oa:o6_bmjrPTlm6.")] = None,
+    person: Annotated[
+        str | None, typer.Option(help="The person id (see identities / events.person_id).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="A channel-scoped id: CHANNEL:ID, e.g. wechat_oa:o6_bmjrPTlm6.")
+    ] = None,
     reason: Annotated[str, typer.Option(help="Why (kept in the deletion record).")] = "data subject request",
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
@@ -230,8 +291,16 @@ def forget(
             _print_json(res.to_dict())
             return
         detail = ", ".join(f"{k} {v}" for k, v in res.rows_deleted.items() if v)
-        console.print(t("forgot", ws.config.locale, person=res.person_id, rows=sum(res.rows_deleted.values()),
-                        detail=detail, id=res.deletion_id))
+        console.print(
+            t(
+                "forgot",
+                ws.config.locale,
+                person=res.person_id,
+                rows=sum(res.rows_deleted.values()),
+                detail=detail,
+                id=res.deletion_id,
+            )
+        )
 
 
 @app.command()
@@ -239,7 +308,10 @@ def mappings(as_json: JsonOpt = False) -> None:
     """List the mappings shipped with canyu (use their name with --mapping)."""
     from canyu.ingest import load_mapping, shipped_mappings
 
-    items = [{"name": n, "table": load_mapping(n).table, "path": str(p)} for n, p in sorted(shipped_mappings().items())]
+    items = [
+        {"name": n, "table": load_mapping(n).table, "path": str(p)}
+        for n, p in sorted(shipped_mappings().items())
+    ]
     if as_json:
         _print_json(items)
         return
@@ -251,9 +323,9 @@ def mappings(as_json: JsonOpt = False) -> None:
 
 @app.command()
 def demo(
-    path: Annotated[Path, typer.Argument(help="Workspace folder to create (replaced if it is a canyu workspace).")] = Path(
-        "demo-workspace"
-    ),
+    path: Annotated[
+        Path, typer.Argument(help="Workspace folder to create (replaced if it is a canyu workspace).")
+    ] = Path("demo-workspace"),
     locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
 ) -> None:
     """Create a workspace from the sample files and show its status."""
@@ -274,7 +346,7 @@ def main() -> None:
     except CanyuError as exc:
         if _State.debug or "--debug" in sys.argv:
             traceback.print_exc()
-        err_console.print(f"[red]canyu:[/red] {exc.localized(_State.locale)}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[red]canyu:[/red] {exc.localized(_State.locale)}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
-
-

@@ -132,7 +132,12 @@ def load_config(workspace: Path) -> WorkspaceConfig:
     except FileNotFoundError:
         raise
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", message_zh=f"{path}：TOML 格式错误：{exc}", path=str(path), key="") from exc
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}",
+            message_zh=f"{path}：TOML 格式错误：{exc}",
+            path=str(path),
+            key="",
+        ) from exc
     ws: dict[str, Any] = data.get("workspace", {})
     prod: dict[str, Any] = data.get("product", {})
     eng: dict[str, Any] = data.get("engine", {})
@@ -152,8 +157,12 @@ def load_config(workspace: Path) -> WorkspaceConfig:
                 roles=dict(prod.get("roles", DEFAULT_ROLES)),
             ),
             channel_costs={str(k): float(v) for k, v in data.get("channel_costs", {}).items()},
-            engine=EngineSettings(**{k: str(v) for k, v in eng.items() if k in EngineSettings.__dataclass_fields__}),
-            privacy=PrivacySettings(**{k: str(v) for k, v in priv.items() if k in PrivacySettings.__dataclass_fields__}),
+            engine=EngineSettings(
+                **{k: str(v) for k, v in eng.items() if k in EngineSettings.__dataclass_fields__}
+            ),
+            privacy=PrivacySettings(
+                **{k: str(v) for k, v in priv.items() if k in PrivacySettings.__dataclass_fields__}
+            ),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}", path=str(path), key="") from exc

@@ -75,7 +75,9 @@ class UnknownNameError(CanyuError):
 class MappingError(CanyuError):
     """A mapping file is malformed or does not fit the input file."""
 
-    def __init__(self, message: str, *, path: str, key: str | None = None, message_zh: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str, key: str | None = None, message_zh: str | None = None
+    ) -> None:
         super().__init__(f"{path}: {message}", message_zh=f"{path}：{message_zh or message}")
         self.path = path
         self.key = key
@@ -98,7 +100,9 @@ class IngestError(CanyuError):
         message_zh: str | None = None,
     ) -> None:
         where = file + (f", row {row}" if row is not None else "") + (f", field {field!r}" if field else "")
-        where_zh = file + (f"，第 {row} 行" if row is not None else "") + (f"，字段 {field!r}" if field else "")
+        where_zh = (
+            file + (f"，第 {row} 行" if row is not None else "") + (f"，字段 {field!r}" if field else "")
+        )
         super().__init__(f"{where}: {message}", message_zh=f"{where_zh}：{message_zh or message}")
         self.file = file
         self.row = row

@@ -12,9 +12,14 @@ import os
 __all__ = ["MESSAGES", "default_locale", "t"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "created": ("Created workspace {path} (brand {brand}, engine {engine}).", "已创建工作区 {path}（品牌 {brand}，引擎 {engine}）。"),
-    "key_file": ("Hashing key for personal data: {path} (owner-only; keep it out of version control).",
-                 "个人信息哈希密钥：{path}（仅所有者可读；不要放入版本库）。"),
+    "created": (
+        "Created workspace {path} (brand {brand}, engine {engine}).",
+        "已创建工作区 {path}（品牌 {brand}，引擎 {engine}）。",
+    ),
+    "key_file": (
+        "Hashing key for personal data: {path} (owner-only; keep it out of version control).",
+        "个人信息哈希密钥：{path}（仅所有者可读；不要放入版本库）。",
+    ),
     "key_env": ("Hashing key for personal data: from ${env}.", "个人信息哈希密钥：来自环境变量 ${env}。"),
     "table": ("Table", "表"),
     "rows": ("Rows", "行数"),
@@ -31,13 +36,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate": ("Duplicate", "重复"),
     "quarantined": ("Quarantined", "隔离"),
     "status_title": ("Workspace {path} — {brand} ({engine})", "工作区 {path} — {brand}（{engine}）"),
-    "imported": ("{source}: read {rows_in}, loaded {loaded}, duplicate {duplicate}, quarantined {quarantined} (batch {batch}).",
-                 "{source}：读取 {rows_in} 行，载入 {loaded}，重复 {duplicate}，隔离 {quarantined}（批次 {batch}）。"),
-    "quarantine_hint": ("See rejected rows with: canyu quarantine {path}", "查看被隔离的行：canyu quarantine {path}"),
+    "imported": (
+        "{source}: read {rows_in}, loaded {loaded}, duplicate {duplicate}, quarantined {quarantined} (batch {batch}).",
+        "{source}：读取 {rows_in} 行，载入 {loaded}，重复 {duplicate}，隔离 {quarantined}（批次 {batch}）。",
+    ),
+    "quarantine_hint": (
+        "See rejected rows with: canyu quarantine {path}",
+        "查看被隔离的行：canyu quarantine {path}",
+    ),
     "quarantine_empty": ("No rejected rows.", "没有被隔离的行。"),
     "exported": ("Wrote {path}", "已写出 {path}"),
-    "forgot": ("Forgot person {person}: {rows} rows deleted ({detail}); recorded as deletion {id}.",
-               "已删除 {person} 的数据：共 {rows} 行（{detail}）；删除记录 {id}。"),
+    "forgot": (
+        "Forgot person {person}: {rows} rows deleted ({detail}); recorded as deletion {id}.",
+        "已删除 {person} 的数据：共 {rows} 行（{detail}）；删除记录 {id}。",
+    ),
     "row": ("Row", "行"),
     "field": ("Field", "字段"),
     "value": ("Value", "值"),

@@ -25,12 +25,14 @@ __all__ = ["components", "person_id", "person_id_sql", "resolve_identities"]
 
 def person_id_sql(channel_sql: str, user_sql: str) -> str:
     """SQL for :func:`person_id`: a person's id before any link joins them to others."""
-    return f"('P' || substr(sha256({channel_sql} || ':' || {user_sql}), 1, 16))"
+    # md5, not a keyed hash: the id is a join key, not a secret (the ids it is made from sit in the
+    # same row); md5 is three times cheaper than sha256 in the ingest scan.
+    return f"('P' || substr(md5({channel_sql} || ':' || {user_sql}), 1, 16))"
 
 
 def person_id(channel: str, user_id: str) -> str:
     """The id of a person known only as ``channel:user_id`` (equal to the SQL of ingest)."""
-    return "P" + hashlib.sha256(f"{channel}:{user_id}".encode()).hexdigest()[:16]
+    return "P" + hashlib.md5(f"{channel}:{user_id}".encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +47,10 @@ def components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.full(labels.max() + 1, n, dtype=np.int64)
     np.minimum.at(first, labels, np.arange(n))
     root_keys = nodes[first[labels]]
-    ids = np.array(["P" + hashlib.sha256(k.encode()).hexdigest()[:16] for k in root_keys.tolist()], dtype=object)
+    ids = np.array(
+        ["P" + hashlib.md5(k.encode(), usedforsecurity=False).hexdigest()[:16] for k in root_keys.tolist()],
+        dtype=object,
+    )
     return nodes, ids
 
 
@@ -63,12 +68,19 @@ def resolve_identities(txn: Transaction) -> int:
     nodes, ids = components(a, b)
     keys = np.array(nodes.tolist(), dtype=object)
     channel, user = (
-        (np.array([k.split(":", 1)[0] for k in keys], dtype=object), np.array([k.split(":", 1)[1] for k in keys], dtype=object))
+        (
+            np.array([k.split(":", 1)[0] for k in keys], dtype=object),
+            np.array([k.split(":", 1)[1] for k in keys], dtype=object),
+        )
         if len(keys)
         else (np.array([], dtype=object), np.array([], dtype=object))
     )
     ident = pa.table(
-        {"channel": pa.array(channel, pa.string()), "user_id": pa.array(user, pa.string()), "person_id": pa.array(ids, pa.string())}
+        {
+            "channel": pa.array(channel, pa.string()),
+            "user_id": pa.array(user, pa.string()),
+            "person_id": pa.array(ids, pa.string()),
+        }
     )
     txn.con.register("_canyu_new_identities", ident)
     try:

@@ -31,12 +31,12 @@ if TYPE_CHECKING:
 __all__ = [
     "PII_KINDS",
     "ForgetResult",
+    "create_key",
     "forget_person",
     "hash_identifier",
     "hmac_sql",
     "key_path",
     "load_key",
-    "create_key",
     "normalize_identifier",
 ]
 
@@ -96,7 +96,9 @@ def load_key(cfg: WorkspaceConfig) -> bytes:
 
 def _decode_key(text: str) -> bytes:
     if len(text) < 16:
-        raise PrivacyError("the hashing key is shorter than 16 characters", message_zh="哈希密钥少于 16 个字符")
+        raise PrivacyError(
+            "the hashing key is shorter than 16 characters", message_zh="哈希密钥少于 16 个字符"
+        )
     try:
         return bytes.fromhex(text)
     except ValueError:
@@ -154,8 +156,12 @@ class ForgetResult:
     rows_deleted: dict[str, int]
 
     def to_dict(self) -> dict[str, object]:
-        return {"deletion_id": self.deletion_id, "person_id": self.person_id, "ids": list(self.ids),
-                "rows_deleted": dict(self.rows_deleted)}
+        return {
+            "deletion_id": self.deletion_id,
+            "person_id": self.person_id,
+            "ids": list(self.ids),
+            "rows_deleted": dict(self.rows_deleted),
+        }
 
 
 def _q(text: str) -> str:
@@ -181,7 +187,9 @@ def forget_person(txn: Transaction, person: str, *, reason: str = "data subject 
     if not ids:
         raise PrivacyError(f"no rows belong to person {person!r}", message_zh=f"没有属于 {person!r} 的数据")
     keys = [f"{c}:{u}" for c, u in ids]
-    ident_row = txn.con.execute(f"SELECT count(*) FROM {txn.source('identities')} WHERE person_id = {pid}").fetchall()[0]
+    ident_row = txn.con.execute(
+        f"SELECT count(*) FROM {txn.source('identities')} WHERE person_id = {pid}"
+    ).fetchall()[0]
     key_list = ", ".join(_q(k) for k in keys)
     deleted: dict[str, int] = {}
     deleted["events"] = txn.delete_where("events", f"person_id = {pid}")
@@ -189,10 +197,12 @@ def forget_person(txn: Transaction, person: str, *, reason: str = "data subject 
         "events", {"parent_user_id": "NULL"}, f"t.channel || ':' || t.parent_user_id IN ({key_list})"
     )
     deleted["identity_links"] = txn.delete_where(
-        "identity_links", f"channel_a || ':' || user_a IN ({key_list}) OR channel_b || ':' || user_b IN ({key_list})"
+        "identity_links",
+        f"channel_a || ':' || user_a IN ({key_list}) OR channel_b || ':' || user_b IN ({key_list})",
     )
     deleted["follows"] = txn.delete_where(
-        "follows", f"channel || ':' || follower_id IN ({key_list}) OR channel || ':' || followee_id IN ({key_list})"
+        "follows",
+        f"channel || ':' || follower_id IN ({key_list}) OR channel || ':' || followee_id IN ({key_list})",
     )
     deleted["quarantine"] = txn.delete_where("quarantine", f"user_key IN ({key_list})")
     resolve_identities(txn)  # the person's links are gone: their identities rows go with them
@@ -201,7 +211,8 @@ def forget_person(txn: Transaction, person: str, *, reason: str = "data subject 
     txn.con.execute(
         "CREATE OR REPLACE TEMP TABLE _canyu_deletion AS SELECT * FROM (VALUES "
         + ", ".join(
-            f"({_q(deletion_id)}, {pid}, now()::TIMESTAMP, {_q(t)}, {n}::BIGINT, {_q(reason)})" for t, n in deleted.items()
+            f"({_q(deletion_id)}, {pid}, now()::TIMESTAMP, {_q(t)}, {n}::BIGINT, {_q(reason)})"
+            for t, n in deleted.items()
         )
         + ") AS d(deletion_id, person_id, requested, table_name, rows_deleted, reason)"
     )

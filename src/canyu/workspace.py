@@ -100,21 +100,34 @@ class Workspace:
         """Import files atomically (see :func:`canyu.ingest.import_files`)."""
         key = self._key()
         results = import_files(
-            self.store, self.config, list(files), table=table, mapping=mapping, encoding=encoding, key=key,
-            tmp_dir=self.path / ".tmp", progress=progress,
+            self.store,
+            self.config,
+            list(files),
+            table=table,
+            mapping=mapping,
+            encoding=encoding,
+            key=key,
+            tmp_dir=self.path / ".tmp",
+            progress=progress,
         )
         return results
 
-    def forget(self, *, person: str | None = None, user: str | None = None, reason: str = "data subject request") -> ForgetResult:
+    def forget(
+        self, *, person: str | None = None, user: str | None = None, reason: str = "data subject request"
+    ) -> ForgetResult:
         """Delete a person's rows from every table (by person id, or by ``CHANNEL:ID``)."""
         if (person is None) == (user is None):
-            raise PrivacyError("give exactly one of person or user", message_zh="请只指定 person 或 user 之一")
+            raise PrivacyError(
+                "give exactly one of person or user", message_zh="请只指定 person 或 user 之一"
+            )
         if user is not None:
             if ":" not in user:
                 raise PrivacyError(f"{user!r} is not CHANNEL:ID", message_zh=f"{user!r} 不是 渠道:ID 格式")
             channel, uid = user.split(":", 1)
             found = self.to_arrow(
-                self.table("identities").filter((ibis._.channel == channel) & (ibis._.user_id == uid)).select("person_id")
+                self.table("identities")
+                .filter((ibis._.channel == channel) & (ibis._.user_id == uid))
+                .select("person_id")
             )
             person = found.column(0)[0].as_py() if found.num_rows else person_id(channel, uid)
         assert person is not None
@@ -138,7 +151,9 @@ class Workspace:
         stats = {
             r["channel"]: r
             for r in self.to_arrow(
-                cs.group_by("channel").aggregate(stat_rows=cs.count(), stat_first=cs.date.min(), stat_last=cs.date.max())
+                cs.group_by("channel").aggregate(
+                    stat_rows=cs.count(), stat_first=cs.date.min(), stat_last=cs.date.max()
+                )
             ).to_pylist()
         }
         channels: list[dict[str, Any]] = []
@@ -149,8 +164,13 @@ class Workspace:
         imp = self.table("imports")
         imports = self.to_arrow(imp.order_by(ibis.desc("started")).limit(last_imports)).to_pylist()
         return WorkspaceStatus(
-            path=str(self.path), brand=self.config.brand, engine=self.store.engine, rows=rows, channels=channels,
-            imports=imports, quarantined=rows["quarantine"],
+            path=str(self.path),
+            brand=self.config.brand,
+            engine=self.store.engine,
+            rows=rows,
+            channels=channels,
+            imports=imports,
+            quarantined=rows["quarantine"],
         )
 
     def quarantine(self, *, batch_id: str | None = None) -> pa.Table:
@@ -227,8 +247,12 @@ def create_workspace(
         raise WorkspaceError(f"{p} is already a workspace", message_zh=f"{p} 已经是工作区", path=str(p))
     if engine not in ENGINES:
         raise UnknownNameError("engine", engine, ENGINES)
-    cfg = WorkspaceConfig(brand=brand or p.resolve().name, timezone=timezone, locale=locale,
-                          conversion_actions=tuple(conversion_actions)).with_engine(engine)
+    cfg = WorkspaceConfig(
+        brand=brand or p.resolve().name,
+        timezone=timezone,
+        locale=locale,
+        conversion_actions=tuple(conversion_actions),
+    ).with_engine(engine)
     p.mkdir(parents=True, exist_ok=True)
     for sub in ("quarantine", "reports"):
         (p / sub).mkdir(exist_ok=True)
@@ -252,4 +276,3 @@ def open_workspace(path: str | os.PathLike[str], *, engine: str | None = None) -
             raise UnknownNameError("engine", engine, ENGINES)
         cfg = cfg.with_engine(engine)
     return Workspace(p, cfg, _open_store(p, cfg))
-

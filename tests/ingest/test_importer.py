@@ -24,8 +24,19 @@ def test_gb18030_file_with_chinese_headers_and_labels(workspace: canyu.Workspace
     [res] = workspace.import_files([data_dir / "events_gb18030.csv"], mapping="generic_events")
     assert (res.encoding, res.rows_in, res.rows_loaded, res.rows_quarantined) == ("gb18030", 5, 5, 0)
     rows = {r["event_id"]: r for r in _events(workspace)}
-    assert [rows[e]["channel"] for e in ("g1", "g3", "g4", "g5")] == ["wechat_oa", "weibo", "ecommerce", "xiaohongshu"]
-    assert [rows[e]["action"] for e in ("g1", "g2", "g3", "g4", "g5")] == ["view", "collect", "share", "purchase", "collect"]
+    assert [rows[e]["channel"] for e in ("g1", "g3", "g4", "g5")] == [
+        "wechat_oa",
+        "weibo",
+        "ecommerce",
+        "xiaohongshu",
+    ]
+    assert [rows[e]["action"] for e in ("g1", "g2", "g3", "g4", "g5")] == [
+        "view",
+        "collect",
+        "share",
+        "purchase",
+        "collect",
+    ]
     assert rows["g4"]["value"] == pytest.approx(1299.0)  # "1,299.00"
     # 2026/10/06 20:00 in Asia/Shanghai is 12:00 UTC
     assert str(rows["g1"]["ts"]) == "2026-10-06 12:00:00"
@@ -56,7 +67,9 @@ def test_xlsx_export_with_title_row(workspace: canyu.Workspace, data_dir: Path) 
     assert (q["row_number"], q["field"], q["value"]) == (5, "comments", "abc")
 
 
-def test_broken_rows_are_quarantined_with_file_row_field_and_reason(workspace: canyu.Workspace, data_dir: Path) -> None:
+def test_broken_rows_are_quarantined_with_file_row_field_and_reason(
+    workspace: canyu.Workspace, data_dir: Path
+) -> None:
     [res] = workspace.import_files([data_dir / "events_broken.csv"], mapping="generic_events")
     assert (res.rows_in, res.rows_loaded, res.rows_duplicate, res.rows_quarantined) == (10, 2, 0, 8)
     assert {r["event_id"] for r in _events(workspace)} == {"b1", "b10"}
@@ -107,8 +120,16 @@ def test_jsonl_with_a_broken_line(workspace: canyu.Workspace, data_dir: Path) ->
 def test_parquet_input(workspace: canyu.Workspace, tmp_path: Path) -> None:
     path = tmp_path / "e.parquet"
     pq.write_table(
-        pa.table({"event_id": ["p1", "p2"], "ts": ["2026-10-01 08:00:00", "bad"], "channel": ["web", "web"],
-                  "action": ["click", "click"], "user_id": ["a", "b"], "value": [None, 3.5]}),
+        pa.table(
+            {
+                "event_id": ["p1", "p2"],
+                "ts": ["2026-10-01 08:00:00", "bad"],
+                "channel": ["web", "web"],
+                "action": ["click", "click"],
+                "user_id": ["a", "b"],
+                "value": [None, 3.5],
+            }
+        ),
         path,
     )
     [res] = workspace.import_files([path], table="events")
@@ -137,12 +158,14 @@ def test_identity_links_join_people(workspace: canyu.Workspace, data_dir: Path) 
     assert people["g1"] == people["e1"]
 
 
-def test_unknown_table_mapping_and_missing_columns(workspace: canyu.Workspace, data_dir: Path, tmp_path: Path) -> None:
+def test_unknown_table_mapping_and_missing_columns(
+    workspace: canyu.Workspace, data_dir: Path, tmp_path: Path
+) -> None:
     with pytest.raises(UnknownNameError, match="did you mean 'events'"):
         workspace.import_files([data_dir / "events_basic.csv"], table="event")
     with pytest.raises(UnknownNameError, match="generic_events"):
         workspace.import_files([data_dir / "events_basic.csv"], mapping="generic_event")
-    with pytest.raises(IngestError, match="campaigns.csv, field 'ts': no column for required field 'ts'"):
+    with pytest.raises(IngestError, match=r"campaigns.csv, field 'ts': no column for required field 'ts'"):
         workspace.import_files([data_dir / "campaigns.csv"], mapping="generic_events")
     with pytest.raises(IngestError, match="no such file"):
         workspace.import_files([tmp_path / "nope.csv"], table="events")
@@ -154,9 +177,13 @@ def test_declared_encoding_that_does_not_fit(workspace: canyu.Workspace, data_di
         workspace.import_files([data_dir / "events_gb18030.csv"], mapping="generic_events", encoding="utf-16")
 
 
-def test_all_files_of_one_call_land_together(workspace: canyu.Workspace, data_dir: Path, tmp_path: Path) -> None:
+def test_all_files_of_one_call_land_together(
+    workspace: canyu.Workspace, data_dir: Path, tmp_path: Path
+) -> None:
     with pytest.raises(IngestError):
-        workspace.import_files([data_dir / "events_basic.csv", tmp_path / "missing.csv"], mapping="generic_events")
+        workspace.import_files(
+            [data_dir / "events_basic.csv", tmp_path / "missing.csv"], mapping="generic_events"
+        )
     assert workspace.status().rows["events"] == 0
 
 

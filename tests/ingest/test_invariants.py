@@ -25,7 +25,7 @@ VALID = st.tuples(
     st.sampled_from(["weibo", "微博", "wechat_oa", "公众号", "douyin"]),
     st.sampled_from(["view", "阅读", "like", "点赞", "purchase", "下单"]),
     st.sampled_from(["u1", "u2", "u3"]),
-    st.sampled_from(["", "10", "99.5", "\"1,000\""]),
+    st.sampled_from(["", "10", "99.5", '"1,000"']),
 ).map(lambda t: ",".join(t))
 BROKEN = st.sampled_from(
     [
@@ -43,7 +43,9 @@ BROKEN = st.sampled_from(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.one_of(VALID, BROKEN), min_size=1, max_size=40))
-def test_every_row_is_loaded_duplicate_or_quarantined(rows: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_every_row_is_loaded_duplicate_or_quarantined(
+    rows: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     tmp = tmp_path_factory.mktemp("hyp")
     path = tmp / "mix.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
@@ -103,7 +105,9 @@ def test_interrupted_import_leaves_the_store_unchanged(
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "canyu", "import", str(ws_dir), str(big), "--table", "events"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     time.sleep(2.5)
     assert proc.poll() is None, "the import finished before it could be interrupted; make the file bigger"

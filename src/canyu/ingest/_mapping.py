@@ -46,7 +46,7 @@ from typing import Any
 from canyu.errors import MappingError, UnknownNameError
 from canyu.store import IMPORTABLE, TABLES
 
-__all__ = ["Mapping", "load_mapping", "shipped_mappings", "default_mapping"]
+__all__ = ["Mapping", "default_mapping", "load_mapping", "shipped_mappings"]
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl", "parquet")
 
@@ -89,7 +89,9 @@ def _parse(data: dict[str, Any], *, path: str, name: str, table: str | None) -> 
     m = data.get("mapping", {})
     target = table or m.get("table")
     if not target:
-        raise MappingError("no target table: give [mapping] table = ... or --table", path=path, key="mapping.table")
+        raise MappingError(
+            "no target table: give [mapping] table = ... or --table", path=path, key="mapping.table"
+        )
     if target not in IMPORTABLE:
         raise UnknownNameError("table", str(target), IMPORTABLE)
     if table and m.get("table") and m["table"] != table:
@@ -177,7 +179,9 @@ def load_mapping(spec: str | Path | None, *, table: str | None = None) -> Mappin
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"not valid TOML: {exc}", message_zh=f"TOML 格式错误：{exc}", path=str(path)) from exc
+        raise MappingError(
+            f"not valid TOML: {exc}", message_zh=f"TOML 格式错误：{exc}", path=str(path)
+        ) from exc
     return _parse(data, path=str(path), name=path.stem, table=table)
 
 

@@ -72,8 +72,19 @@ def detect_format(path: Path, mapping: Mapping) -> str:
     if mapping.format:
         return mapping.format
     ext = path.suffix.lower().lstrip(".")
-    aliases = {"csv": "csv", "txt": "csv", "tsv": "tsv", "tab": "tsv", "xlsx": "xlsx", "xlsm": "xlsx",
-               "jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl", "parquet": "parquet", "pq": "parquet"}
+    aliases = {
+        "csv": "csv",
+        "txt": "csv",
+        "tsv": "tsv",
+        "tab": "tsv",
+        "xlsx": "xlsx",
+        "xlsm": "xlsx",
+        "jsonl": "jsonl",
+        "ndjson": "jsonl",
+        "json": "jsonl",
+        "parquet": "parquet",
+        "pq": "parquet",
+    }
     if ext in aliases:
         return aliases[ext]
     if ext == "xls":
@@ -130,8 +141,8 @@ def _transcode(path: Path, encoding: str, tmp_dir: Path, progress: Progress | No
                 line = lines_done + chunk[: exc.start].count(b"\n")
                 out.unlink(missing_ok=True)
                 raise IngestError(
-                    f"bytes {chunk[exc.start:exc.end]!r} are not valid {encoding}; pass the right --encoding",
-                    message_zh=f"字节 {chunk[exc.start:exc.end]!r} 不是有效的 {encoding}；请用 --encoding 指定正确编码",
+                    f"bytes {chunk[exc.start : exc.end]!r} are not valid {encoding}; pass the right --encoding",
+                    message_zh=f"字节 {chunk[exc.start : exc.end]!r} 不是有效的 {encoding}；请用 --encoding 指定正确编码",
                     file=str(path),
                     row=line,
                 ) from exc
@@ -147,8 +158,14 @@ def _quote(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _read_csv(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConnection, tmp_dir: Path,
-              progress: Progress | None) -> Source:
+def _read_csv(
+    path: Path,
+    mapping: Mapping,
+    fmt: str,
+    con: duckdb.DuckDBPyConnection,
+    tmp_dir: Path,
+    progress: Progress | None,
+) -> Source:
     encoding = detect_encoding(path, mapping.encoding)
     data_path = path
     temp: list[Path] = []
@@ -174,9 +191,20 @@ def _read_csv(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConnec
     except duckdb.Error as exc:
         for p in temp:
             p.unlink(missing_ok=True)
-        raise IngestError(f"cannot read as CSV: {exc}", message_zh=f"无法按 CSV 读取：{exc}", file=str(path)) from exc
-    return Source(str(path), fmt, relation, columns, encoding, row_kind="csv", header_row=mapping.header_row,
-                  rejects_table=rej, temp_files=temp)
+        raise IngestError(
+            f"cannot read as CSV: {exc}", message_zh=f"无法按 CSV 读取：{exc}", file=str(path)
+        ) from exc
+    return Source(
+        str(path),
+        fmt,
+        relation,
+        columns,
+        encoding,
+        row_kind="csv",
+        header_row=mapping.header_row,
+        rejects_table=rej,
+        temp_files=temp,
+    )
 
 
 def _cell_text(value: object) -> str | None:
@@ -192,8 +220,13 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _write_text_parquet(out: Path, columns: list[str], batches: list[list[list[str | None]]], writer: pq.ParquetWriter | None,
-                        rows: list[int]) -> pq.ParquetWriter:
+def _write_text_parquet(
+    out: Path,
+    columns: list[str],
+    batches: list[list[list[str | None]]],
+    writer: pq.ParquetWriter | None,
+    rows: list[int],
+) -> pq.ParquetWriter:
     schema = pa.schema([pa.field(c, pa.string()) for c in columns] + [pa.field("_row", pa.int64())])
     writer = writer or pq.ParquetWriter(out, schema)
     arrays = [pa.array(col, pa.string()) for col in batches] + [pa.array(rows, pa.int64())]
@@ -212,14 +245,22 @@ def _unique_headers(path: Path, raw: list[object]) -> list[str]:
     return names
 
 
-def _read_xlsx(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConnection, tmp_dir: Path,
-               progress: Progress | None) -> Source:
+def _read_xlsx(
+    path: Path,
+    mapping: Mapping,
+    fmt: str,
+    con: duckdb.DuckDBPyConnection,
+    tmp_dir: Path,
+    progress: Progress | None,
+) -> Source:
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise IngestError(f"cannot open as XLSX: {exc}", message_zh=f"无法按 XLSX 打开：{exc}", file=str(path)) from exc
+        raise IngestError(
+            f"cannot open as XLSX: {exc}", message_zh=f"无法按 XLSX 打开：{exc}", file=str(path)
+        ) from exc
     try:
         if mapping.sheet:
             if mapping.sheet not in wb.sheetnames:
@@ -241,9 +282,14 @@ def _read_xlsx(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConne
             row_no = mapping.header_row + 1 + offset
             if values is None or all(v is None for v in values):
                 continue  # an empty row in a sheet is layout, not data
-            if len(values) > len(columns) and any(v is not None for v in values[len(columns):]):
-                rejects.append(StructuralReject(row_no, f"expected {len(columns)} columns, found {len(values)}",
-                                                json.dumps([_cell_text(v) for v in values], ensure_ascii=False)))
+            if len(values) > len(columns) and any(v is not None for v in values[len(columns) :]):
+                rejects.append(
+                    StructuralReject(
+                        row_no,
+                        f"expected {len(columns)} columns, found {len(values)}",
+                        json.dumps([_cell_text(v) for v in values], ensure_ascii=False),
+                    )
+                )
                 continue
             for i in range(len(columns)):
                 cols[i].append(_cell_text(values[i]) if i < len(values) else None)
@@ -261,8 +307,14 @@ def _read_xlsx(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConne
     return Source(str(path), fmt, relation, columns, "xlsx", rejects=rejects, temp_files=[out])
 
 
-def _read_jsonl(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConnection, tmp_dir: Path,
-                progress: Progress | None) -> Source:
+def _read_jsonl(
+    path: Path,
+    mapping: Mapping,
+    fmt: str,
+    con: duckdb.DuckDBPyConnection,
+    tmp_dir: Path,
+    progress: Progress | None,
+) -> Source:
     encoding = detect_encoding(path, mapping.encoding)
     columns: list[str] = []
     seen: set[str] = set()
@@ -275,7 +327,11 @@ def _read_jsonl(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConn
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                rejects.append(StructuralReject(line_no, f"not valid JSON: {exc.msg} at column {exc.colno}", line.rstrip("\n")))
+                rejects.append(
+                    StructuralReject(
+                        line_no, f"not valid JSON: {exc.msg} at column {exc.colno}", line.rstrip("\n")
+                    )
+                )
                 continue
             if not isinstance(obj, dict):
                 rejects.append(StructuralReject(line_no, "a line must hold a JSON object", line.rstrip("\n")))
@@ -296,7 +352,13 @@ def _read_jsonl(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConn
             obj = json.loads(line)
             for i, key in enumerate(columns):
                 v = obj.get(key)
-                cols[i].append(None if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v))
+                cols[i].append(
+                    None
+                    if v is None
+                    else json.dumps(v, ensure_ascii=False)
+                    if isinstance(v, dict | list)
+                    else str(v)
+                )
             row_numbers.append(line_no)
             if len(row_numbers) >= _BATCH:
                 writer = _write_text_parquet(out, columns, cols, writer, row_numbers)
@@ -309,12 +371,20 @@ def _read_jsonl(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConn
     return Source(str(path), fmt, relation, columns, encoding, rejects=rejects, temp_files=[out])
 
 
-def _read_parquet(path: Path, mapping: Mapping, fmt: str, con: duckdb.DuckDBPyConnection, tmp_dir: Path,
-                  progress: Progress | None) -> Source:
+def _read_parquet(
+    path: Path,
+    mapping: Mapping,
+    fmt: str,
+    con: duckdb.DuckDBPyConnection,
+    tmp_dir: Path,
+    progress: Progress | None,
+) -> Source:
     try:
         names = pq.ParquetFile(path).schema_arrow.names
     except (pa.ArrowInvalid, OSError) as exc:
-        raise IngestError(f"cannot read as Parquet: {exc}", message_zh=f"无法按 Parquet 读取：{exc}", file=str(path)) from exc
+        raise IngestError(
+            f"cannot read as Parquet: {exc}", message_zh=f"无法按 Parquet 读取：{exc}", file=str(path)
+        ) from exc
     cols = ", ".join(f'CAST("{n}" AS VARCHAR) AS "{n}"' for n in names)
     relation = f"(SELECT {cols}, file_row_number + 1 AS _row FROM read_parquet({_quote(path)}, file_row_number = true))"
     return Source(str(path), fmt, relation, list(names), "parquet")
@@ -329,8 +399,13 @@ READERS: dict[str, Callable[..., Source]] = {
 }
 
 
-def open_source(path: Path, mapping: Mapping, con: duckdb.DuckDBPyConnection, tmp_dir: Path,
-                progress: Progress | None = None) -> Source:
+def open_source(
+    path: Path,
+    mapping: Mapping,
+    con: duckdb.DuckDBPyConnection,
+    tmp_dir: Path,
+    progress: Progress | None = None,
+) -> Source:
     """Open ``path`` for import with the reader its format names."""
     if not path.exists():
         raise IngestError("no such file", message_zh="文件不存在", file=str(path))

@@ -100,8 +100,31 @@ def _number(v: str, *, scale: float) -> str:
     return f"({body} * {scale!r})" if scale != 1.0 else body
 
 
+def _fixed_offset(tz: str) -> int | None:
+    """The zone's UTC offset in seconds if it has had one offset since 2000 (e.g. Asia/Shanghai), else None."""
+    import datetime as dt
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(tz)
+    offsets = {
+        dt.datetime(year, month, 1, 12, tzinfo=zone).utcoffset()
+        for year in range(2000, 2040)
+        for month in (1, 4, 7, 10)
+    }
+    if len(offsets) != 1:
+        return None
+    (offset,) = offsets
+    return int(offset.total_seconds()) if offset is not None else None
+
+
 def _timestamp(v: str, formats: tuple[str, ...], tz: str) -> str:
-    local = f"((%s) AT TIME ZONE {_lit(tz)}) AT TIME ZONE 'UTC'"
+    fixed = _fixed_offset(tz)
+    # A zone with one offset is shifted by arithmetic: ICU's AT TIME ZONE costs far more per row.
+    local = (
+        f"((%s) - INTERVAL {fixed} SECOND)"
+        if fixed is not None
+        else f"((%s) AT TIME ZONE {_lit(tz)}) AT TIME ZONE 'UTC'"
+    )
     if formats == ("unix_s",):
         return f"(to_timestamp(TRY_CAST({v} AS DOUBLE)) AT TIME ZONE 'UTC')"
     if formats == ("unix_ms",):
@@ -117,7 +140,7 @@ def _timestamp(v: str, formats: tuple[str, ...], tz: str) -> str:
         f" THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / CASE WHEN length({v}) = 13 THEN 1000.0 ELSE 1 END) AT TIME ZONE 'UTC'"
         f" WHEN {v} LIKE '%+__:__' OR {v} LIKE '%-__:__' OR {v} LIKE '%Z' OR {v} LIKE '%+____'"
         f" THEN TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'"
-        f" WHEN {v} SIMILAR TO '[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} .*'"
+        f" WHEN {v}[1] BETWEEN 'A' AND 'Z' AND {v} SIMILAR TO '[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} .*'"
         f" THEN try_strptime({v}, '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC'"
         f" ELSE " + local % f"COALESCE(TRY_CAST({v} AS TIMESTAMP), try_strptime({v}, {fmts}))" + " END)"
     )
@@ -134,7 +157,12 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
     if col.enum:
         labels = enum_labels(mapping.table, col.name, mapping)
         whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(c)}" for k, c in sorted(labels.items()))
-        return f"(CASE lower(regexp_replace({v}, '\\s', '', 'g')) {whens} END)", "unknown_label"
+        # Most values are already a code or a label as spelled: match them as they are, and pay for
+        # normalizing (case, spaces) only on the rest.
+        return (
+            f"COALESCE(CASE {v} {whens} END, CASE lower(replace({v}, ' ', '')) {whens} END)",
+            "unknown_label",
+        )
     scale = mapping.units.get(col.name, 1.0)
     if col.type == "DOUBLE":
         return _number(v, scale=scale), "not_a_number"
@@ -160,7 +188,9 @@ def key_sql(table: str, alias: str = "") -> str:
     return f"concat_ws({SEP}, {parts})"
 
 
-def plan_stage(source: Source, mapping: Mapping, *, timezone: str, key: bytes | None, stage_table: str) -> StagePlan:
+def plan_stage(
+    source: Source, mapping: Mapping, *, timezone: str, key: bytes | None, stage_table: str
+) -> StagePlan:
     """Build the CREATE TABLE statement that stages ``source`` for ``mapping.table``."""
     schema = TABLES[mapping.table]
     by_norm = {_norm_header(c): c for c in source.columns}
@@ -195,7 +225,10 @@ def plan_stage(source: Source, mapping: Mapping, *, timezone: str, key: bytes | 
             continue
         if col.name == "props" and not any(_norm_header(c) in by_norm for c in mapping.candidates("props")):
             continue  # built from unmapped columns below
-        src_name = next((by_norm[_norm_header(c)] for c in mapping.candidates(col.name) if _norm_header(c) in by_norm), None)
+        src_name = next(
+            (by_norm[_norm_header(c)] for c in mapping.candidates(col.name) if _norm_header(c) in by_norm),
+            None,
+        )
         if src_name is not None:
             used[col.name] = src_name
             raw = f"NULLIF(trim(c.{_ident(src_name)}), '')"
@@ -225,7 +258,11 @@ def plan_stage(source: Source, mapping: Mapping, *, timezone: str, key: bytes | 
             checks.append((col.name, f"{r} IS NOT NULL AND {t} IS NULL", code))
         if col.type == "TIMESTAMP":
             checks.append(
-                (col.name, f"{t} < TIMESTAMP '{EARLIEST}' OR {t} > now()::TIMESTAMP + INTERVAL 2 DAY", "out_of_range")
+                (
+                    col.name,
+                    f"{t} < TIMESTAMP '{EARLIEST}' OR {t} > now()::TIMESTAMP + INTERVAL 2 DAY",
+                    "out_of_range",
+                )
             )
         out.append(col.name)
 
@@ -240,15 +277,21 @@ def plan_stage(source: Source, mapping: Mapping, *, timezone: str, key: bytes | 
             props = "NULL::VARCHAR"
 
     user_key = (
-        "x.r__channel || ':' || x.r__user_id" if {"channel", "user_id"} <= used.keys() else "NULL::VARCHAR"
+        "CASE WHEN x._err IS NOT NULL THEN x.r__channel || ':' || x.r__user_id END"
+        if {"channel", "user_id"} <= used.keys()
+        else "NULL::VARCHAR"
     )
     err = (
-        "COALESCE(" + ", ".join(f"CASE WHEN {cond} THEN {_lit(f + '|' + code)} END" for f, cond, code in checks) + ")"
+        "COALESCE("
+        + ", ".join(f"CASE WHEN {cond} THEN {_lit(f + '|' + code)} END" for f, cond, code in checks)
+        + ")"
         if checks
         else "NULL::VARCHAR"
     )
     errv = (
-        "COALESCE(" + ", ".join(f"CASE WHEN {cond} THEN r__{f} END" for f, cond, _ in checks) + ")"
+        "CASE WHEN _err IS NOT NULL THEN COALESCE("
+        + ", ".join(f"CASE WHEN {cond} THEN r__{f} END" for f, cond, _ in checks)
+        + ") END"
         if checks
         else "NULL::VARCHAR"
     )
@@ -260,13 +303,13 @@ def plan_stage(source: Source, mapping: Mapping, *, timezone: str, key: bytes | 
             final.append(f"{props} AS props")
         elif name == "event_id" and mapping.table == "events":
             content = ", ".join(f"COALESCE(CAST(x.t__{c} AS VARCHAR), '')" for c in out if c != "event_id")
-            final.append(f"COALESCE(x.t__event_id, 'h:' || substr(sha256(concat_ws(chr(31), {content})), 1, 32)) AS event_id")
+            final.append(f"COALESCE(x.t__event_id, 'h:' || md5(concat_ws(chr(31), {content}))) AS event_id")
         else:
             final.append(f"x.t__{name} AS {_ident(name)}")
     raw_json = ", ".join(f"{_lit(c)}, x.{_ident(c)}" for c in source.columns) or "'_', NULL"
     level_r = f"SELECT c.*, {', '.join(raws)} FROM ({clean}) AS c"
     level_x = f"SELECT r.*, {', '.join(typed)} FROM ({level_r}) AS r"
-    level_e = f"SELECT x.*, {err} AS _err, {errv} AS _errv FROM ({level_x}) AS x"
+    level_e = f"SELECT y.*, {errv} AS _errv FROM (SELECT x.*, {err} AS _err FROM ({level_x}) AS x) AS y"
     sql = (
         f"CREATE TEMP TABLE {stage_table} AS SELECT x._rn, x._row, {', '.join(final)}, "
         f"CASE WHEN x._err IS NOT NULL THEN json_object({raw_json}) END AS _raw, "

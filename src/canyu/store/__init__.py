@@ -58,5 +58,7 @@ def open_store(
     if engine == "spark":
         from canyu.store._spark import SparkStore
 
-        return SparkStore(spark_path or workspace / "spark", master=spark_master, memory_limit=memory_limit, temp_dir=tmp)
+        return SparkStore(
+            spark_path or workspace / "spark", master=spark_master, memory_limit=memory_limit, temp_dir=tmp
+        )
     raise UnknownNameError("engine", engine, ENGINES)

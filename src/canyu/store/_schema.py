@@ -14,7 +14,7 @@ from typing import Final
 
 from canyu import vocab
 
-__all__ = ["Column", "TABLES", "TableSchema", "IMPORTABLE"]
+__all__ = ["IMPORTABLE", "TABLES", "Column", "TableSchema"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ _CH = tuple(vocab.CHANNELS)
 _ACT = tuple(vocab.ACTIONS)
 
 
-def _c(name: str, type_: str = "VARCHAR", *, required: bool = False, enum: tuple[str, ...] = (), doc: str = "") -> Column:
+def _c(
+    name: str, type_: str = "VARCHAR", *, required: bool = False, enum: tuple[str, ...] = (), doc: str = ""
+) -> Column:
     return Column(name, type_, required, enum, doc)
 
 
@@ -71,7 +73,9 @@ _TABLE_LIST = (
     TableSchema(
         "events",
         (
-            _c("event_id", required=True, doc="id from the source, or 'h:' + content hash when none is given"),
+            _c(
+                "event_id", required=True, doc="id from the source, or 'h:' + content hash when none is given"
+            ),
             _c("ts", "TIMESTAMP", required=True, doc="UTC"),
             _c("channel", required=True, enum=_CH),
             _c("action", required=True, enum=_ACT),
@@ -180,7 +184,11 @@ _TABLE_LIST = (
     ),
     TableSchema(
         "identities",
-        (_c("channel", required=True, enum=_CH), _c("user_id", required=True), _c("person_id", required=True)),
+        (
+            _c("channel", required=True, enum=_CH),
+            _c("user_id", required=True),
+            _c("person_id", required=True),
+        ),
         key=("channel", "user_id"),
         importable=False,
         doc="derived by identity resolution; one row per linked channel-scoped id",

@@ -45,7 +45,10 @@ def spark_available() -> str | None:
 
 
 def _empty_select(table: str) -> str:
-    cols = ", ".join(f'CAST(NULL AS {c.type if c.type != "JSON" else "VARCHAR"}) AS "{c.name}"' for c in TABLES[table].columns)
+    cols = ", ".join(
+        f'CAST(NULL AS {c.type if c.type != "JSON" else "VARCHAR"}) AS "{c.name}"'
+        for c in TABLES[table].columns
+    )
     return f"(SELECT {cols} WHERE false)"
 
 
@@ -93,7 +96,9 @@ class _SparkTransaction:
             self.files[table] = [rel]
 
     def delete_where(self, table: str, condition_sql: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {self.source(table)} WHERE {condition_sql}").fetchall()[0]
+        row = self.con.execute(f"SELECT count(*) FROM {self.source(table)} WHERE {condition_sql}").fetchall()[
+            0
+        ]
         n = int(row[0]) if row else 0
         if n:
             self.replace(table, f"SELECT * FROM {self.source(table)} WHERE NOT ({condition_sql})")
@@ -105,7 +110,8 @@ class _SparkTransaction:
         n = int(row[0]) if row else 0
         if n:
             repl = ", ".join(
-                f'CASE WHEN {condition_sql} THEN {expr} ELSE t."{col}" END AS "{col}"' for col, expr in assignments.items()
+                f'CASE WHEN {condition_sql} THEN {expr} ELSE t."{col}" END AS "{col}"'
+                for col, expr in assignments.items()
             )
             self.replace(table, f"SELECT * REPLACE ({repl}) FROM {src} AS t")
         return n
@@ -116,10 +122,14 @@ class SparkStore:
 
     engine = "spark"
 
-    def __init__(self, root: Path, *, master: str = "local[*]", memory_limit: str = "2GB", temp_dir: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, *, master: str = "local[*]", memory_limit: str = "2GB", temp_dir: Path | None = None
+    ) -> None:
         reason = spark_available()
         if reason:
-            raise EngineError(f"the Spark engine is unavailable: {reason}", message_zh=f"Spark 引擎不可用：{reason}")
+            raise EngineError(
+                f"the Spark engine is unavailable: {reason}", message_zh=f"Spark 引擎不可用：{reason}"
+            )
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.master = master

@@ -1,0 +1,143 @@
+"""Ingest benchmark: `canyu import` against DuckDB's bare read_csv on the same file.
+
+Generates an event CSV (default 10M rows, Chinese labels in a share of rows,
+~1% broken rows), then, in one run:
+
+1. DuckDB: ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` into a fresh
+   database file (the reference: parsing and storing, nothing else);
+2. canyu: ``canyu import WS file --table events`` (parse, map labels, validate,
+   hash ids, deduplicate, quarantine, resolve person ids, store).
+
+Each runs in its own process; wall time and peak resident memory (of the
+process and its children) are printed, with canyu's speed as a ratio of
+DuckDB's (goal: >= 0.5) and canyu's peak memory (goal: < 2 GB).
+
+Usage: python bench/ingest.py [--rows 10000000] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    rng = np.random.default_rng(seed)
+    chunk = 1_000_000
+    channels = pa.array(
+        ["weibo", "wechat_oa", "douyin", "xiaohongshu", "ecommerce", "公众号", "微博", "forum"]
+    )
+    actions = pa.array(["view", "like", "share", "comment", "purchase", "阅读", "点赞", "转发"])
+    writer = None
+    base = np.datetime64("2026-07-01T00:00:00")
+    for start in range(0, rows, chunk):
+        n = min(chunk, rows - start)
+        ids = pa.array(np.arange(start, start + n))
+        ts = (base + rng.integers(0, 86400 * 90, n).astype("timedelta64[s]")).astype("datetime64[s]")
+        action_idx = rng.integers(0, len(actions), n)
+        value = np.where(np.isin(action_idx, [4]), np.round(rng.gamma(2.0, 80.0, n), 2), np.nan)
+        table = pa.table(
+            {
+                "event_id": pc.binary_join_element_wise("e", pc.cast(ids, pa.string()), ""),
+                "ts": pc.strftime(pa.array(ts), format="%Y-%m-%d %H:%M:%S"),
+                "channel": channels.take(pa.array(rng.integers(0, len(channels), n))),
+                "action": actions.take(pa.array(action_idx)),
+                "user_id": pc.binary_join_element_wise(
+                    "u", pc.cast(pa.array(rng.integers(0, 2_000_000, n)), pa.string()), ""
+                ),
+                "content_id": pc.binary_join_element_wise(
+                    "c", pc.cast(pa.array(rng.integers(0, 5000, n)), pa.string()), ""
+                ),
+                "campaign_id": pc.binary_join_element_wise(
+                    "camp", pc.cast(pa.array(rng.integers(0, 20, n)), pa.string()), ""
+                ),
+                "value": pa.array(value),
+            }
+        )
+        # ~1% broken: an unknown action label
+        broken = rng.random(n) < 0.01
+        table = table.set_column(
+            3, "action", pc.if_else(pa.array(broken), pa.scalar("stare"), table.column("action"))
+        )
+        if writer is None:
+            writer = pacsv.CSVWriter(path, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak <= before:  # ru_maxrss is the max over all children so far
+        print("  (peak memory below an earlier child's; figure is an upper bound)")
+    return wall, peak / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="canyu-bench-"))
+    csv = tmp / "events.csv"
+    t0 = time.perf_counter()
+    generate(csv, args.rows)
+    size_mb = csv.stat().st_size / 1e6
+    print(f"generated {args.rows:,} rows, {size_mb:,.0f} MB in {time.perf_counter() - t0:.1f}s: {csv}")
+    env = {**os.environ, "CANYU_HOME": str(tmp / "home"), "CANYU_LOCALE": "en"}
+
+    # The reference goes first so canyu's peak RSS is measured separately (ru_maxrss is monotonic).
+    ref_db = tmp / "ref.duckdb"
+    ref_cmd = [
+        sys.executable,
+        "-c",
+        f"import duckdb; c = duckdb.connect({str(ref_db)!r});"
+        f' c.execute("CREATE TABLE t AS SELECT * FROM read_csv({str(csv)!r})")',
+    ]
+    ref_wall, ref_mem = _run(ref_cmd, env)
+    print(
+        f"duckdb read_csv -> table : {ref_wall:7.2f} s  {args.rows / ref_wall / 1e6:6.2f} M rows/s  peak {ref_mem:7.0f} MB"
+    )
+
+    canyu = [sys.executable, "-m", "canyu"]
+    subprocess.run(
+        [*canyu, "init", str(tmp / "ws"), "--locale", "en"], check=True, env=env, stdout=subprocess.DEVNULL
+    )
+    wall, mem = _run([*canyu, "import", str(tmp / "ws"), str(csv), "--table", "events"], env)
+    print(
+        f"canyu import             : {wall:7.2f} s  {args.rows / wall / 1e6:6.2f} M rows/s  peak {mem:7.0f} MB"
+    )
+    out = subprocess.run(
+        [*canyu, "status", str(tmp / "ws"), "--json"], check=True, env=env, capture_output=True, text=True
+    )
+    import json
+
+    st = json.loads(out.stdout)
+    print(f"loaded {st['rows']['events']:,} events, quarantined {st['rows']['quarantine']:,}")
+    ratio = ref_wall / wall
+    print(f"speed ratio canyu/duckdb : {ratio:.2f}  (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(f"canyu peak memory        : {mem:.0f} MB  (goal < 2048 MB: {'met' if mem < 2048 else 'NOT met'})")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    main()
