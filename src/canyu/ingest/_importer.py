@@ -276,7 +276,7 @@ def _import_one(
             "CREATE OR REPLACE TEMP TABLE _canyu_import_row AS SELECT ?::VARCHAR AS batch_id, ?::VARCHAR AS source,"
             " ?::VARCHAR AS table_name, ?::VARCHAR AS mapping, ?::TIMESTAMP AS started, ?::TIMESTAMP AS finished,"
             " ?::BIGINT AS rows_in, ?::BIGINT AS rows_loaded, ?::BIGINT AS rows_duplicate, ?::BIGINT AS rows_quarantined,"
-            " NULL::VARCHAR AS file_sha256",
+            " ?::BIGINT AS file_bytes",
             [
                 batch_id,
                 str(path),
@@ -288,6 +288,7 @@ def _import_one(
                 loaded,
                 valid - loaded,
                 n_quarantined,
+                path.stat().st_size,
             ],
         )
         txn.append("imports", "SELECT * FROM _canyu_import_row")

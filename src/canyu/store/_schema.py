@@ -225,7 +225,7 @@ _TABLE_LIST = (
             _c("rows_loaded", "BIGINT", required=True),
             _c("rows_duplicate", "BIGINT", required=True),
             _c("rows_quarantined", "BIGINT", required=True),
-            _c("file_sha256"),
+            _c("file_bytes", "BIGINT", doc="size of the source file"),
         ),
         key=("batch_id",),
         importable=False,

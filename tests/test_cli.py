@@ -1,0 +1,126 @@
+"""The real CLI: commands, JSON output, errors in one line in the workspace's language, docs in sync."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from canyu.cli import app
+
+runner = CliRunner()
+
+
+def _canyu(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    out = subprocess.run([sys.executable, "-m", "canyu", *args], capture_output=True, text=True, check=False)
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_init_import_status_quarantine_json(tmp_path: Path, data_dir: Path) -> None:
+    ws = str(tmp_path / "ws")
+    r = runner.invoke(app, ["init", ws, "--brand", "品牌X", "--locale", "en"])
+    assert r.exit_code == 0, r.output
+    assert "Created workspace" in r.output and "owner-only" in r.output
+    r = runner.invoke(
+        app,
+        [
+            "import",
+            ws,
+            str(data_dir / "events_broken.csv"),
+            str(data_dir / "events_basic.csv"),
+            "-m",
+            "generic_events",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    results = json.loads(r.output)
+    assert [(x["rows_in"], x["rows_loaded"], x["rows_quarantined"]) for x in results] == [
+        (10, 2, 8),
+        (4, 4, 0),
+    ]
+    r = runner.invoke(app, ["status", ws, "--json"])
+    st = json.loads(r.output)
+    assert st["rows"]["events"] == 6 and st["brand"] == "品牌X" and len(st["imports"]) == 2
+    assert {c["channel"] for c in st["channels"]} == {"weibo", "wechat_oa", "ecommerce"}
+    r = runner.invoke(app, ["quarantine", ws, "--json"])
+    rows = json.loads(r.output)
+    assert len(rows) == 8 and {"source", "row_number", "field", "value", "reason"} <= rows[0].keys()
+    r = runner.invoke(app, ["quarantine", ws, "--export", str(tmp_path / "fix")])
+    assert r.exit_code == 0 and (tmp_path / "fix" / "events_broken.events.rejected.csv").exists()
+
+
+def test_status_table_output_in_chinese(tmp_path: Path, data_dir: Path) -> None:
+    ws = str(tmp_path / "ws")
+    runner.invoke(app, ["init", ws, "--locale", "zh-CN"])
+    r = runner.invoke(app, ["import", ws, str(data_dir / "events_gb18030.csv"), "-m", "generic_events"])
+    assert "读取 5 行，载入 5" in r.output
+    r = runner.invoke(app, ["status", ws])
+    assert r.exit_code == 0 and "行数" in r.output and "wechat_oa" in r.output
+
+
+def test_errors_are_one_line_localized_and_non_zero(tmp_path: Path, data_dir: Path) -> None:
+    out = _canyu("status", str(tmp_path / "nowhere"), check=False)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "is not a canyu workspace" in out.stderr
+    assert "Traceback" not in out.stderr
+    _canyu("init", str(tmp_path / "zh"), "--locale", "zh-CN")
+    out = _canyu(
+        "import", str(tmp_path / "zh"), str(data_dir / "events_basic.csv"), "--table", "event", check=False
+    )
+    assert out.returncode == 2 and "未知的table 'event'" in out.stderr and "events" in out.stderr
+    out = _canyu(
+        "--debug",
+        "import",
+        str(tmp_path / "zh"),
+        str(data_dir / "events_basic.csv"),
+        "--table",
+        "event",
+        check=False,
+    )
+    assert "Traceback" in out.stderr
+
+
+def test_forget_by_user(tmp_path: Path, data_dir: Path) -> None:
+    ws = str(tmp_path / "ws")
+    runner.invoke(app, ["init", ws, "--locale", "en"])
+    runner.invoke(app, ["import", ws, str(data_dir / "events_basic.csv"), "-m", "generic_events"])
+    r = runner.invoke(app, ["forget", ws, "--user", "wechat_oa:u1", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["rows_deleted"]["events"] == 2
+
+
+@pytest.mark.slow
+def test_demo_builds_a_workspace(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["demo", str(tmp_path / "demo"), "--locale", "en"])
+    assert r.exit_code == 0, r.output
+    assert "events_broken.csv: read 10, loaded 2, duplicate 0, quarantined 8" in r.output.replace("\n", " ")
+    assert (tmp_path / "demo" / "canyu.duckdb").exists()
+
+
+def test_cli_docs_are_generated_from_help(tmp_path: Path) -> None:
+    out = tmp_path / "cli.md"
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "typer"),
+            "canyu.cli",
+            "utils",
+            "docs",
+            "--name",
+            "canyu",
+            "--title",
+            "canyu command line",
+            "--output",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    committed = Path(__file__).parents[1] / "docs" / "cli.md"
+    assert committed.read_text(encoding="utf-8") == out.read_text(encoding="utf-8"), "run: make docs"
