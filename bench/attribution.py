@@ -80,13 +80,14 @@ def main() -> None:
     args = parser.parse_args()
 
     try:
-        import ChannelAttribution as ca  # noqa: N813
+        import ChannelAttribution as ca
     except ImportError:
         ca = None
         print("ChannelAttribution is not installed: timing canyu alone")
 
     data = make_paths(args.rows, args.channels)
-    print(f"{len(data):,} path rows, {args.channels} channels, {int(data.total_conversions.sum()):,} conversions")
+    conversions = int(data.total_conversions.sum())
+    print(f"{len(data):,} path rows, {args.channels} channels, {conversions:,} conversions")
     results: list[tuple[str, float, float | None, str]] = []
 
     t_parse, paths = timed(lambda: PathTable.from_frame(data))
@@ -106,7 +107,7 @@ def main() -> None:
         t_heur += seconds
     t_ca_heur = None
     if ca is not None:
-        t_ca_heur, ca_heur = timed(
+        t_ca_heur, _ca_heur = timed(
             quiet(
                 lambda: ca.heuristic_models(
                     data, "path", "total_conversions", var_value="total_conversion_value", flg_pro=False
@@ -144,18 +145,28 @@ def main() -> None:
         table = PathTable.from_frame(make_paths(args.shapley_rows, channels, seed=channels))
         seconds, _ = timed(lambda table=table: shapley(table))
         results.append((f"shapley {channels} ch, conversions (closed form)", seconds, None, ""))
-        seconds, res = timed(
-            lambda table=table: shapley(table, value_function="conversion_rate", n_permutations=1000)
+        seconds, exact = timed(
+            lambda table=table, channels=channels: shapley(
+                table, value_function="conversion_rate", max_exact=max(channels, 15)
+            )
         )
-        note = res.method + (f", max SE {res.conversions_se.max():.1f} conv" if res.method == "sampled" else "")
-        results.append((f"shapley {channels} ch, conversion_rate", seconds, None, note))
+        results.append(
+            (f"shapley {channels} ch, conversion_rate, exact", seconds, None, f"{2**channels:,} coalitions")
+        )
+        if channels > 15:
+            seconds, res = timed(
+                lambda table=table: shapley(table, value_function="conversion_rate", n_permutations=1000)
+            )
+            z = np.abs(res.conversions - exact.conversions) / res.conversions_se
+            note = f"1000 orders; max SE {res.conversions_se.max():,.0f} conv; max |z| vs exact {z.max():.1f}"
+            results.append((f"shapley {channels} ch, conversion_rate, sampled", seconds, None, note))
 
     print()
-    print(f"{'task':<44}{'canyu s':>10}{'CA s':>10}{'CA/canyu':>10}  note")
+    print(f"{'task':<48}{'canyu s':>10}{'CA s':>10}{'CA/canyu':>10}  note")
     for task, ours_s, theirs_s, note in results:
         theirs = f"{theirs_s:10.2f}" if theirs_s is not None else f"{'-':>10}"
         ratio = f"{theirs_s / ours_s:10.1f}" if theirs_s is not None else f"{'-':>10}"
-        print(f"{task:<44}{ours_s:10.2f}{theirs}{ratio}  {note}")
+        print(f"{task:<48}{ours_s:10.2f}{theirs}{ratio}  {note}")
 
 
 if __name__ == "__main__":

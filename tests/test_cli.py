@@ -124,3 +124,29 @@ def test_cli_docs_are_generated_from_help(tmp_path: Path) -> None:
     )
     committed = Path(__file__).parents[1] / "docs" / "cli.md"
     assert committed.read_text(encoding="utf-8") == out.read_text(encoding="utf-8"), "run: make docs"
+
+
+def test_attribute_on_a_path_file_and_in_a_workspace(tmp_path: Path, data_dir: Path) -> None:
+    r = runner.invoke(app, ["attribute", "--paths", str(data_dir / "paths.csv"), "--model", "all", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["total_conversions"] == 20
+    for name, model in out["models"].items():
+        assert sum(c["conversions"] for c in model["channels"].values()) == pytest.approx(20), name
+    assert "removal_effect" in out["models"]["markov"]["channels"]["weibo"]
+    ws = str(tmp_path / "ws")
+    runner.invoke(app, ["init", ws, "--locale", "en"])
+    runner.invoke(app, ["import", ws, str(data_dir / "events_basic.csv"), "-m", "generic_events"])
+    r = runner.invoke(app, ["attribute", ws, "--model", "last_touch", "--json"])
+    # wechat_oa:u1 and ecommerce:u1 are two people until a link joins them: no journey converts
+    assert (
+        json.loads(r.output)["models"]["last_touch"]["channels"].get("wechat_oa", {}).get("conversions", 0)
+        == 0
+    )
+    runner.invoke(app, ["import", ws, str(data_dir / "identity_links.csv"), "--table", "identity_links"])
+    r = runner.invoke(app, ["attribute", ws, "--model", "last_touch", "--json"])
+    assert r.exit_code == 0, r.output
+    # u1 viewed on wechat_oa, then bought: the one order goes to wechat_oa
+    assert json.loads(r.output)["models"]["last_touch"]["channels"]["wechat_oa"]["conversions"] == 1
+    r = runner.invoke(app, ["attribute", "--paths", str(data_dir / "paths.csv"), "--model", "markvo"])
+    assert r.exit_code != 0

@@ -339,6 +339,81 @@ def demo(
         _render_status(ws, False)
 
 
+@app.command("attribute")
+def attribute_cmd(
+    path: Annotated[
+        Path | None, typer.Argument(help="A workspace (journeys from its events, else its paths table).")
+    ] = None,
+    paths: Annotated[
+        Path | None,
+        typer.Option(
+            "--paths",
+            exists=True,
+            dir_okay=False,
+            help="Instead of a workspace: a path table CSV in ChannelAttribution's format (path with touches joined"
+            " by ' > ', total_conversions, total_conversion_value, total_null; ',' or ';' separated).",
+        ),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="'all' or one of first_touch, last_touch, linear, time_decay, position_based, markov, shapley."
+        ),
+    ] = "all",
+    order: Annotated[int, typer.Option(min=1, max=4, help="Order of the Markov chain (1-4).")] = 1,
+    by: Annotated[
+        str, typer.Option(help="Path element in a workspace: channel, campaign or content.")
+    ] = "channel",
+    lookback_days: Annotated[
+        int, typer.Option(help="Touches this many days before a conversion count.")
+    ] = 30,
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Attribute conversions to channels (heuristics, exact Markov, Shapley), in a workspace or on a path file."""
+    from canyu.analytics.attribution import attribute, attribute_path_file, journey_path_table, journeys
+
+    if (path is None) == (paths is None):
+        raise CanyuError(
+            "give a workspace DIR or --paths FILE (one of them)",
+            message_zh="请给出工作区目录或 --paths 文件（二选一）",
+        )
+    if paths is not None:
+        result = attribute_path_file(paths, model=model, order=order)
+        title = paths.name
+    else:
+        assert path is not None
+        if by not in ("channel", "campaign", "content"):
+            from canyu.errors import UnknownNameError
+
+            raise UnknownNameError("path element (--by)", by, ("channel", "campaign", "content"))
+        with _open(path, engine) as ws:
+            touches = journeys(
+                ws.table("events"),
+                lookback_days=lookback_days,
+                conversion_actions=ws.config.conversion_actions,
+                key=by,  # type: ignore[arg-type]
+            )
+            table = ws.to_pandas(journey_path_table(touches))
+            if table.empty:
+                table = ws.to_pandas(ws.table("paths").drop("batch_id"))
+            result = attribute(table, model=model, order=order)
+            title = str(path)
+    if as_json:
+        sys.stdout.write(result.to_json() + "\n")
+        return
+    conversions = result.wide("conversions")
+    tab = Table(
+        "channel", *conversions.columns, title=f"{title}: {result.total_conversions:,.0f} conversions"
+    )
+    for channel, row in conversions.iterrows():
+        tab.add_row(str(channel), *(f"{v:,.2f}" for v in row))
+    console.print(tab)
+    if "markov" in result.models:
+        markov = result.credits("markov")["removal_effect"]
+        console.print("removal effects: " + ", ".join(f"{c} {v:.3f}" for c, v in markov.items()))
+
+
 def main() -> None:
     """Entry point: run the app; turn canyu's errors into one clear line."""
     try:

@@ -8,9 +8,9 @@ Journeys are walks from a ``(start)`` state through touch states to one of two
 absorbing states, ``(conversion)`` or ``(null)``. The probability of conversion
 from ``(start)`` is the absorption probability of the chain, found here by one
 sparse linear solve ``(I - Q) x = r`` (Q: transitions between touch states, r:
-one-step conversion probabilities; sparse LU, or GMRES to a 1e-13 residual on
-large chains) instead of by simulating walks as the ChannelAttribution package
-does. Removing a channel sends every state that holds
+one-step conversion probabilities; sparse LU, or fixed-point iteration to
+machine precision on large chains) instead of by simulating walks as the
+ChannelAttribution package does. Removing a channel sends every state that holds
 it to ``(null)``; its *removal effect* is the relative drop in conversion
 probability, and each channel is credited ``total conversions × RE_c / Σ RE``.
 """
@@ -33,7 +33,8 @@ __all__ = ["MarkovChain", "MarkovResult", "markov_attribution", "markov_chain"]
 History = Literal["windows", "padded"]
 Weighting = Literal["journeys", "paths"]
 MAX_ORDER = 4
-DIRECT_SOLVE_LIMIT = 2000  # states; above it, GMRES (see _solve)
+DIRECT_SOLVE_LIMIT = 2000  # states; above it, iterate (see _solve)
+MAX_ITERATIONS = 5000
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,8 +127,10 @@ def markov_chain(
         1 to 4. A state is the last ``order`` touches.
     collapse_repeats
         Merge runs of one channel (``a > a > b`` → ``a > b``) before estimating. It changes
-        nothing at order 1 (a self-loop does not move absorption probabilities) but
-        does at higher orders.
+        nothing at order 1 (a self-loop does not move absorption probabilities; this is
+        why ChannelAttribution can leave self-loops out of its order-1 transition
+        matrix while this chain keeps them) but does at higher orders, where ``a,a`` is
+        a state of its own.
     history
         How the first touches of a path form states when ``order > 1``.
         ``"windows"`` (ChannelAttribution's convention): the states of a path are its
@@ -173,8 +176,14 @@ def markov_chain(
         raise ValueError(f"history must be 'windows' or 'padded', got {history!r}")
     code, row = code[is_state], row[is_state]
 
-    codes, sid = np.unique(code, return_inverse=True)
-    sid = sid.ravel()
+    if float(base) ** order <= 2**24:  # small code space: a lookup table beats sorting
+        present = np.zeros(int(base) ** order, dtype=bool)
+        present[code] = True
+        codes = np.flatnonzero(present).astype(np.int64)
+        sid = (np.cumsum(present) - 1)[code]
+    else:
+        codes, sid = np.unique(code, return_inverse=True)
+        sid = sid.ravel()
     n = len(codes)
     first = np.ones(len(sid), dtype=bool)
     first[1:] = row[1:] != row[:-1]
@@ -231,6 +240,10 @@ def markov_attribution(
     of the journeys ending in each state (so channels on high-value paths earn more
     value, as in ChannelAttribution's ``removal_effects_conversion_value``).
 
+    ChannelAttribution estimates the same quantities by simulating walks on the
+    same chain, capped at the longest observed path (``max_step``); its figures
+    converge to these as the number of simulations and the cap grow.
+
     Examples
     --------
     >>> from canyu.analytics.attribution import PathTable, markov_attribution
@@ -270,28 +283,34 @@ def markov_attribution(
 
 
 def _solve(system: sp.csr_matrix, rhs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Solve ``(I - Q) x = rhs`` exactly (to rounding): sparse LU, or GMRES on large chains.
+    """Solve ``(I - Q) x = rhs`` exactly (to rounding) for an absorbing chain.
 
-    Higher-order chains are de Bruijn-like graphs whose LU factors fill in badly
-    (order 4, 8k states: 1.5M non-zeros, ~0.5 s per factorisation), while
-    ``I - Q`` of an absorbing chain is a well-conditioned M-matrix on which GMRES
-    reaches a 1e-13 relative residual in a few dozen sparse products. LU is the
-    fallback if GMRES ever stalls.
+    Small chains: sparse LU. Large ones: higher-order chains are de Bruijn-like
+    graphs whose LU factors fill in badly (order 4, 8k states: 1.5M non-zeros,
+    ~0.5 s per factorisation), while ``x = rhs + Q x`` converges geometrically
+    (Q is sub-stochastic and journeys are short), so it is iterated to a change
+    below 1e-15 of ``max |x|``; GMRES, then LU, are the fallbacks if it stalls.
     """
     n = system.shape[0]
     if n > DIRECT_SOLVE_LIMIT:
+        q = sp.identity(n, format="csr") - system
+        x = rhs.copy()
+        scale = max(float(np.abs(rhs).max()), 1e-300)
+        for _ in range(MAX_ITERATIONS):
+            nxt = rhs + q @ x
+            change = float(np.abs(nxt - x).max())
+            x = nxt
+            if change <= 1e-15 * max(float(np.abs(x).max()), scale):
+                return np.asarray(x)
         columns = []
         for b in rhs.T:
-            if not b.any():
-                columns.append(np.zeros(n))
-                continue
-            x, info = spla.gmres(system, b, rtol=1e-13, atol=0.0, restart=50, maxiter=200)
+            col, info = spla.gmres(system, b, rtol=1e-13, atol=0.0, restart=50, maxiter=200)
             if info != 0:
                 break
-            columns.append(x)
+            columns.append(col)
         else:
             return np.column_stack(columns)
-    return spla.splu(system.tocsc()).solve(rhs)
+    return np.asarray(spla.splu(system.tocsc()).solve(rhs))
 
 
 def _share(weights: npt.NDArray[np.float64], total: float) -> npt.NDArray[np.float64]:

@@ -220,7 +220,7 @@ class AttributionResult:
 
     @property
     def models(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.table["model"]))
+        return tuple(self.details)
 
     def credits(self, model: str) -> pd.DataFrame:
         """The rows of one model, indexed by channel."""
@@ -230,7 +230,9 @@ class AttributionResult:
 
     def wide(self, column: str = "conversions") -> pd.DataFrame:
         """``column`` as a channel × model table."""
-        return self.table.pivot(index="channel", columns="model", values=column)[list(self.models)]
+        return self.table.pivot(index="channel", columns="model", values=column).reindex(
+            columns=list(self.models)
+        )
 
     def to_arrow(self) -> Any:
         import pyarrow as pa

@@ -12,7 +12,6 @@ that models work on numpy arrays and never on strings.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from canyu.errors import IngestError
 
@@ -157,12 +158,12 @@ class PathTable:
                 )
             else:
                 numbers[name] = np.zeros(len(frame))
-        raw = frame[columns["path"]]
-        paths = ["" if p is None or (isinstance(p, float) and np.isnan(p)) else str(p) for p in raw]
-        lengths, tokens = _split_paths(paths, sep, source)
-        return _encode(
-            tokens,
-            lengths,
+        codes, names, lengths = _split_paths(frame[columns["path"]], sep, source)
+        indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        return PathTable(
+            names,
+            indptr,
+            codes,
             numbers["total_conversions"],
             numbers["total_conversion_value"],
             numbers["total_null"],
@@ -212,8 +213,7 @@ def read_path_csv(file: str | Path, *, path_sep: str = ">") -> PathTable:
         frame = pd.read_csv(
             file,
             sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
+            keep_default_na=False,  # an empty cell stays "" (and is reported), not NaN
             encoding="utf-8-sig",
             skipinitialspace=True,
         )
@@ -231,12 +231,20 @@ def write_path_csv(
 
 # -- helpers -----------------------------------------------------------------------
 def _numeric_column(column: pd.Series, name: str, source: str, *, required: bool) -> FloatArray:
-    text = column.astype(str).str.strip()
-    empty = text.eq("") | column.isna()
-    values = pd.to_numeric(text.where(~empty, "0"), errors="coerce").to_numpy(dtype=np.float64)
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        empty = np.isnan(values)
+        if not required:
+            values = np.where(empty, 0.0, values)
+    else:  # text: a file with a bad or empty cell, or a frame of strings
+        text = column.astype("string").str.strip()
+        empty = (text.isna() | text.eq("")).to_numpy()
+        values = pd.to_numeric(text.mask(empty, "0"), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     bad = np.isnan(values) | ~np.isfinite(values) | (values < 0)
     if required:
-        bad |= empty.to_numpy()
+        bad |= empty
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raw = column.iloc[i]
@@ -248,31 +256,46 @@ def _numeric_column(column: pd.Series, name: str, source: str, *, required: bool
             value=raw,
             message_zh=f"{name} 必须是非负数，实际为 {raw!r}",
         )
-    return values
+    return np.ascontiguousarray(values, dtype=np.float64)
 
 
-def _split_paths(paths: list[str], sep: str, source: str) -> tuple[IntArray, list[str]]:
-    """Split all path strings at once (one regex over one joined string, no per-row Python split)."""
-    if any("\n" in p for p in paths):
-        i = next(i for i, p in enumerate(paths) if "\n" in p)
-        raise IngestError("a path holds a line break", file=source, row=i + 2, field="path", value=paths[i])
-    lengths = np.fromiter((p.count(sep) for p in paths), dtype=np.int64, count=len(paths)) + 1
-    if not paths:
-        return lengths, []
-    pattern = re.compile(r"[ \t]*(?:" + re.escape(sep) + r"|\n)[ \t]*")
-    tokens = pattern.split("\n".join(p.strip() for p in paths))
-    empty = np.flatnonzero(np.fromiter((t == "" for t in tokens), dtype=bool, count=len(tokens)))
+def _split_paths(raw: pd.Series, sep: str, source: str) -> tuple[IntArray, tuple[str, ...], IntArray]:
+    """Touch codes, sorted channel names and path lengths, split in Arrow (no Python loop per row)."""
+    arr = pa.array(raw, from_pandas=True)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    missing = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
+    if len(missing):
+        row = int(missing[0])
+        raise IngestError(
+            "empty path", file=source, row=row + 2, field="path", value=None, message_zh="路径为空"
+        )
+    parts = pc.split_pattern(arr, pattern=sep)
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+    tokens = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    empty = np.flatnonzero(pc.equal(pc.utf8_length(tokens), 0).to_numpy(zero_copy_only=False))
     if len(empty):
         row = int(np.searchsorted(np.cumsum(lengths), empty[0], side="right"))
+        value = raw.iloc[row]
         raise IngestError(
-            f"path {paths[row]!r} has an empty touch",
+            f"path {value!r} has an empty touch",
             file=source,
             row=row + 2,
             field="path",
-            value=paths[row],
-            message_zh=f"路径 {paths[row]!r} 含有空的触点",
+            value=value,
+            message_zh=f"路径 {value!r} 含有空的触点",
         )
-    return lengths, tokens
+    encoded = (
+        pc.dictionary_encode(tokens).combine_chunks()
+        if isinstance(tokens, pa.ChunkedArray)
+        else (pc.dictionary_encode(tokens))
+    )
+    names = encoded.dictionary.to_pylist()
+    order = np.argsort(np.asarray(names, dtype=object)) if names else np.zeros(0, dtype=np.int64)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    return codes, tuple(str(names[i]) for i in order), lengths
 
 
 def _encode(
