@@ -97,11 +97,47 @@ def test_forget_by_user(tmp_path: Path, data_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_builds_a_workspace(tmp_path: Path) -> None:
-    r = runner.invoke(app, ["demo", str(tmp_path / "demo"), "--locale", "en"])
+def test_demo_simulates_imports_and_analyses(tmp_path: Path) -> None:
+    r = runner.invoke(
+        app, ["demo", str(tmp_path / "demo"), "--locale", "en", "--people", "3000", "--days", "30"]
+    )
     assert r.exit_code == 0, r.output
-    assert "events_broken.csv: read 10, loaded 2, duplicate 0, quarantined 8" in r.output.replace("\n", " ")
-    assert (tmp_path / "demo" / "canyu.duckdb").exists()
+    out = " ".join(r.output.split())
+    assert "Simulated" in out and "events.csv: read" in out and "quarantined 0" in out
+    assert "Who earns the orders" in out
+    assert (tmp_path / "demo" / "simulated" / "truth.json").exists()
+
+
+def test_simulate_command(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["simulate", "--list-scenarios", "--json"])
+    assert set(json.loads(r.output)) >= {"default", "wrong-roles", "viral-launch", "weak-agenda"}
+    r = runner.invoke(
+        app, ["simulate", str(tmp_path / "f"), "--people", "800", "--days", "10", "--files-only", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["events"] > 0 and (tmp_path / "f" / "events.csv").exists()
+    r = runner.invoke(
+        app,
+        [
+            "simulate",
+            str(tmp_path / "ws"),
+            "--people",
+            "800",
+            "--days",
+            "10",
+            "--scenario",
+            "wrong-roles",
+            "--dirty",
+            "--json",
+            "--locale",
+            "en",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    imports = json.loads(r.output)["imports"]
+    assert sum(i["rows_quarantined"] for i in imports) == 8
+    r = runner.invoke(app, ["simulate", str(tmp_path / "x"), "--scenario", "nope"])
+    assert r.exit_code != 0
 
 
 def test_cli_docs_are_generated_from_help(tmp_path: Path) -> None:

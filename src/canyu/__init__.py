@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import canyu.simulate as _simulate_package  # loaded before the name is rebound to the function below
 from canyu.errors import CanyuError
 from canyu.workspace import Workspace, create_workspace, open_workspace
 
-__all__ = ["CanyuError", "Workspace", "__version__", "create", "open"]
+__all__ = ["CanyuError", "Workspace", "__version__", "create", "open", "simulate"]
 
 __version__ = "0.1.0"
 
@@ -21,3 +22,12 @@ def open(path: str, *, engine: str | None = None) -> Workspace:
 
 
 create = create_workspace
+
+
+def simulate(path: str, **options: object) -> _simulate_package.SimulationResult:
+    """Simulate a brand into ``path`` (files and truth); see :func:`canyu.simulate.simulate`.
+
+    ``canyu.simulate`` is this function; the package of the same name stays importable as
+    ``from canyu.simulate import ...``.
+    """
+    return _simulate_package.simulate(path, **options)  # type: ignore[arg-type]

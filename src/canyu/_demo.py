@@ -1,60 +1,58 @@
-"""``canyu demo``: a workspace built from the sample files, imported through the real importer."""
+"""``canyu demo``: the default scenario simulated, imported through the real importer, and analysed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from canyu.errors import WorkspaceError
 from canyu.i18n import t
 from canyu.workspace import Workspace, create_workspace
 
-__all__ = ["SAMPLES", "build", "samples_dir"]
-
-# (file, table, mapping) in the order they are imported.
-SAMPLES: tuple[tuple[str, str, str | None], ...] = (
-    ("campaigns.csv", "campaigns", None),
-    ("events_basic.csv", "events", "generic_events"),
-    ("events_gb18030.csv", "events", "generic_events"),
-    ("events_broken.csv", "events", "generic_events"),
-    ("events_duplicates.csv", "events", "generic_events"),
-    ("events.jsonl", "events", "generic_events"),
-    ("xhs_notes.xlsx", "content_stats", "xiaohongshu_notes"),
-    ("identity_links.csv", "identity_links", None),
-    ("paths.csv", "paths", "channelattribution_paths"),
-)
+__all__ = ["analyses", "build"]
 
 
-def samples_dir() -> Path:
-    """tests/data of the source checkout (the demo runs from a clone)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "tests" / "data"
-        if (candidate / "events_basic.csv").exists():
-            return candidate
-    raise WorkspaceError(
-        "the sample files (tests/data) are not here; run the demo from a canyu checkout",
-        message_zh="找不到样例文件（tests/data）；请在 canyu 源码目录中运行",
-        path=str(here),
-    )
+def build(
+    path: Path,
+    *,
+    locale: str = "zh-CN",
+    people: int = 50_000,
+    days: int = 90,
+    echo: Callable[[str], None] = print,
+    progress: Any = None,
+) -> Workspace:
+    """Create the workspace, simulate the default scenario into ``path/simulated`` and import it."""
+    from canyu.simulate import import_simulation, simulate
 
-
-def build(path: Path, *, locale: str = "zh-CN", echo: Callable[[str], None] = print) -> Workspace:
-    data = samples_dir()
-    ws = create_workspace(path, brand="Demo 品牌", locale=locale)
-    echo(t("demo_data", locale, path=path))
-    for name, table, mapping in SAMPLES:
-        for r in ws.import_files([data / name], table=table, mapping=mapping):
-            echo(
-                t(
-                    "imported",
-                    locale,
-                    source=name,
-                    rows_in=r.rows_in,
-                    loaded=r.rows_loaded,
-                    duplicate=r.rows_duplicate,
-                    quarantined=r.rows_quarantined,
-                    batch=r.batch_id,
-                )
+    ws = create_workspace(path, brand="演示品牌 Demo", locale=locale)
+    echo(t("demo_simulating", locale, people=f"{people:,}", days=days, path=path))
+    result = simulate(path / "simulated", people=people, days=days, seed=7, scenario="default")
+    echo(t("simulated", locale, events=f"{result.events:,}", files=result.path, scenario="default"))
+    for r in import_simulation(ws, result.path, progress=progress):
+        echo(
+            t(
+                "imported",
+                locale,
+                source=Path(r.source).name,
+                rows_in=f"{r.rows_in:,}",
+                loaded=f"{r.rows_loaded:,}",
+                duplicate=f"{r.rows_duplicate:,}",
+                quarantined=f"{r.rows_quarantined:,}",
+                batch=r.batch_id,
             )
+        )
     return ws
+
+
+def analyses(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
+    """Run the analyses that exist and print their headline."""
+    from canyu.analytics.attribution import attribute, journey_path_table, journeys
+
+    touches = journeys(ws.table("events"), conversion_actions=ws.config.conversion_actions)
+    paths = ws.to_pandas(journey_path_table(touches))
+    if not paths.empty:
+        result = attribute(paths, model="markov", order=1)
+        credits = result.credits("markov").sort_values("conversions", ascending=False)
+        echo(t("demo_attribution", ws.config.locale))
+        for channel, row in credits.head(8).iterrows():
+            echo(f"  {channel:<14} {row['conversions']:>10,.1f}  ¥{row['value']:>12,.0f}")

@@ -321,22 +321,119 @@ def mappings(as_json: JsonOpt = False) -> None:
     console.print(tab)
 
 
+def _import_progress(loc: str) -> tuple[Progress, Any]:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not sys.stderr.isatty(),
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def on_progress(name: str, fraction: float) -> None:
+        if name not in tasks:
+            tasks[name] = progress.add_task(Path(name).name, total=1.0)
+        progress.update(tasks[name], completed=fraction)
+
+    return progress, on_progress
+
+
+@app.command()
+def simulate(
+    path: Annotated[
+        Path | None, typer.Argument(help="Workspace to create (or add to); the files go to DIR/simulated/.")
+    ] = None,
+    people: Annotated[int, typer.Option(help="People in the population.")] = 50_000,
+    days: Annotated[int, typer.Option(help="Days simulated.")] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 7,
+    scenario: Annotated[str, typer.Option(help="Scenario (see --list-scenarios).")] = "default",
+    dirty: Annotated[
+        bool, typer.Option(help="Add known broken rows that the importer must quarantine.")
+    ] = False,
+    files_only: Annotated[
+        bool, typer.Option("--files-only", help="Write the files into DIR without importing them.")
+    ] = False,
+    list_scenarios: Annotated[
+        bool, typer.Option("--list-scenarios", help="List the scenarios and exit.")
+    ] = False,
+    locale: Annotated[str, typer.Option(help="Locale of a new workspace: zh-CN or en.")] = "zh-CN",
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a brand's social ecosystem with known ground truth, and import it through the real importer."""
+    from canyu.simulate import SCENARIOS, import_simulation
+    from canyu.simulate import simulate as run_simulation
+
+    if list_scenarios:
+        if as_json:
+            _print_json({name: s.description for name, s in SCENARIOS.items()})
+        else:
+            for name, s in SCENARIOS.items():
+                console.print(f"[bold]{name}[/bold]: {s.description}")
+        return
+    if path is None:
+        raise CanyuError("give the folder: canyu simulate DIR", message_zh="请给出目录：canyu simulate DIR")
+    files = path if files_only else path / "simulated"
+    result = run_simulation(files, people=people, days=days, seed=seed, scenario=scenario, dirty=dirty)
+    summary: dict[str, Any] = {
+        "files": str(files),
+        "events": result.events,
+        "truth": str(files / "truth.json"),
+    }
+    if not files_only:
+        ws = _open(path, None) if (path / "canyu.toml").exists() else create_workspace(path, locale=locale)
+        _State.locale = ws.config.locale
+        with ws:
+            progress, on_progress = _import_progress(ws.config.locale)
+            with progress:
+                results = import_simulation(ws, files, progress=on_progress)
+            summary["imports"] = [r.to_dict() for r in results]
+            if not as_json:
+                for r in results:
+                    console.print(
+                        t(
+                            "imported",
+                            ws.config.locale,
+                            source=Path(r.source).name,
+                            rows_in=f"{r.rows_in:,}",
+                            loaded=f"{r.rows_loaded:,}",
+                            duplicate=f"{r.rows_duplicate:,}",
+                            quarantined=f"{r.rows_quarantined:,}",
+                            batch=r.batch_id,
+                        )
+                    )
+    if as_json:
+        _print_json(summary)
+    else:
+        console.print(
+            t("simulated", _State.locale, events=f"{result.events:,}", files=files, scenario=scenario)
+        )
+
+
 @app.command()
 def demo(
     path: Annotated[
         Path, typer.Argument(help="Workspace folder to create (replaced if it is a canyu workspace).")
     ] = Path("demo-workspace"),
+    people: Annotated[int, typer.Option(help="People in the simulated population.")] = 50_000,
+    days: Annotated[int, typer.Option(help="Days simulated.")] = 90,
     locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
 ) -> None:
-    """Create a workspace from the sample files and show its status."""
+    """Simulate the default scenario into a new workspace, import it and run every analysis that exists."""
     from canyu import _demo
 
     if (path / "canyu.toml").exists():
         shutil.rmtree(path)
     _State.locale = locale
-    ws = _demo.build(path, locale=locale, echo=console.print)
+    progress, on_progress = _import_progress(locale)
+    with progress:
+        ws = _demo.build(
+            path, locale=locale, people=people, days=days, echo=console.print, progress=on_progress
+        )
     with ws:
         _render_status(ws, False)
+        _demo.analyses(ws, echo=console.print)
 
 
 @app.command("attribute")

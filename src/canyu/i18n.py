@@ -56,6 +56,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason": ("Reason", "原因"),
     "file": ("File", "文件"),
     "demo_data": ("Demo: importing sample files into {path}", "演示：把样例文件导入 {path}"),
+    "simulated": (
+        "Simulated {events} events (scenario {scenario}); files and truth.json in {files}.",
+        "已模拟 {events} 条事件（场景 {scenario}）；文件与 truth.json 在 {files}。",
+    ),
+    "demo_attribution": (
+        "Who earns the orders (exact Markov, by channel):",
+        "谁带来了订单（精确马尔可夫归因，按渠道）：",
+    ),
+    "demo_simulating": (
+        "Demo: simulating {people} people over {days} days into {path}",
+        "演示：模拟 {people} 人、{days} 天的数据到 {path}",
+    ),
     "aborted": ("Interrupted: nothing was changed.", "已中断：数据未改变。"),
 }
 

@@ -1,0 +1,525 @@
+"""The behaviour chain, one simulated day at a time, vectorized over people and events.
+
+expose → view → like/comment/collect → share (an independent cascade over the
+platform graph: every share names its parent) → follow → join the community
+and post → message and brand reply → lead → purchase → refund.
+
+Events are kept as integer columns (``EventLog``) and turned into channel ids,
+strings and files only at export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from canyu.simulate._scenarios import Scenario
+from canyu.simulate._text import TOPICS
+from canyu.simulate._world import CHANNELS, GRAPH_OF, SOCIAL, World
+
+__all__ = ["ACTIONS", "EventLog", "Simulation", "run"]
+
+ACTIONS: tuple[str, ...] = (
+    "expose",
+    "view",
+    "like",
+    "comment",
+    "collect",
+    "share",
+    "follow",
+    "unfollow",
+    "message",
+    "reply",
+    "join",
+    "leave",
+    "post",
+    "click",
+    "lead",
+    "purchase",
+    "refund",
+)
+A = {a: i for i, a in enumerate(ACTIONS)}
+C = {c: i for i, c in enumerate(CHANNELS)}
+TOUCH_ACTIONS = np.array(
+    [A[a] for a in ("view", "like", "comment", "collect", "share", "message", "join", "post", "click")]
+)
+_HOUR_WEIGHTS = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2.5, 3, 3, 3.2, 4, 3.5, 3, 3, 3, 3.2, 3.8, 4.5, 5.5, 6, 5, 2.5]
+)
+_HOUR_CUM = np.cumsum(_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
+SHARE_VIEW = 0.12  # chance that someone in a sharer's audience opens the share without sharing it on
+DAY = 86400
+
+
+@dataclass
+class EventLog:
+    """Events as columns of integers; ``add`` returns the new events' ids (their row numbers)."""
+
+    parts: dict[str, list[np.ndarray]] = field(
+        default_factory=lambda: {
+            k: []
+            for k in (
+                "t",
+                "ch",
+                "act",
+                "person",
+                "content",
+                "campaign",
+                "parent_person",
+                "parent_event",
+                "product",
+                "value",
+                "topic",
+            )
+        }
+    )
+    n: int = 0
+
+    def add(
+        self,
+        t: np.ndarray,
+        ch: int,
+        act: int,
+        person: np.ndarray,
+        *,
+        content: int | np.ndarray = -1,
+        campaign: int | np.ndarray = -1,
+        parent_person: int | np.ndarray = -1,
+        parent_event: int | np.ndarray = -1,
+        product: int | np.ndarray = -1,
+        value: float | np.ndarray = np.nan,
+        topic: int | np.ndarray = -1,
+    ) -> np.ndarray:
+        m = len(person)
+        if m == 0:
+            return np.zeros(0, dtype=np.int64)
+        full = np.full
+        self.parts["t"].append(np.asarray(t, dtype=np.int64))
+        self.parts["ch"].append(full(m, ch, dtype=np.int8))
+        self.parts["act"].append(full(m, act, dtype=np.int8))
+        self.parts["person"].append(np.asarray(person, dtype=np.int32))
+        for key, val, dtype in (
+            ("content", content, np.int32),
+            ("campaign", campaign, np.int16),
+            ("parent_person", parent_person, np.int32),
+            ("parent_event", parent_event, np.int64),
+            ("product", product, np.int16),
+            ("topic", topic, np.int8),
+        ):
+            arr = np.asarray(val)
+            self.parts[key].append(full(m, val, dtype=dtype) if arr.ndim == 0 else arr.astype(dtype))
+        v = np.asarray(value)
+        self.parts["value"].append(full(m, value, dtype=np.float64) if v.ndim == 0 else v.astype(np.float64))
+        ids = np.arange(self.n, self.n + m, dtype=np.int64)
+        self.n += m
+        return ids
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in self.parts.items()}
+
+
+@dataclass
+class Post:
+    content: int
+    channel: str
+    day: int
+    t: int
+    topic: int
+    campaign: int
+    kind: str
+
+
+@dataclass
+class Simulation:
+    """The outcome: events, the brand's posts and campaigns, follows and what only the simulator knows."""
+
+    world: World
+    scenario: Scenario
+    days: int
+    log: EventLog
+    posts: list[Post]
+    campaigns: list[dict[str, object]]
+    brand_follows: list[tuple[str, np.ndarray, np.ndarray]]  # (channel, person, t) of follows at start
+    brand_emphasis: np.ndarray  # (days, K) topic weights of the brand's posts per day
+    public_salience: np.ndarray  # (days, K) the audience's topic salience per day (before sampling)
+    followers_end: dict[str, np.ndarray]
+    community_end: dict[str, np.ndarray]
+
+
+def _times(rng: np.random.Generator, day: int, m: int) -> np.ndarray:
+    hour = np.searchsorted(_HOUR_CUM, rng.random(m), side="right")
+    return day * DAY + np.minimum(hour, 23) * 3600 + rng.integers(0, 3600, m)
+
+
+def _campaigns(scenario: Scenario, days: int) -> list[dict[str, object]]:
+    """The four kinds of campaign, placed on the calendar in proportion to its length."""
+
+    def at(frac: float) -> int:
+        return min(days - 1, round(frac * days))
+
+    launch = min(scenario.launch_day, days - 1)
+    return [
+        {
+            "campaign_id": "C01",
+            "name": "粉丝共创征集",
+            "kind": "participation_node",
+            "start": at(0.11),
+            "end": at(0.22),
+            "channels": ("forum", "weibo", "xiaohongshu", "wecom"),
+            "topic": TOPICS.index("粉丝活动"),
+            "budget": 30000.0,
+        },
+        {
+            "campaign_id": "C02",
+            "name": "新品首发",
+            "kind": "launch",
+            "start": launch,
+            "end": min(days - 1, launch + 7),
+            "channels": ("weibo", "douyin", "xiaohongshu", "wechat_oa", "qzone"),
+            "topic": TOPICS.index("新品发布"),
+            "budget": 120000.0,
+        },
+        {
+            "campaign_id": "C03",
+            "name": "投票抽奖",
+            "kind": "interaction",
+            "start": at(0.5),
+            "end": at(0.58),
+            "channels": ("wechat_oa", "douyin", "wecom"),
+            "topic": TOPICS.index("粉丝活动"),
+            "budget": 20000.0,
+        },
+        {
+            "campaign_id": "C04",
+            "name": "晒单有礼",
+            "kind": "wom_event",
+            "start": at(0.62),
+            "end": at(0.78),
+            "channels": ("weibo", "xiaohongshu", "forum", "qzone"),
+            "topic": TOPICS.index("产品体验"),
+            "budget": 40000.0,
+        },
+    ]
+
+
+def _topic_from(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One topic per row of ``weights`` (rows sum to 1)."""
+    cum = np.cumsum(weights, axis=1)
+    return np.minimum((cum < rng.random((len(weights), 1))).sum(axis=1), len(TOPICS) - 1).astype(np.int8)
+
+
+def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -> Simulation:
+    n = world.n
+    k = len(TOPICS)
+    log = EventLog()
+    campaigns = _campaigns(scenario, days)
+    follows = {
+        ch: (world.member[ch] & (rng.random(n) < scenario.channels[ch].initial_followers)) for ch in SOCIAL
+    }
+    brand_follows = [
+        (ch, np.flatnonzero(f), rng.integers(-365 * DAY, 0, int(f.sum()))) for ch, f in follows.items()
+    ]
+    community = {ch: follows[ch] & (rng.random(n) < 0.3) for ch in ("forum", "wecom")}
+    last_touch = np.full((len(CHANNELS), n), -10_000, dtype=np.int32)
+    lift = np.ones(
+        n, dtype=np.float32
+    )  # activity lift after taking part in a participation node / interaction
+    posts: list[Post] = []
+    baseline = np.full(k, 1.0 / k)
+    emphasis = np.zeros((days, k))
+    salience = np.zeros((days, k))
+    seen = np.zeros(n, dtype=bool)
+    viewed = np.zeros(n, dtype=bool)
+    hit_boost = np.ones(len(world.prices))
+    effects = {ch: scenario.channels[ch].effect for ch in SOCIAL}
+
+    for day in range(days):
+        active = [c for c in campaigns if int(c["start"]) <= day <= int(c["end"])]  # type: ignore[operator]
+        # -- the brand's agenda today: what its posts talk about
+        w = baseline.copy()
+        for c in active:
+            w[int(c["topic"])] += 1.5  # type: ignore[call-overload]
+        w /= w.sum()
+        emphasis[day] = w
+        lagged = emphasis[day - scenario.agenda_lag_days] if day >= scenario.agenda_lag_days else baseline
+        salience[day] = (1 - scenario.agenda_strength) * baseline + scenario.agenda_strength * lagged
+        if day == min(scenario.launch_day, days - 1):
+            hit_boost[world.hit_products[0]] = 3.0
+        online = rng.random(n) < np.clip(0.35 * world.activity * lift, 0, 1)
+
+        for ch in SOCIAL:
+            prm = scenario.channels[ch]
+            ci = C[ch]
+            g = world.graphs[GRAPH_OF[ch]]
+            n_posts = rng.poisson(prm.posts_per_day)
+            for _ in range(n_posts):
+                topic = int(rng.choice(k, p=w))
+                camp_here = [c for c in active if ch in c["channels"]]  # type: ignore[operator]
+                camp = campaigns.index(camp_here[int(rng.integers(len(camp_here)))]) if camp_here else -1
+                kind = {"wechat_oa": "article", "douyin": "video", "forum": "thread", "wecom": "post"}.get(
+                    ch, "post"
+                )
+                t0 = int(_times(rng, day, 1)[0])
+                post = Post(len(posts), ch, day, t0, topic, camp, kind)
+                posts.append(post)
+                boost = (
+                    scenario.launch_share_boost if camp >= 0 and campaigns[camp]["kind"] == "launch" else 1.0
+                )
+                if camp >= 0 and campaigns[camp]["kind"] == "wom_event":
+                    boost *= 2.0
+                # exposure: followers, plus discovery among members who do not follow
+                fol = np.flatnonzero(follows[ch] & online)
+                fol = fol[rng.random(len(fol)) < prm.follower_reach * np.clip(world.activity[fol], 0, 3)]
+                n_disc = (
+                    rng.binomial(int(world.member[ch].sum()), prm.discovery_reach)
+                    if prm.discovery_reach
+                    else 0
+                )
+                disc = rng.integers(0, n, n_disc) if n_disc else np.zeros(0, dtype=np.int64)
+                disc = disc[world.member[ch][disc] & ~follows[ch][disc]]
+                exposed = np.unique(np.concatenate([fol, disc]))
+                if len(exposed) == 0:
+                    continue
+                te = t0 + rng.integers(0, 6 * 3600, len(exposed))
+                log.add(te, ci, A["expose"], exposed, content=post.content, campaign=camp)
+                affinity = np.clip(k * world.interests[exposed, topic], 0.2, 3.0)
+                vmask = rng.random(len(exposed)) < np.clip(prm.view * affinity, 0, 1)
+                viewers, tv, aff = (
+                    exposed[vmask],
+                    te[vmask] + rng.integers(0, 600, vmask.sum()),
+                    affinity[vmask],
+                )
+                log.add(tv, ci, A["view"], viewers, content=post.content, campaign=camp)
+                last_touch[ci, viewers] = day
+                # engagement; comments carry a topic of public discussion (agenda setting)
+                for act, share_of in (("like", 1.0), ("comment", 0.3), ("collect", 0.4)):
+                    m = rng.random(len(viewers)) < np.clip(prm.engage * share_of * aff, 0, 1)
+                    who = viewers[m]
+                    topics = None
+                    if act == "comment" and len(who):
+                        agenda = rng.random(len(who)) < scenario.agenda_strength
+                        own = _topic_from(rng, world.interests[who])
+                        brand = rng.choice(k, len(who), p=lagged).astype(np.int8)
+                        topics = np.where(agenda, brand, own)
+                    log.add(
+                        tv[m] + rng.integers(0, 900, m.sum()),
+                        ci,
+                        A[act],
+                        who,
+                        content=post.content,
+                        campaign=camp,
+                        topic=topics if topics is not None else -1,
+                    )
+                    if camp >= 0 and campaigns[camp]["kind"] in ("participation_node", "interaction"):
+                        lift[who] = np.maximum(lift[who], 1.3)
+                # follow
+                nf = viewers[~follows[ch][viewers]]
+                nf = nf[rng.random(len(nf)) < prm.follow * np.clip(world.activity[nf], 0, 3)]
+                if len(nf):
+                    log.add(
+                        tv[np.isin(viewers, nf)][: len(nf)] + 60,
+                        ci,
+                        A["follow"],
+                        nf,
+                        content=post.content,
+                        campaign=camp,
+                    )
+                    follows[ch][nf] = True
+                # join the community (forum, WeCom groups)
+                if ch in community and prm.join:
+                    jn = viewers[follows[ch][viewers] & ~community[ch][viewers]]
+                    jn = jn[rng.random(len(jn)) < prm.join]
+                    log.add(_times(rng, day, len(jn)), ci, A["join"], jn, campaign=camp)
+                    community[ch][jn] = True
+                # share → independent cascade over the platform graph
+                smask = rng.random(len(viewers)) < np.clip(prm.share * boost * aff, 0, 1)
+                sharers, ts_sh = viewers[smask], tv[smask] + rng.integers(60, 1800, smask.sum())
+                sh_ids = log.add(ts_sh, ci, A["share"], sharers, content=post.content, campaign=camp)
+                last_touch[ci, sharers] = day
+                touched = [sharers]
+                seen[sharers] = True
+                frontier, f_ids, f_t = sharers, sh_ids, ts_sh
+                for _gen in range(25):
+                    if len(frontier) == 0:
+                        break
+                    starts = g.indptr[frontier]
+                    counts = g.indptr[frontier + 1] - starts
+                    total = int(counts.sum())
+                    if total == 0:
+                        break
+                    offsets = np.repeat(starts - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(total)
+                    targets = g.audience[offsets]
+                    src = np.repeat(np.arange(len(frontier)), counts)
+                    success = (rng.random(total) < g.p[offsets] * boost) & ~seen[targets]
+                    # activated: the first successful edge into each new node is its parent
+                    t_succ, first = np.unique(targets[success], return_index=True)
+                    parent = src[np.flatnonzero(success)[first]]
+                    seen[t_succ] = True
+                    touched.append(t_succ)
+                    # others open the share without passing it on
+                    vm = (rng.random(total) < SHARE_VIEW) & ~seen[targets] & ~viewed[targets]
+                    t_view, vfirst = np.unique(targets[vm], return_index=True)
+                    vparent = src[np.flatnonzero(vm)[vfirst]]
+                    viewed[t_view] = True
+                    touched.append(t_view)
+                    dt_view = rng.exponential(3 * 3600, len(t_view)).astype(np.int64) + 60
+                    log.add(
+                        f_t[vparent] + dt_view,
+                        ci,
+                        A["view"],
+                        t_view,
+                        content=post.content,
+                        campaign=camp,
+                        parent_person=frontier[vparent],
+                        parent_event=f_ids[vparent],
+                    )
+                    last_touch[ci, t_view] = day
+                    dt = rng.exponential(2 * 3600, len(t_succ)).astype(np.int64) + 60
+                    tv2 = f_t[parent] + dt
+                    log.add(
+                        tv2,
+                        ci,
+                        A["view"],
+                        t_succ,
+                        content=post.content,
+                        campaign=camp,
+                        parent_person=frontier[parent],
+                        parent_event=f_ids[parent],
+                    )
+                    ids2 = log.add(
+                        tv2 + 120,
+                        ci,
+                        A["share"],
+                        t_succ,
+                        content=post.content,
+                        campaign=camp,
+                        parent_person=frontier[parent],
+                        parent_event=f_ids[parent],
+                    )
+                    last_touch[ci, t_succ] = day
+                    frontier, f_ids, f_t = t_succ, ids2, tv2 + 120
+                # people who discovered the brand through a friend's share may follow it
+                reached = np.concatenate(touched[1:]) if len(touched) > 1 else np.zeros(0, dtype=np.int64)
+                reached = reached[~follows[ch][reached]]
+                reached = reached[rng.random(len(reached)) < prm.follow]
+                if len(reached):
+                    log.add(
+                        _times(rng, day, len(reached)),
+                        ci,
+                        A["follow"],
+                        reached,
+                        content=post.content,
+                        campaign=camp,
+                    )
+                    follows[ch][reached] = True
+                for arr in touched:
+                    seen[arr] = False
+                    viewed[arr] = False
+
+        # -- community life: members post, others reply
+        for ch, members in community.items():
+            prm = scenario.channels[ch]
+            ci = C[ch]
+            mem = np.flatnonzero(members)
+            if len(mem) == 0:
+                continue
+            posters = mem[rng.random(len(mem)) < prm.community_post * world.activity[mem] * lift[mem]]
+            tp = _times(rng, day, len(posters))
+            topics = np.where(
+                rng.random(len(posters)) < scenario.agenda_strength,
+                rng.choice(k, len(posters), p=lagged),
+                _topic_from(rng, world.interests[posters]),
+            )
+            post_ids = log.add(tp, ci, A["post"], posters, topic=topics)
+            last_touch[ci, posters] = day
+            n_rep = rng.poisson(1.5, len(posters))
+            if n_rep.sum():
+                rep_post = np.repeat(np.arange(len(posters)), n_rep)
+                repliers = mem[rng.integers(0, len(mem), len(rep_post))]
+                log.add(
+                    tp[rep_post] + rng.integers(60, 7200, len(rep_post)),
+                    ci,
+                    A["comment"],
+                    repliers,
+                    parent_person=posters[rep_post],
+                    parent_event=post_ids[rep_post],
+                    topic=topics[rep_post],
+                )
+                last_touch[ci, repliers] = day
+            leavers = mem[rng.random(len(mem)) < 0.002 + (0.02 if prm.community_post < 0.01 else 0)]
+            log.add(_times(rng, day, len(leavers)), ci, A["leave"], leavers)
+            community[ch][leavers] = False
+
+        # -- one-to-one service: followers message, the brand replies (or not)
+        for ch in SOCIAL:
+            prm = scenario.channels[ch]
+            ci = C[ch]
+            fol = np.flatnonzero(follows[ch])
+            senders = fol[rng.random(len(fol)) < prm.message * world.activity[fol]]
+            tm = _times(rng, day, len(senders))
+            msg_ids = log.add(tm, ci, A["message"], senders)
+            last_touch[ci, senders] = day
+            answered = rng.random(len(senders)) < prm.reply_rate
+            delay = (rng.lognormal(np.log(prm.reply_minutes), 0.8, int(answered.sum())) * 60).astype(np.int64)
+            log.add(tm[answered] + delay, ci, A["reply"], senders[answered], parent_event=msg_ids[answered])
+
+        # -- conversion: a daily hazard raised by recent touches on each channel (the true effects)
+        touched_recent = (day - last_touch) < 7
+        hazard = scenario.base_purchase * world.activity * lift * (1.5 - world.price_sensitivity)
+        for ch, eff in effects.items():
+            hazard = hazard + eff * touched_recent[C[ch]]
+        can_buy = world.member["ecommerce"] | world.member["mini_program"]
+        buyers = np.flatnonzero(can_buy & (rng.random(n) < hazard))
+        if len(buyers):
+            promo = any(c["kind"] in ("launch", "wom_event") for c in active)
+            cum = np.cumsum(world.appeal * hit_boost)
+            product = np.searchsorted(cum, rng.random(len(buyers)) * cum[-1], side="right")
+            value = world.prices[product] * (0.9 if promo else 1.0)
+            in_shop = world.member["ecommerce"][buyers] & (
+                (rng.random(len(buyers)) < 0.7) | ~world.member["mini_program"][buyers]
+            )
+            tb = _times(rng, day, len(buyers))
+            camp_ids = np.full(len(buyers), -1)
+            for ch_name, mask in (("ecommerce", in_shop), ("mini_program", ~in_shop)):
+                who = buyers[mask]
+                lead = rng.random(len(who)) < 0.35
+                log.add(
+                    tb[mask][lead] - rng.integers(300, 7200, int(lead.sum())),
+                    C["mini_program"],
+                    A["lead"],
+                    who[lead],
+                )
+                ids = log.add(
+                    tb[mask],
+                    C[ch_name],
+                    A["purchase"],
+                    who,
+                    product=product[mask],
+                    value=value[mask],
+                    campaign=camp_ids[mask],
+                )
+                refund = rng.random(len(who)) < scenario.refund_rate
+                log.add(
+                    tb[mask][refund] + rng.integers(1, 10, int(refund.sum())) * DAY,
+                    C[ch_name],
+                    A["refund"],
+                    who[refund],
+                    product=product[mask][refund],
+                    value=value[mask][refund],
+                    parent_event=ids[refund],
+                )
+
+    return Simulation(
+        world,
+        scenario,
+        days,
+        log,
+        posts,
+        campaigns,
+        brand_follows,
+        emphasis,
+        salience,
+        {ch: np.flatnonzero(f) for ch, f in follows.items()},
+        {ch: np.flatnonzero(m) for ch, m in community.items()},
+    )

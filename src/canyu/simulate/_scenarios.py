@@ -1,0 +1,274 @@
+"""Scenarios: named parameter sets for the simulated brand.
+
+Each knob is a documented number; a scenario changes a few of them and says
+what it should do to the data (the tests check each one does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Final
+
+from canyu.errors import UnknownNameError
+
+__all__ = ["SCENARIOS", "ChannelParams", "Scenario", "get_scenario"]
+
+
+@dataclass(frozen=True)
+class ChannelParams:
+    """How one brand channel behaves. The channel's role emerges from these numbers."""
+
+    members: float  # share of people with an account on the platform
+    posts_per_day: float  # brand posts (articles, videos, notes, threads, group messages)
+    follower_reach: float  # share of brand followers exposed to a post
+    discovery_reach: float  # share of non-following members exposed (recommendation feeds)
+    view: float  # base probability that an exposure becomes a view
+    engage: float  # base probability that a view becomes a like/comment/collect
+    share: float  # base probability that a view becomes a share
+    edge_p: float  # mean true spread probability along the platform graph
+    follow: float  # probability that a view by a non-follower becomes a follow
+    message: float  # daily probability that a follower with intent messages the brand
+    reply_rate: float  # share of messages the brand answers
+    reply_minutes: float  # median response time
+    join: float  # probability that an engaged follower joins the community (forum/wecom)
+    community_post: float  # daily probability that a community member posts
+    effect: float  # true incremental daily purchase probability of a touch in the last 7 days
+    initial_followers: float  # share of members following the brand at the start
+    directed: bool = True  # follow graph (True) or friend graph (False)
+    out_degree: float = 25.0  # mean accounts a member follows (or friends)
+
+
+def _ch(**kw: float | bool) -> ChannelParams:
+    base: dict[str, float | bool] = dict(
+        members=0.5,
+        posts_per_day=1.0,
+        follower_reach=0.25,
+        discovery_reach=0.002,
+        view=0.25,
+        engage=0.15,
+        share=0.02,
+        edge_p=0.03,
+        follow=0.01,
+        message=0.0005,
+        reply_rate=0.3,
+        reply_minutes=240.0,
+        join=0.0,
+        community_post=0.0,
+        effect=0.0005,
+        initial_followers=0.06,
+    )
+    base.update(kw)
+    return ChannelParams(**base)  # type: ignore[arg-type]
+
+
+# The playbook's healthy set-up: Weibo/QZone/Douyin/Xiaohongshu spread, WeChat serves one-to-one,
+# the forum keeps core users, the shop converts.
+_DEFAULT_CHANNELS: dict[str, ChannelParams] = {
+    "weibo": _ch(
+        members=0.45,
+        posts_per_day=3,
+        follower_reach=0.18,
+        discovery_reach=0.004,
+        share=0.05,
+        edge_p=0.01,
+        follow=0.012,
+        message=0.0001,
+        reply_rate=0.15,
+        effect=0.0006,
+        out_degree=40,
+    ),
+    "qzone": _ch(
+        members=0.3,
+        posts_per_day=1,
+        follower_reach=0.2,
+        discovery_reach=0.001,
+        share=0.04,
+        edge_p=0.007,
+        message=0.00005,
+        reply_rate=0.1,
+        effect=0.0003,
+        directed=False,
+        out_degree=30,
+    ),
+    "douyin": _ch(
+        members=0.55,
+        posts_per_day=2,
+        follower_reach=0.15,
+        discovery_reach=0.006,
+        view=0.35,
+        share=0.03,
+        edge_p=0.007,
+        follow=0.015,
+        message=0.0001,
+        reply_rate=0.2,
+        effect=0.0008,
+        out_degree=50,
+    ),
+    "xiaohongshu": _ch(
+        members=0.35,
+        posts_per_day=2,
+        follower_reach=0.2,
+        discovery_reach=0.003,
+        engage=0.22,
+        share=0.03,
+        edge_p=0.015,
+        follow=0.012,
+        message=0.0001,
+        reply_rate=0.25,
+        effect=0.0012,
+    ),
+    "wechat_oa": _ch(
+        members=0.9,
+        posts_per_day=1,
+        follower_reach=0.35,
+        discovery_reach=0.0,
+        view=0.3,
+        share=0.015,
+        edge_p=0.006,
+        follow=0.02,
+        message=0.004,
+        reply_rate=0.85,
+        reply_minutes=30.0,
+        effect=0.002,
+        initial_followers=0.08,
+        directed=False,
+        out_degree=30,
+    ),
+    "wecom": _ch(
+        members=0.9,
+        posts_per_day=0.5,
+        follower_reach=0.6,
+        discovery_reach=0.0,
+        view=0.4,
+        engage=0.1,
+        share=0.01,
+        edge_p=0.004,
+        follow=0.0,
+        message=0.01,
+        reply_rate=0.95,
+        reply_minutes=8.0,
+        join=0.03,
+        community_post=0.01,
+        effect=0.004,
+        initial_followers=0.01,
+        directed=False,
+        out_degree=30,
+    ),
+    "forum": _ch(
+        members=0.1,
+        posts_per_day=2,
+        follower_reach=0.5,
+        discovery_reach=0.0,
+        view=0.5,
+        engage=0.3,
+        share=0.01,
+        edge_p=0.02,
+        follow=0.03,
+        message=0.0005,
+        reply_rate=0.6,
+        reply_minutes=120.0,
+        join=0.08,
+        community_post=0.05,
+        effect=0.0015,
+        initial_followers=0.2,
+        out_degree=15,
+    ),
+}
+
+TRUE_ROLES_DEFAULT: dict[str, str] = {
+    "weibo": "broadcast",
+    "qzone": "broadcast",
+    "douyin": "broadcast",
+    "xiaohongshu": "broadcast",
+    "wechat_oa": "service",
+    "wecom": "service",
+    "forum": "retention",
+    "ecommerce": "conversion",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A simulated brand: its channels, agenda, products and campaigns."""
+
+    name: str
+    description: str
+    channels: dict[str, ChannelParams] = field(default_factory=lambda: dict(_DEFAULT_CHANNELS))
+    true_roles: dict[str, str] = field(default_factory=lambda: dict(TRUE_ROLES_DEFAULT))
+    agenda_lag_days: int = 3  # public discussion follows the brand's emphasis this many days later
+    agenda_strength: float = 0.6  # share of public topic salience that follows the brand (0..1)
+    base_purchase: float = 0.0004  # daily purchase probability with no touch, for an average person
+    refund_rate: float = 0.08
+    launch_day: int = 30  # the hit product's launch (day index)
+    launch_share_boost: float = 1.0  # multiplies share probabilities during the launch campaign
+    n_products: int = 12
+    n_hit_products: int = 2
+
+
+_DEFAULT = Scenario(
+    "default", "The playbook set-up: broadcast channels spread, WeChat serves, the forum retains."
+)
+
+
+def _wrong_roles() -> Scenario:
+    ch = dict(_DEFAULT_CHANNELS)
+    # Weibo is run as a help desk (answers everyone, barely spreads); WeChat OA as a megaphone
+    # (mass pushes, few answers); the forum is left alone (nobody joins or stays).
+    ch["weibo"] = replace(
+        ch["weibo"],
+        posts_per_day=0.5,
+        follower_reach=0.05,
+        discovery_reach=0.0003,
+        share=0.005,
+        message=0.004,
+        reply_rate=0.9,
+        reply_minutes=20.0,
+    )
+    ch["wechat_oa"] = replace(
+        ch["wechat_oa"],
+        posts_per_day=4,
+        follower_reach=0.6,
+        discovery_reach=0.004,
+        share=0.05,
+        edge_p=0.012,
+        message=0.0003,
+        reply_rate=0.1,
+        reply_minutes=1440.0,
+    )
+    ch["forum"] = replace(ch["forum"], join=0.005, community_post=0.005, follower_reach=0.1)
+    roles = dict(TRUE_ROLES_DEFAULT, weibo="service", wechat_oa="broadcast", forum="broadcast")
+    return replace(
+        _DEFAULT,
+        name="wrong-roles",
+        description="Weibo answers, WeChat OA broadcasts, the forum is idle.",
+        channels=ch,
+        true_roles=roles,
+    )
+
+
+SCENARIOS: Final = MappingProxyType(
+    {
+        "default": _DEFAULT,
+        "wrong-roles": _wrong_roles(),
+        "viral-launch": replace(
+            _DEFAULT,
+            name="viral-launch",
+            launch_share_boost=2.5,
+            description="The launch goes viral: share probabilities x2.5 during the launch campaign.",
+        ),
+        "weak-agenda": replace(
+            _DEFAULT,
+            name="weak-agenda",
+            agenda_strength=0.1,
+            description="The brand barely moves what its audience talks about (agenda strength 0.1).",
+        ),
+    }
+)
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario called ``name``."""
+    if name not in SCENARIOS:
+        raise UnknownNameError("scenario", name, tuple(SCENARIOS))
+    return SCENARIOS[name]

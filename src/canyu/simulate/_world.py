@@ -1,0 +1,205 @@
+"""The simulated world: people, their platforms and social graphs, the brand's catalogue and campaigns.
+
+Everything is drawn from one seeded generator with vectorized numpy, so the
+same seed gives the same world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from canyu.simulate._scenarios import Scenario
+from canyu.simulate._text import TOPICS
+
+__all__ = ["CHANNELS", "Graph", "World", "build_world"]
+
+# Brand channels simulated, in a fixed order (the index is the channel code inside the simulator).
+CHANNELS: tuple[str, ...] = (
+    "weibo",
+    "qzone",
+    "douyin",
+    "xiaohongshu",
+    "wechat_oa",
+    "wecom",
+    "forum",
+    "mini_program",
+    "ecommerce",
+)
+SOCIAL = ("weibo", "qzone", "douyin", "xiaohongshu", "wechat_oa", "wecom", "forum")
+# wechat_oa and wecom spread over the same WeChat friend graph.
+GRAPH_OF = {
+    "weibo": "weibo",
+    "qzone": "qzone",
+    "douyin": "douyin",
+    "xiaohongshu": "xiaohongshu",
+    "wechat_oa": "wechat",
+    "wecom": "wechat",
+    "forum": "forum",
+}
+
+
+@dataclass
+class Graph:
+    """Who sees whose shares: ``audience[indptr[u]:indptr[u+1]]`` are the people who see ``u``'s shares.
+
+    ``p`` holds the true independent-cascade probability of each (u → audience) edge.
+    ``follower``/``followee`` list the follow edges as the platform records them.
+    """
+
+    name: str
+    directed: bool
+    indptr: np.ndarray
+    audience: np.ndarray
+    p: np.ndarray
+    follower: np.ndarray
+    followee: np.ndarray
+
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+
+@dataclass
+class World:
+    n: int
+    interests: np.ndarray  # (n, K) topic interests, rows sum to 1
+    activity: np.ndarray  # daily activity multiplier, mean 1
+    price_sensitivity: np.ndarray
+    member: dict[str, np.ndarray]  # channel -> bool per person
+    graphs: dict[str, Graph]
+    community: np.ndarray  # community (circle) of each person
+    prices: np.ndarray
+    appeal: np.ndarray
+    hit_products: np.ndarray
+    product_names: list[str]
+    campaigns: list[dict[str, object]] = field(default_factory=list)
+    kol: dict[str, np.ndarray] = field(default_factory=dict)
+    koc: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+
+
+def _sample_by_weight(rng: np.random.Generator, cum: np.ndarray, size: int) -> np.ndarray:
+    """Indices drawn with probability proportional to weights given as a cumulative sum."""
+    return np.searchsorted(cum, rng.random(size) * cum[-1], side="right")
+
+
+def _follow_graph(
+    rng: np.random.Generator,
+    name: str,
+    members: np.ndarray,
+    community: np.ndarray,
+    fitness: np.ndarray,
+    *,
+    mean_degree: float,
+    directed: bool,
+    edge_p: float,
+) -> Graph:
+    """A follow (or friend) graph with heavy-tailed in-degrees and communities.
+
+    Each member follows ``d ~ lognormal`` accounts; a followee is drawn within the
+    member's community (70%) or from everyone (30%), with probability
+    proportional to a Pareto "fitness" — a Chung-Lu style model, so in-degrees
+    follow the fitness's power law. Friend graphs (``directed=False``) are the
+    same draw made symmetric.
+    """
+    idx = np.flatnonzero(members)
+    if len(idx) < 2:
+        empty = np.zeros(0, dtype=np.int32)
+        return Graph(
+            name, directed, np.zeros(len(members) + 1, dtype=np.int64), empty, np.zeros(0), empty, empty
+        )
+    deg = np.maximum(1, rng.lognormal(np.log(mean_degree) - 0.5, 1.0, len(idx)).astype(np.int64))
+    deg = np.minimum(deg, len(idx) - 1)
+    src = np.repeat(idx, deg)
+    m = len(src)
+    # community draw: members sorted by community, cumulative fitness within each
+    order = np.argsort(community[idx], kind="stable")
+    sorted_idx = idx[order]
+    sorted_comm = community[sorted_idx]
+    cum_sorted = np.cumsum(fitness[sorted_idx])
+    comm_ids = np.arange(int(community.max()) + 1)
+    starts_by_comm = np.searchsorted(sorted_comm, comm_ids, side="left")
+    ends_by_comm = np.searchsorted(sorted_comm, comm_ids, side="right")
+    comm_of_src = community[src]
+    local = rng.random(m) < 0.7
+    s = starts_by_comm[comm_of_src]
+    e = ends_by_comm[comm_of_src]
+    base = np.where(s > 0, cum_sorted[np.maximum(s - 1, 0)], 0.0)
+    span = cum_sorted[np.maximum(e - 1, 0)] - base
+    target = base + rng.random(m) * span
+    pick = np.clip(np.searchsorted(cum_sorted, target, side="right"), s, np.maximum(e - 1, s))
+    dst = sorted_idx[pick]
+    # the rest (and members alone in their community) follow anyone, by fitness
+    glob = ~local | (e - s <= 1)
+    dst[glob] = idx[_sample_by_weight(rng, np.cumsum(fitness[idx]), int(glob.sum()))]
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    if not directed:
+        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+    pairs = np.sort(src.astype(np.int64) * len(members) + dst)
+    pairs = pairs[
+        np.r_[True, pairs[1:] != pairs[:-1]]
+    ]  # sort-based unique: faster than numpy's hash path here
+    follower = (pairs // len(members)).astype(np.int32)
+    followee = (pairs % len(members)).astype(np.int32)
+    # audience of u = its followers: sort edges by followee
+    aud = (np.sort(followee.astype(np.int64) * len(members) + follower) % len(members)).astype(np.int32)
+    indptr = np.r_[0, np.cumsum(np.bincount(followee, minlength=len(members)))].astype(np.int64)
+    p = np.clip(edge_p * 2.0 * rng.random(len(aud)), 0.0, 1.0)  # uniform on (0, 2 edge_p): mean edge_p
+    return Graph(name, directed, indptr, aud.astype(np.int32), p, follower, followee)
+
+
+def build_world(rng: np.random.Generator, scenario: Scenario, n: int) -> World:
+    k = len(TOPICS)
+    interests = rng.dirichlet(np.full(k, 0.6), n).astype(np.float32)
+    activity = rng.lognormal(0.0, 0.8, n)
+    activity = (activity / activity.mean()).astype(np.float32)
+    price_sensitivity = rng.beta(2.0, 5.0, n).astype(np.float32)
+    n_comm = max(1, n // 400)
+    community = rng.integers(0, n_comm, n).astype(np.int32)
+    fitness = (rng.pareto(1.3, n) + 1.0) * np.where(activity > 1.5, 2.0, 1.0)
+    has_wechat = rng.random(n) < scenario.channels["wechat_oa"].members
+    member: dict[str, np.ndarray] = {}
+    for ch in SOCIAL:
+        params = scenario.channels[ch]
+        member[ch] = has_wechat.copy() if ch in ("wechat_oa", "wecom") else rng.random(n) < params.members
+    member["mini_program"] = has_wechat
+    member["ecommerce"] = rng.random(n) < 0.75
+    graphs: dict[str, Graph] = {}
+    for ch in SOCIAL:
+        gname = GRAPH_OF[ch]
+        if gname in graphs:
+            continue
+        params = scenario.channels[ch]
+        graphs[gname] = _follow_graph(
+            rng,
+            gname,
+            member[ch],
+            community,
+            fitness,
+            mean_degree=params.out_degree,
+            directed=params.directed,
+            edge_p=params.edge_p,
+        )
+    # products: a log-normal price ladder, a few hit products with high appeal
+    prices = np.round(np.exp(rng.uniform(np.log(59), np.log(3999), scenario.n_products)), 0)
+    appeal = rng.gamma(1.0, 1.0, scenario.n_products)
+    hits = rng.choice(scenario.n_products, scenario.n_hit_products, replace=False)
+    appeal[hits] *= 6.0
+    names = [
+        f"型号{chr(65 + i)}{'（爆款）' if i in set(hits.tolist()) else ''}"
+        for i in range(scenario.n_products)
+    ]
+    world = World(
+        n, interests, activity, price_sensitivity, member, graphs, community, prices, appeal, hits, names
+    )
+    # KOLs: the top 0.2% by audience on each broadcast platform; KOCs: active people with a mid-size audience
+    for gname, g in graphs.items():
+        deg = g.degree()
+        cut = np.quantile(deg[deg > 0], 0.998) if (deg > 0).any() else 0
+        world.kol[gname] = np.flatnonzero(deg >= max(cut, 1))
+    reach = sum(g.degree() for g in graphs.values())
+    score = reach * activity
+    cut_lo, cut_hi = np.quantile(score, 0.95), np.quantile(score, 0.995)
+    world.koc = np.flatnonzero((score >= cut_lo) & (score < cut_hi))
+    return world
