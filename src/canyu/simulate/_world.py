@@ -45,7 +45,8 @@ class Graph:
     """Who sees whose shares: ``audience[indptr[u]:indptr[u+1]]`` are the people who see ``u``'s shares.
 
     ``p`` holds the true independent-cascade probability of each (u → audience) edge.
-    ``follower``/``followee`` list the follow edges as the platform records them.
+    The follow edges as the platform records them are ``(follower, followee) =
+    (audience[e], owner of e)``.
     """
 
     name: str
@@ -53,11 +54,17 @@ class Graph:
     indptr: np.ndarray
     audience: np.ndarray
     p: np.ndarray
-    follower: np.ndarray
-    followee: np.ndarray
 
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
+
+    @property
+    def follower(self) -> np.ndarray:
+        return self.audience
+
+    @property
+    def followee(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int32), self.degree())
 
 
 @dataclass
@@ -104,9 +111,12 @@ def _follow_graph(
     """
     idx = np.flatnonzero(members)
     if len(idx) < 2:
-        empty = np.zeros(0, dtype=np.int32)
         return Graph(
-            name, directed, np.zeros(len(members) + 1, dtype=np.int64), empty, np.zeros(0), empty, empty
+            name,
+            directed,
+            np.zeros(len(members) + 1, dtype=np.int64),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.float32),
         )
     deg = np.maximum(1, rng.lognormal(np.log(mean_degree) - 0.5, 1.0, len(idx)).astype(np.int64))
     deg = np.minimum(deg, len(idx) - 1)
@@ -136,17 +146,18 @@ def _follow_graph(
     src, dst = src[keep], dst[keep]
     if not directed:
         src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-    pairs = np.sort(src.astype(np.int64) * len(members) + dst)
-    pairs = pairs[
-        np.r_[True, pairs[1:] != pairs[:-1]]
-    ]  # sort-based unique: faster than numpy's hash path here
-    follower = (pairs // len(members)).astype(np.int32)
-    followee = (pairs % len(members)).astype(np.int32)
-    # audience of u = its followers: sort edges by followee
-    aud = (np.sort(followee.astype(np.int64) * len(members) + follower) % len(members)).astype(np.int32)
+    # audience of u = its followers: key edges followee-major, then a sort-based unique
+    # (faster than numpy's hash-based unique at these sizes)
+    pairs = np.sort(dst.astype(np.int64) * len(members) + src)
+    del src, dst
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    followee = pairs // len(members)
+    aud = (pairs % len(members)).astype(np.int32)
+    del pairs
     indptr = np.r_[0, np.cumsum(np.bincount(followee, minlength=len(members)))].astype(np.int64)
-    p = np.clip(edge_p * 2.0 * rng.random(len(aud)), 0.0, 1.0)  # uniform on (0, 2 edge_p): mean edge_p
-    return Graph(name, directed, indptr, aud.astype(np.int32), p, follower, followee)
+    del followee
+    p = np.minimum(edge_p * 2.0 * rng.random(len(aud), dtype=np.float32), 1.0)  # uniform on (0, 2 edge_p)
+    return Graph(name, directed, indptr, aud, p)
 
 
 def build_world(rng: np.random.Generator, scenario: Scenario, n: int) -> World:
