@@ -56,3 +56,12 @@ def analyses(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
         echo(t("demo_attribution", ws.config.locale))
         for channel, row in credits.head(8).iterrows():
             echo(f"  {channel:<14} {row['conversions']:>10,.1f}  ¥{row['value']:>12,.0f}")
+    from canyu.report import write_report
+
+    loc = ws.config.locale
+    res = write_report(ws)
+    echo(res.summary())
+    if res.findings:
+        echo(t("demo_findings", loc))
+        for f in res.findings[:5]:
+            echo(f"  [{f.severity}] {f.text('metric', loc)}: {f.value} — {f.text('action', loc)}")

@@ -68,6 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Demo: simulating {people} people over {days} days into {path}",
         "演示：模拟 {people} 人、{days} 天的数据到 {path}",
     ),
+    "demo_findings": ("Top findings:", "主要发现："),
     "aborted": ("Interrupted: nothing was changed.", "已中断：数据未改变。"),
 }
 

@@ -1,0 +1,243 @@
+"""HTML for the report: one self-contained page (inline CSS, inline plotly.js, no external URL).
+
+Every string from data is escaped here; sections hand over text, DataFrames
+and figures, never HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import pandas as pd
+
+from canyu.plan import Finding
+from canyu.report._charts import FONT_STACK, figure_html, plotly_js
+from canyu.report._contracts import Block, FigureBlock, SectionResult, TableBlock, TextBlock
+from canyu.report._messages import localize, t
+
+__all__ = ["RenderedSection", "render_page", "section_anchor"]
+
+
+@dataclass(frozen=True, eq=False)
+class RenderedSection:
+    """A section's name and what it returned, in report order."""
+
+    name: str
+    result: SectionResult
+
+
+_CSS = """
+:root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg:#ffffff; --soft:#f6f8fa;
+  --critical:#8b0000; --high:#cf222e; --medium:#bf8700; --low:#0969da; --info:#59636e; }
+* { box-sizing: border-box; }
+html { font-family: FONT_STACK; color: var(--fg); background: var(--bg); line-height: 1.6; }
+body { margin: 0 auto; max-width: 1120px; padding: 24px 32px 64px; }
+header h1 { font-size: 1.7rem; margin: 0 0 4px; }
+header p { margin: 2px 0; color: var(--muted); }
+nav { margin: 20px 0; padding: 12px 16px; background: var(--soft); border-radius: 8px; }
+nav ol { margin: 4px 0 0; padding-left: 1.4em; columns: 2; }
+nav a { color: var(--low); text-decoration: none; }
+section { margin-top: 36px; border-top: 1px solid var(--line); padding-top: 8px; }
+h2 { font-size: 1.35rem; margin: 12px 0; }
+h3 { font-size: 1.05rem; margin: 20px 0 8px; }
+p.note { color: var(--muted); font-size: 0.9rem; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.9rem; margin: 4px 0 8px; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+figure { margin: 12px 0; }
+figcaption { color: var(--muted); font-size: 0.9rem; }
+ol.findings { list-style: none; padding: 0; }
+li.finding { border: 1px solid var(--line); border-left: 6px solid var(--info); border-radius: 6px;
+  padding: 10px 14px; margin: 10px 0; }
+li.finding.sev-critical { border-left-color: var(--critical); }
+li.finding.sev-high { border-left-color: var(--high); }
+li.finding.sev-medium { border-left-color: var(--medium); }
+li.finding.sev-low { border-left-color: var(--low); }
+.badge { display: inline-block; border-radius: 4px; padding: 0 8px; margin-right: 8px; color: #fff;
+  background: var(--info); font-size: 0.85rem; }
+.sev-critical .badge { background: var(--critical); } .sev-high .badge { background: var(--high); }
+.sev-medium .badge { background: var(--medium); } .sev-low .badge { background: var(--low); }
+.finding .metric { font-weight: 600; }
+.finding dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0 0; }
+.finding dt { color: var(--muted); }
+.finding dd { margin: 0; }
+.finding code { font-size: 0.85rem; background: var(--soft); padding: 0 4px; border-radius: 3px; }
+footer { margin-top: 48px; color: var(--muted); font-size: 0.85rem; }
+@media print { nav { display: none; } section { break-inside: avoid-page; } }
+""".replace("FONT_STACK", FONT_STACK)
+
+
+def section_anchor(name: str) -> str:
+    """The ``id`` of a section's element: ``section-<name>``."""
+    return "section-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# -- cells and tables ---------------------------------------------------------------
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value) is True)
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(value: Any, pattern: str | None) -> str:
+    if _missing(value):
+        return ""
+    if pattern:
+        return pattern.format(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Integral):
+        return f"{int(value):,}"
+    if isinstance(value, Real):
+        return f"{float(value):,.2f}"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _table_html(block: TableBlock, locale: str) -> str:
+    frame = block.frame
+    num = ' class="num"'
+    cls = {c: num if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame.columns}
+    out = []
+    if block.caption:
+        out.append(f"<h3>{_e(localize(block.caption, locale))}</h3>")
+    head = "".join(
+        f'<th{cls[c]} scope="col">{_e(localize(block.labels.get(str(c), str(c)), locale))}</th>'
+        for c in frame.columns
+    )
+    rows = []
+    for record in frame.head(block.max_rows).itertuples(index=False, name=None):
+        cells = "".join(
+            f"<td{cls[c]}>{_e(_cell(v, block.formats.get(str(c))))}</td>"
+            for c, v in zip(frame.columns, record, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    out.append(
+        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
+    if len(frame) > block.max_rows:
+        more = len(frame) - block.max_rows
+        out.append(f'<p class="note">… +{more:,}</p>')
+    return "\n".join(out)
+
+
+def _block_html(block: Block, locale: str, div_id: str) -> str:
+    if isinstance(block, TextBlock):
+        cls = ' class="note"' if block.note else ""
+        return f"<p{cls}>{_e(localize(block.text, locale))}</p>"
+    if isinstance(block, TableBlock):
+        return _table_html(block, locale)
+    if isinstance(block, FigureBlock):
+        caption = localize(block.caption, locale)
+        cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+        return f'<figure class="chart">{figure_html(block.figure, div_id=div_id)}{cap}</figure>'
+    raise TypeError(f"not a report block: {type(block).__name__}")
+
+
+# -- findings --------------------------------------------------------------------------
+def _evidence_html(evidence: Mapping[str, Any]) -> str:
+    if not evidence:
+        return ""
+    parts = []
+    for k, v in evidence.items():
+        shown = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+        parts.append(f"<code>{_e(k)}</code> {_e(shown)}")
+    return "; ".join(parts)
+
+
+def _findings_html(findings: Sequence[Finding], locale: str, titles: Mapping[str, str]) -> str:
+    out = [
+        f'<section id="findings"><h2>{_e(t("findings", locale))}</h2>',
+        f'<p class="note">{_e(t("findings_intro", locale))}</p>',
+    ]
+    if not findings:
+        out.append(f'<p class="no-findings">{_e(t("no_findings", locale))}</p></section>')
+        return "\n".join(out)
+    out.append('<ol class="findings">')
+    for f in findings:
+        sev = f.severity
+        link = ""
+        if f.section:
+            label = t("see_section", locale, section=titles.get(f.section, f.section))
+            link = f' <a href="#{section_anchor(f.section)}">{_e(label)}</a>'
+        value = _cell(f.value, None) if not isinstance(f.value, str) else f.value
+        rows = [
+            ("value", _e(value)),
+            ("expectation", _e(f.text("expectation", locale))),
+            ("evidence", _evidence_html(f.evidence)),
+            ("action", _e(f.text("action", locale)) + link),
+        ]
+        dl = "".join(f"<dt>{_e(t(k, locale))}</dt><dd>{v}</dd>" for k, v in rows if v)
+        out.append(
+            f'<li class="finding sev-{_e(sev)}" data-key="{_e(f.key)}" data-severity="{_e(sev)}">'
+            f'<span class="badge">{_e(t("sev_" + sev, locale))}</span>'
+            f'<span class="metric">{_e(f.text("metric", locale))}</span><dl>{dl}</dl></li>'
+        )
+    out.append("</ol></section>")
+    return "\n".join(out)
+
+
+# -- the page ----------------------------------------------------------------------------
+def render_page(
+    *,
+    title: str,
+    locale: str,
+    subtitle_lines: Sequence[str],
+    sections: Sequence[RenderedSection],
+    findings: Sequence[Finding],
+    generator: str,
+) -> str:
+    """The whole report as one HTML document."""
+    titles = {s.name: localize(s.result.title, locale) for s in sections}
+    body = [_findings_html(findings, locale, titles)]
+    n_figures = 0
+    for s in sections:
+        parts = [f'<section id="{section_anchor(s.name)}" data-section="{_e(s.name)}">']
+        parts.append(f"<h2>{_e(titles[s.name])}</h2>")
+        for i, block in enumerate(s.result.blocks):
+            n_figures += isinstance(block, FigureBlock)
+            parts.append(_block_html(block, locale, div_id=f"chart-{section_anchor(s.name)[8:]}-{i}"))
+        parts.append("</section>")
+        body.append("\n".join(parts))
+    nav_items = [f'<li><a href="#findings">{_e(t("findings", locale))}</a></li>']
+    nav_items += [f'<li><a href="#{section_anchor(s.name)}">{_e(titles[s.name])}</a></li>' for s in sections]
+    # plotly.js goes in once, before the figures' scripts, and only when a figure needs it.
+    script = f'<script type="text/javascript">{plotly_js()}</script>' if n_figures else ""
+    subtitle = "".join(f"<p>{_e(line)}</p>" for line in subtitle_lines)
+    return f"""<!DOCTYPE html>
+<html lang="{_e(locale)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="{_e(generator)}">
+<title>{_e(title)}</title>
+<style>{_CSS}</style>
+{script}
+</head>
+<body>
+<header><h1>{_e(title)}</h1>{subtitle}</header>
+<nav><strong>{_e(t("contents_nav", locale))}</strong><ol>{"".join(nav_items)}</ol></nav>
+<main>
+{chr(10).join(body)}
+</main>
+<footer><p>{_e(t("offline_note", locale))}</p></footer>
+</body>
+</html>
+"""
