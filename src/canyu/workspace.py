@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,7 +91,7 @@ class Workspace:
 
     def import_files(
         self,
-        files: list[str | Path] | tuple[str | Path, ...],
+        files: Sequence[str | Path],
         *,
         table: str | None = None,
         mapping: str | Path | None = None,

@@ -223,7 +223,7 @@ def _cell_text(value: object) -> str | None:
 def _write_text_parquet(
     out: Path,
     columns: list[str],
-    batches: list[list[list[str | None]]],
+    batches: list[list[str | None]],
     writer: pq.ParquetWriter | None,
     rows: list[int],
 ) -> pq.ParquetWriter:

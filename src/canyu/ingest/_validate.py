@@ -57,10 +57,12 @@ def enum_labels(table: str, column: str, mapping: Mapping | None = None) -> dict
     """Every accepted spelling of ``table.column``'s codes, normalized, -> code."""
     col = TABLES[table].column(column)
     labels: dict[str, str] = {}
-    builtin = {
-        "channel": vocab.CHANNEL_LABELS,
-        "action": vocab.ACTION_LABELS,
-    }.get(column if column in ("channel", "action") else column.split("_")[0], {})
+    label_sets: dict[str, dict[str, str]] = {
+        "channel": dict(vocab.CHANNEL_LABELS),
+        "action": dict(vocab.ACTION_LABELS),
+    }
+    # channel_a / channel_b of identity_links take the channel labels too
+    builtin = label_sets.get(column if column in label_sets else column.split("_")[0], {})
     zh_names = {
         **{v: k for k, v in vocab.CHANNELS.items()},
         **{v: k for k, v in vocab.ACTIONS.items()},

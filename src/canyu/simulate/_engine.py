@@ -11,6 +11,7 @@ strings and files only at export.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -139,7 +140,7 @@ class Simulation:
     days: int
     log: EventLog
     posts: list[Post]
-    campaigns: list[dict[str, object]]
+    campaigns: list[dict[str, Any]]
     brand_follows: list[tuple[str, np.ndarray, np.ndarray]]  # (channel, person, t) of follows at start
     brand_emphasis: np.ndarray  # (days, K) topic weights of the brand's posts per day
     public_salience: np.ndarray  # (days, K) the audience's topic salience per day (before sampling)
@@ -152,7 +153,7 @@ def _times(rng: np.random.Generator, day: int, m: int) -> np.ndarray:
     return day * DAY + np.minimum(hour, 23) * 3600 + rng.integers(0, 3600, m)
 
 
-def _campaigns(scenario: Scenario, days: int) -> list[dict[str, object]]:
+def _campaigns(scenario: Scenario, days: int) -> list[dict[str, Any]]:
     """The four kinds of campaign, placed on the calendar in proportion to its length."""
 
     def at(frac: float) -> int:

@@ -7,6 +7,7 @@ same seed gives the same world.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ class World:
     appeal: np.ndarray
     hit_products: np.ndarray
     product_names: list[str]
-    campaigns: list[dict[str, object]] = field(default_factory=list)
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
     kol: dict[str, np.ndarray] = field(default_factory=dict)
     koc: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
 
