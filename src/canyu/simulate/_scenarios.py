@@ -69,7 +69,7 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         members=0.45,
         posts_per_day=3,
         follower_reach=0.18,
-        discovery_reach=0.004,
+        discovery_reach=0.02,
         share=0.05,
         edge_p=0.02,
         follow=0.012,
@@ -82,7 +82,7 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         members=0.3,
         posts_per_day=1,
         follower_reach=0.2,
-        discovery_reach=0.001,
+        discovery_reach=0.01,
         share=0.04,
         edge_p=0.014,
         message=0.00005,
@@ -95,7 +95,7 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         members=0.55,
         posts_per_day=2,
         follower_reach=0.15,
-        discovery_reach=0.006,
+        discovery_reach=0.025,
         view=0.35,
         share=0.03,
         edge_p=0.0175,
@@ -109,7 +109,7 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         members=0.35,
         posts_per_day=2,
         follower_reach=0.2,
-        discovery_reach=0.003,
+        discovery_reach=0.015,
         engage=0.22,
         share=0.03,
         edge_p=0.025,
@@ -122,13 +122,13 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
     "wechat_oa": _ch(
         members=0.9,
         posts_per_day=1,
-        follower_reach=0.35,
+        follower_reach=0.12,
         discovery_reach=0.0,
         view=0.3,
-        share=0.015,
-        edge_p=0.015,
+        share=0.008,
+        edge_p=0.01,
         follow=0.02,
-        message=0.004,
+        message=0.008,
         reply_rate=0.85,
         reply_minutes=30.0,
         effect=0.002,
@@ -230,7 +230,7 @@ def _wrong_roles() -> Scenario:
         ch["wechat_oa"],
         posts_per_day=4,
         follower_reach=0.6,
-        discovery_reach=0.004,
+        discovery_reach=0.1,  # mass pushes and paid promotion to non-followers
         share=0.05,
         edge_p=0.03,
         message=0.0003,
@@ -238,7 +238,8 @@ def _wrong_roles() -> Scenario:
         reply_minutes=1440.0,
     )
     ch["forum"] = replace(ch["forum"], join=0.005, community_post=0.005, follower_reach=0.1)
-    roles = dict(TRUE_ROLES_DEFAULT, weibo="service", wechat_oa="broadcast", forum="broadcast")
+    roles = dict(TRUE_ROLES_DEFAULT, weibo="service", wechat_oa="broadcast")
+    del roles["forum"]  # left idle, the forum plays no role at all: in particular not retention
     return replace(
         _DEFAULT,
         name="wrong-roles",

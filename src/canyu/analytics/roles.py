@@ -1,0 +1,266 @@
+"""Channel roles (渠道角色): which role each channel actually plays, against the product profile.
+
+The playbook gives each channel a role the product needs (``broadcast``,
+``service``, ``retention``, ``conversion``; ``config.product.roles``). This
+module measures each channel on the four roles and flags the channels that
+play another role than the one planned.
+
+Metrics (per channel, from person-level events)
+-----------------------------------------------
+``reach_per_post`` (broadcast)
+    ``expose`` + ``view`` events per distinct ``content_id`` seen on the
+    channel. With ``content_stats``, its ``exposes + views`` per content
+    replace the event counts for the channels it covers.
+``share_fanout`` (broadcast)
+    ``view`` and ``share`` events with a ``parent_user_id`` (people reached
+    through a share; replies in a thread do not count) per ``share`` event.
+``one_to_one_share`` (service)
+    ``message`` + ``reply`` events over all events of the channel.
+``reply_rate`` (service)
+    Answered share of user messages (see :mod:`canyu.analytics.service`).
+``core_retention`` (retention)
+    The people active on the channel on at least ``core_min_days`` local days
+    in the ``days`` days before ``as_of`` and active on it again in the ``days``
+    days from ``as_of`` (default ``as_of``: ``days`` days before the last
+    event), as a share of everyone active on the channel before ``as_of``: a
+    channel of one-off readers does not retain, however loyal its few regulars.
+``orders_per_active`` (conversion)
+    Conversion events on the channel per distinct active person on it.
+
+Scores
+------
+Each metric is divided by its largest value over the channels (so the best
+channel scores 1, a missing value 0); a role's score is the mean of its
+metrics' normalized values; the role a channel *plays* is its highest-scoring
+role (ties go to the earlier role in :data:`canyu.vocab.CHANNEL_ROLES`, and a
+channel that scores 0 everywhere plays none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from canyu import vocab
+from canyu.analytics.activity import ACTIVE_ACTIONS, local_day
+from canyu.analytics.service import message_responses
+from canyu.plan._findings import Finding
+
+__all__ = [
+    "ROLE_METRICS",
+    "ChannelRoles",
+    "channel_role_metrics",
+    "channel_roles",
+    "role_findings",
+    "score_roles",
+]
+
+ROLE_METRICS: Mapping[str, tuple[str, ...]] = {
+    "broadcast": ("reach_per_post", "share_fanout"),
+    "service": ("one_to_one_share", "reply_rate"),
+    "retention": ("core_retention",),
+    "conversion": ("orders_per_active",),
+}
+"""The metrics behind each role's score."""
+
+_ACTIONS = {
+    "broadcast": (
+        "Use it to spread news and events (more posts built to be shared), or change its planned role.",
+        "用它做传播（多发适合转发的内容、借势活动），或调整它的计划角色。",
+    ),
+    "service": (
+        "Staff it for one-to-one conversation: answer every message, quickly.",
+        "为一对一沟通配置人手：每条消息都要回复，且要快。",
+    ),
+    "retention": (
+        "Give core users reasons to come back: community topics, member rights, regular activities.",
+        "给核心用户回来的理由：社区话题、会员权益、固定活动。",
+    ),
+    "conversion": (
+        "Shorten the path to purchase here: product links, coupons, limited offers.",
+        "缩短这里的购买路径：商品链接、优惠券、限时活动。",
+    ),
+}
+
+
+def channel_role_metrics(
+    events: ir.Table,
+    *,
+    content_stats: ir.Table | None = None,
+    as_of: datetime | None = None,
+    days: int = 30,
+    core_min_days: int = 3,
+    conversion_actions: Sequence[str] = ("purchase",),
+    utc_offset_hours: float = 8,
+) -> ir.Table:
+    """The role metrics of each channel (see the module docstring).
+
+    Returns
+    -------
+    ibis.Table
+        ``channel, events, reach_per_post, share_fanout, one_to_one_share,
+        reply_rate, core_retention, orders_per_active``.
+    """
+    ev = events
+    span = timedelta(days=days)
+    base = ev.group_by("channel").aggregate(
+        events=ev.count().cast("int64"),
+        _reach=ev.action.isin(["expose", "view"]).sum(),
+        _posts=ev.content_id.nunique(),
+        _shares=(ev.action == "share").sum(),
+        # reached through a share: views and re-shares naming a parent (not replies in a thread)
+        _shared=(ev.parent_user_id.notnull() & ev.action.isin(["view", "share"])).sum(),
+        _one2one=ev.action.isin(["message", "reply"]).sum(),
+        _orders=ev.action.isin(list(conversion_actions)).sum(),
+        _active=ev.person_id.nunique(where=ev.action.isin(list(ACTIVE_ACTIONS))),
+    )
+    base = base.mutate(
+        reach_per_post=ibis.ifelse(
+            base._posts > 0, base._reach.cast("float64") / base._posts, ibis.null("float64")
+        ),
+        share_fanout=ibis.ifelse(
+            base._shares > 0, base._shared.cast("float64") / base._shares, ibis.null("float64")
+        ),
+        one_to_one_share=base._one2one.cast("float64") / base.events,
+        orders_per_active=ibis.ifelse(
+            base._active > 0, base._orders.cast("float64") / base._active, ibis.null("float64")
+        ),
+    )
+    if content_stats is not None:
+        cs = content_stats
+        st = cs.group_by("channel").aggregate(
+            _r=(cs.exposes.fill_null(0) + cs.views.fill_null(0)).sum(), _n=cs.content_id.nunique()
+        )
+        st = st.select(
+            sc="channel", rpp=ibis.ifelse(st._n > 0, st._r.cast("float64") / st._n, ibis.null("float64"))
+        )
+        base = base.left_join(st, base.channel == st.sc).select(base, _rpp=st.rpp)
+        base = base.mutate(reach_per_post=ibis.coalesce(base._rpp, base.reach_per_post))
+
+    msgs = message_responses(ev)
+    service = msgs.group_by(sc="channel").aggregate(rr=msgs.answered.cast("float64").mean())
+
+    act = ev.filter(ev.person_id.notnull() & ev.action.isin(list(ACTIVE_ACTIONS)))
+    pivot = (
+        ibis.literal(as_of) if as_of is not None else (act.ts.max().as_scalar() - ibis.interval(days=days))
+    )
+    act = act.mutate(day=local_day(act.ts, utc_offset_hours=utc_offset_hours), _pivot=pivot)
+    before = act.filter((act.ts >= act._pivot - span) & (act.ts < act._pivot))
+    core = before.group_by(["channel", "person_id"]).aggregate(n=before.day.nunique())
+    core = core.filter(core.n >= core_min_days).select("channel", "person_id")
+    after = act.filter((act.ts >= act._pivot) & (act.ts < act._pivot + span))
+    after = after.select("channel", "person_id").distinct().mutate(_back=ibis.literal(1))
+    kept = core.left_join(after, ["channel", "person_id"]).select(core.channel, back=after._back.notnull())
+    kept = kept.group_by(kc="channel").aggregate(kept=kept.back.cast("int64").sum())
+    # Retained core members as a share of everyone active before: a channel whose audience is
+    # mostly one-off readers does not retain, however loyal its few regulars are.
+    audience = before.group_by(ac="channel").aggregate(aud=before.person_id.nunique())
+    retention = kept.join(audience, kept.kc == audience.ac).select(
+        sc=kept.kc, cr=kept.kept.cast("float64") / audience.aud
+    )
+
+    out = base.left_join(service, base.channel == service.sc).select(base, reply_rate=service.rr)
+    out = out.left_join(retention, out.channel == retention.sc).select(out, core_retention=retention.cr)
+    return out.select(
+        "channel",
+        "events",
+        "reach_per_post",
+        "share_fanout",
+        "one_to_one_share",
+        "reply_rate",
+        "core_retention",
+        "orders_per_active",
+    ).order_by("channel")
+
+
+def score_roles(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Normalized role scores and the role each channel plays, from :func:`channel_role_metrics`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel, broadcast, service, retention, conversion, actual_role``
+        (``actual_role`` is ``None`` for a channel that scores 0 on every role).
+    """
+    frame = metrics.set_index("channel")
+    roles = list(vocab.CHANNEL_ROLES)
+    scores = pd.DataFrame(index=frame.index)
+    for role in roles:
+        parts = []
+        for metric in ROLE_METRICS[role]:
+            col = pd.to_numeric(frame[metric], errors="coerce").astype(float).clip(lower=0)
+            top = col.max()
+            parts.append((col / top).fillna(0.0) if top and top > 0 else pd.Series(0.0, index=frame.index))
+        scores[role] = sum(parts) / len(parts)
+    best = scores[roles].to_numpy().argmax(axis=1) if len(scores) else []
+    top_score = scores[roles].max(axis=1)
+    scores["actual_role"] = [roles[i] if s > 0 else None for i, s in zip(best, top_score, strict=True)]
+    return scores.reset_index()
+
+
+def role_findings(scores: pd.DataFrame, expected: Mapping[str, str]) -> list[Finding]:
+    """One ``high`` finding per channel whose actual role differs from ``expected`` (the product profile).
+
+    Channels without data are not judged.
+    """
+    findings = []
+    for row in scores.to_dict("records"):
+        channel, actual = row["channel"], row["actual_role"]
+        want = expected.get(channel)
+        if want is None or actual is None or want == actual:
+            continue
+        ch_zh = vocab.CHANNELS.get(channel, channel)
+        want_zh, actual_zh = vocab.CHANNEL_ROLES[want], vocab.CHANNEL_ROLES[actual]
+        findings.append(
+            Finding(
+                key=f"channel_role_mismatch:{channel}",
+                metric=(
+                    f"{channel} plays the {actual} role (score {row[actual]:.2f}); "
+                    f"its {want} score is {row[want]:.2f}",
+                    f"{ch_zh} 实际承担「{actual_zh}」角色（得分 {row[actual]:.2f}），"
+                    f"「{want_zh}」得分仅 {row[want]:.2f}",
+                ),
+                value=actual,
+                expectation=(
+                    f"the product profile gives {channel} the {want} role",
+                    f"产品定位要求 {ch_zh} 承担「{want_zh}」角色",
+                ),
+                severity="high",
+                action=_ACTIONS[want],
+                evidence={role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES},
+                section="channel_roles",
+            )
+        )
+    return findings
+
+
+@dataclass(frozen=True)
+class ChannelRoles:
+    """Role metrics, scores and findings of every channel."""
+
+    metrics: pd.DataFrame
+    scores: pd.DataFrame
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def actual(self) -> dict[str, str | None]:
+        """The role each channel plays."""
+        return dict(zip(self.scores.channel, self.scores.actual_role, strict=True))
+
+
+def channel_roles(metrics: pd.DataFrame, *, expected: Mapping[str, str]) -> ChannelRoles:
+    """Score the executed :func:`channel_role_metrics` and compare with ``expected``.
+
+    Examples
+    --------
+    >>> m = ws.to_pandas(channel_role_metrics(ws.table("events")))          # doctest: +SKIP
+    >>> roles = channel_roles(m, expected=ws.config.product.roles)          # doctest: +SKIP
+    >>> [f.key for f in roles.findings]                                     # doctest: +SKIP
+    """
+    scores = score_roles(metrics)
+    return ChannelRoles(metrics=metrics, scores=scores, findings=tuple(role_findings(scores, expected)))

@@ -1,0 +1,38 @@
+"""Channel roles recovered from simulated data against the simulator's truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import canyu
+from canyu.analytics.roles import channel_role_metrics, channel_roles
+from canyu.simulate import import_simulation, simulate
+
+
+def _roles(tmp_path: Path, scenario: str) -> tuple[dict[str, str | None], set[str], dict[str, str]]:
+    sim = simulate(tmp_path / scenario, people=8000, days=45, seed=5, scenario=scenario)
+    with canyu.create(tmp_path / f"ws-{scenario}", locale="en") as ws:
+        import_simulation(ws, sim.path)
+        metrics = ws.to_pandas(
+            channel_role_metrics(ws.table("events"), content_stats=ws.table("content_stats"), days=20)
+        )
+        roles = channel_roles(metrics, expected=ws.config.product.roles)
+    return roles.actual, {f.key.split(":", 1)[1] for f in roles.findings}, sim.truth["channel_roles"]
+
+
+@pytest.mark.slow
+def test_default_scenario_channels_play_their_true_roles(tmp_path: Path) -> None:
+    actual, flagged, truth = _roles(tmp_path, "default")
+    assert {ch: actual.get(ch) for ch in truth} == truth
+    assert flagged == set()
+
+
+@pytest.mark.slow
+def test_wrong_roles_are_found(tmp_path: Path) -> None:
+    actual, flagged, truth = _roles(tmp_path, "wrong-roles")
+    assert truth["weibo"] == "service" and actual["weibo"] == "service"
+    assert actual.get("forum") != "retention"  # the idle forum keeps nobody
+    # every channel run against the product profile is flagged, and only those
+    assert flagged == {"weibo", "wechat_oa", "forum"}
