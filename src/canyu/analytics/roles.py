@@ -178,6 +178,12 @@ def channel_role_metrics(
     ).order_by("channel")
 
 
+# A channel whose best role score is below this (a fifth of the strongest channel's level) plays
+# no clear role; scores closer than TIE are tied.
+MIN_ROLE_SCORE = 0.2
+TIE = 0.02
+
+
 def score_roles(metrics: pd.DataFrame) -> pd.DataFrame:
     """Normalized role scores and the role each channel plays, from :func:`channel_role_metrics`.
 
@@ -197,25 +203,56 @@ def score_roles(metrics: pd.DataFrame) -> pd.DataFrame:
             top = col.max()
             parts.append((col / top).fillna(0.0) if top and top > 0 else pd.Series(0.0, index=frame.index))
         scores[role] = sum(parts) / len(parts)
-    best = scores[roles].to_numpy().argmax(axis=1) if len(scores) else []
+    values = scores[roles].to_numpy()
     top_score = scores[roles].max(axis=1)
-    scores["actual_role"] = [roles[i] if s > 0 else None for i, s in zip(best, top_score, strict=True)]
+    # Scores within TIE of the best count as ties, which go to the earlier role.
+    best = (values >= values.max(axis=1, keepdims=True) - TIE).argmax(axis=1) if len(scores) else []
+    scores["actual_role"] = [
+        roles[i] if s >= MIN_ROLE_SCORE else None for i, s in zip(best, top_score, strict=True)
+    ]
+    scores["top_score"] = top_score
     return scores.reset_index()
 
 
 def role_findings(scores: pd.DataFrame, expected: Mapping[str, str]) -> list[Finding]:
     """One ``high`` finding per channel whose actual role differs from ``expected`` (the product profile).
 
-    Channels without data are not judged.
+    Channels without data are not judged; a channel with data but no clear role (every score
+    below :data:`MIN_ROLE_SCORE`) is reported as playing none.
     """
     findings = []
     for row in scores.to_dict("records"):
-        channel, actual = row["channel"], row["actual_role"]
+        channel = row["channel"]
+        actual = (
+            row["actual_role"] if isinstance(row["actual_role"], str) else None
+        )  # None may come back as NaN
         want = expected.get(channel)
-        if want is None or actual is None or want == actual:
+        if want is None or want == actual or (actual is None and not row.get("top_score", 0)):
             continue
         ch_zh = vocab.CHANNELS.get(channel, channel)
-        want_zh, actual_zh = vocab.CHANNEL_ROLES[want], vocab.CHANNEL_ROLES[actual]
+        want_zh = vocab.CHANNEL_ROLES[want]
+        if actual is None:
+            findings.append(
+                Finding(
+                    key=f"channel_role_mismatch:{channel}",
+                    metric=(
+                        f"{channel} plays no clear role (best score {row['top_score']:.2f}); "
+                        f"its {want} score is {row[want]:.2f}",
+                        f"{ch_zh} 没有承担明确角色（最高得分 {row['top_score']:.2f}），「{want_zh}」得分 {row[want]:.2f}",
+                    ),
+                    value="none",
+                    expectation=(
+                        f"the product profile gives {channel} the {want} role",
+                        f"产品定位要求 {ch_zh} 承担「{want_zh}」角色",
+                    ),
+                    severity="high",
+                    action=_ACTIONS[want],
+                    evidence={role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES},
+                    section="roles",
+                )
+            )
+            continue
+        actual_zh = vocab.CHANNEL_ROLES[actual]
         findings.append(
             Finding(
                 key=f"channel_role_mismatch:{channel}",
@@ -233,7 +270,7 @@ def role_findings(scores: pd.DataFrame, expected: Mapping[str, str]) -> list[Fin
                 severity="high",
                 action=_ACTIONS[want],
                 evidence={role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES},
-                section="channel_roles",
+                section="roles",
             )
         )
     return findings
@@ -249,8 +286,11 @@ class ChannelRoles:
 
     @property
     def actual(self) -> dict[str, str | None]:
-        """The role each channel plays."""
-        return dict(zip(self.scores.channel, self.scores.actual_role, strict=True))
+        """The role each channel plays (None: no clear role)."""
+        return {
+            c: (r if isinstance(r, str) else None)
+            for c, r in zip(self.scores.channel, self.scores.actual_role, strict=True)
+        }
 
 
 def channel_roles(metrics: pd.DataFrame, *, expected: Mapping[str, str]) -> ChannelRoles:

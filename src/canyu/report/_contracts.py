@@ -230,7 +230,7 @@ SECTIONS: dict[str, Section] = {}
 
 # Modules that register sections when imported; imported on first lookup so
 # that an analysis package may import canyu.report without a cycle.
-SECTION_MODULES: list[str] = ["canyu.report._sections"]
+SECTION_MODULES: list[str] = ["canyu.report._sections", "canyu.report._operations"]
 
 
 def register_section(

@@ -221,7 +221,14 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
     brand_follows = [
         (ch, np.flatnonzero(f), rng.integers(-365 * DAY, 0, int(f.sum()))) for ch, f in follows.items()
     ]
-    community = {ch: follows[ch] & (rng.random(n) < 0.3) for ch in ("forum", "wecom")}
+    # founding members: a share of followers, smaller for a community the brand neglects
+    community = {
+        ch: follows[ch] & (rng.random(n) < min(0.3, 6 * scenario.channels[ch].community_post))
+        for ch in ("forum", "wecom")
+    }
+    for ch, members in community.items():  # the founding members join on the first day
+        founders = np.flatnonzero(members)
+        log.add(_times(rng, 0, len(founders)), C[ch], A["join"], founders)
     last_touch = np.full((len(CHANNELS), n), -10_000, dtype=np.int32)
     lift = np.ones(
         n, dtype=np.float32

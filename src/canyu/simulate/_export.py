@@ -561,6 +561,7 @@ def _truth(
             "passing it on with probability 0.12",
             "graphs": edges,
             "edge_probabilities_file": "truth_edges.parquet",
+            "best_seeds": _best_seeds(sim, ids),
             "launch_share_boost": sc.launch_share_boost,
             "kol": {
                 _first_channel(g): [str(ids[_first_channel(g)][i]) for i in v[:50]] for g, v in w.kol.items()
@@ -591,6 +592,29 @@ def _truth(
         "dirty_rows": dirty_rows,
         "brand_emphasis": np.round(sim.brand_emphasis, 4).tolist(),
         "public_salience": np.round(sim.public_salience, 4).tolist(),
+    }
+
+
+def _best_seeds(sim: Simulation, ids: dict[str, np.ndarray], *, k: int = 10) -> dict[str, Any]:
+    """The best seed set of size ``k`` on Weibo under the true IC model, by IMM (Tang, Shi, Xiao 2015)."""
+    import pandas as pd
+
+    from canyu.analytics.influence import graph_from_edges, imm
+
+    g = sim.world.graphs["weibo"]
+    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
+    edges = pd.DataFrame(
+        {"source": ids["weibo"][src], "target": ids["weibo"][g.audience], "p": g.p.astype(np.float64)}
+    )
+    if edges.empty:
+        return {"k": k, "seeds": [], "spread": 0.0}
+    result = imm(graph_from_edges(edges, probability="p"), k=k, model="ic", epsilon=0.2, seed=7)
+    return {
+        "k": k,
+        "channel": "weibo",
+        "method": "IMM, epsilon 0.2",
+        "seeds": list(result.seeds),
+        "spread": round(float(result.spread), 3),
     }
 
 

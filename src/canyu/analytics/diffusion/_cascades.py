@@ -19,7 +19,7 @@ a purchase counts for the cascade a person most recently entered before buying.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ def _prepare(events: Any) -> pd.DataFrame:
     for col in _OPTIONAL:
         if col not in frame.columns:
             frame[col] = np.nan if col == "value" else pd.NA
-    frame["channel"] = frame["channel"].fillna("other")
+    frame["channel"] = frame["channel"].astype("string").fillna("other")
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     for col in ("event_id", "user_id", "parent_user_id", "parent_event_id", "person_id", "campaign_id"):
         frame[col] = frame[col].astype("string")
@@ -134,7 +134,10 @@ def _parent_from_follows(
     fol = fol.rename(columns={"follower_id": "user_id", "followee_id": "followee"}).copy()
     fol["user_id"] = fol["user_id"].astype("string")
     fol["followee"] = fol["followee"].astype("string")
-    fol["follow_ts"] = pd.to_datetime(fol["ts"], utc=True) if "ts" in fol.columns else pd.NaT
+    if "ts" in fol.columns:
+        fol["follow_ts"] = pd.to_datetime(fol["ts"], utc=True)
+    else:  # no follow times: every follow counts as older than every share
+        fol["follow_ts"] = pd.Series(pd.NaT, index=fol.index, dtype="datetime64[ns, UTC]")
     need = shares.loc[has, ["ts", "channel", "_group", "user_id"]]
     links = need.reset_index().merge(
         fol[["channel", "user_id", "followee", "follow_ts"]], on=["channel", "user_id"]
@@ -195,7 +198,7 @@ def _trees(shares: pd.DataFrame) -> pd.DataFrame:
     """Resolve roots and depths, break cycles, and order the rows depth-first."""
     nodes = shares.reset_index(drop=True)
     index = pd.Series(np.arange(len(nodes)), index=nodes["node"])
-    parent = nodes["parent"].map(index).fillna(-1).to_numpy(dtype=np.int64)
+    parent = np.array(nodes["parent"].map(index).fillna(-1), dtype=np.int64)  # writable: cycles are cut
     children: dict[int, list[int]] = {}
     order_ts = nodes["ts"].to_numpy()
     for child in np.argsort(order_ts, kind="stable"):
@@ -269,10 +272,14 @@ def _entries(nodes: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _conversions(
-    nodes: pd.DataFrame, entries: pd.DataFrame, events: pd.DataFrame, window: pd.Timedelta | None
+    nodes: pd.DataFrame,
+    entries: pd.DataFrame,
+    events: pd.DataFrame,
+    window: pd.Timedelta | None,
+    actions: Sequence[str],
 ) -> pd.DataFrame:
     buys = events.loc[
-        events["action"] == "purchase", ["event_id", "person", "ts", "value", "parent_event_id"]
+        events["action"].isin(list(actions)), ["event_id", "person", "ts", "value", "parent_event_id"]
     ]
     buys = buys.sort_values("ts", kind="stable").reset_index(drop=True)
     node_set = nodes.set_index("node")["cascade_id"]
@@ -305,6 +312,7 @@ def reconstruct_cascades(
     *,
     max_lag: pd.Timedelta | None = None,
     conversion_window: pd.Timedelta | None = None,
+    conversion_actions: Sequence[str] = ("purchase",),
 ) -> Cascades:
     """Rebuild share cascades from the events table (and, for missing parents, the follow graph).
 
@@ -320,6 +328,9 @@ def reconstruct_cascades(
         An inferred parent must have shared at most this long before.
     conversion_window : pandas.Timedelta, optional
         A purchase counts for a cascade only this long after the buyer entered it.
+    conversion_actions : sequence of str, default ("purchase",)
+        The actions that count as conversions (a workspace's ``conversion_actions``, e.g. also
+        ``lead``); their ``value`` is summed.
 
     Returns
     -------
@@ -345,5 +356,5 @@ def reconstruct_cascades(
     cols = ["node", "ts", "channel", "campaign_id", "user_id", "person", "parent", "link", "origin"]
     nodes = _trees(shares[cols])
     entries = _entries(nodes, frame)
-    conversions = _conversions(nodes, entries, frame, conversion_window)
+    conversions = _conversions(nodes, entries, frame, conversion_window, conversion_actions)
     return Cascades(nodes=nodes, entries=entries, conversions=conversions, inferred_share=inferred)

@@ -9,7 +9,6 @@ Lakshmanan 2010; Saito, Nakano, Kimura 2008).
 from __future__ import annotations
 
 from canyu.analytics.influence._graph import (
-    PROBABILITY_RULES,
     InfluenceGraph,
     graph_from_edges,
     lt_weights,
@@ -32,7 +31,6 @@ from canyu.analytics.influence._spread import (
 __all__ = [
     "LEARNERS",
     "MODELS",
-    "PROBABILITY_RULES",
     "DiffusionModel",
     "InfluenceGraph",
     "SeedResult",

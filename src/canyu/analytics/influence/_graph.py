@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,9 @@ import pandas as pd
 from canyu.errors import IngestError, UnknownNameError
 
 __all__ = [
-    "PROBABILITY_RULES",
     "InfluenceGraph",
     "graph_from_edges",
+    "lt_weights",
     "read_edge_list",
     "uniform_probabilities",
     "weighted_cascade_probabilities",
@@ -60,6 +60,7 @@ class InfluenceGraph:
     rev_edge: np.ndarray
     has_weights: bool = False
     _index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
+    _common: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
@@ -102,6 +103,22 @@ class InfluenceGraph:
             _index=self._index,
         )
 
+    def common_out(self) -> np.ndarray:
+        """Per node, the probability shared by all its out-edges, or -1 where they differ.
+
+        Lets the kernels jump straight to the next live edge (geometric skipping) instead of
+        flipping a coin per edge.
+        """
+        if "out" not in self._common:
+            self._common["out"] = _common(self.indptr, self.prob)
+        return self._common["out"]
+
+    def common_in(self) -> np.ndarray:
+        """Per node, the probability (weight) shared by all its in-edges, or -1 where they differ."""
+        if "in" not in self._common:
+            self._common["in"] = _common(self.rev_indptr, self.rev_prob)
+        return self._common["in"]
+
     def node_index(self, nodes: Iterable[Any]) -> np.ndarray:
         """Dense indices of node labels; a label may also be given as its string form.
 
@@ -134,6 +151,18 @@ class InfluenceGraph:
                 "probability": self.prob,
             }
         )
+
+
+def _common(indptr: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    n = indptr.size - 1
+    out = np.full(n, -1.0)
+    has = np.diff(indptr) > 0
+    if prob.size:
+        starts = indptr[:-1][has]
+        low = np.minimum.reduceat(prob, starts)
+        high = np.maximum.reduceat(prob, starts)
+        out[has] = np.where(low == high, low, -1.0)
+    return out
 
 
 def _build(
@@ -211,7 +240,7 @@ def read_edge_list(path: str | Path, *, undirected: bool = False) -> InfluenceGr
         parts = _SPLIT.split(line)
         if len(parts) not in (2, 3):
             raise IngestError(
-                f"expected 'source target [probability]', got {len(parts)} fields in {line!r}",
+                f"expected 'source target' or 'source target probability', got {len(parts)} fields in {line!r}",
                 file=name,
                 row=row,
                 field="line",
@@ -267,6 +296,7 @@ def graph_from_edges(
     target: str = "target",
     probability: str | None = None,
     undirected: bool = False,
+    nodes: Sequence[Any] | None = None,
 ) -> InfluenceGraph:
     """Build an :class:`InfluenceGraph` from an edge table (pandas DataFrame or Arrow table).
 
@@ -280,6 +310,9 @@ def graph_from_edges(
         Column with the edge probability (or LT weight), each in [0, 1].
     undirected : bool, default False
         Add the reverse of every edge.
+    nodes : sequence, optional
+        All node labels, in the order to index them (people without edges still count, e.g.
+        for weighted spread); every edge end must be among them.
     """
     frame = edges if isinstance(edges, pd.DataFrame) else edges.to_pandas()
     for col in (source, target, probability):
@@ -288,7 +321,15 @@ def graph_from_edges(
     if frame[[source, target]].isna().to_numpy().any():
         raise ValueError("edge table has missing source or target ids")
     values = np.concatenate([frame[source].to_numpy(dtype=object), frame[target].to_numpy(dtype=object)])
-    codes, labels = pd.factorize(values)
+    if nodes is None:
+        codes, labels = pd.factorize(values)
+    else:
+        labels = pd.Index(list(nodes))
+        if not labels.is_unique:
+            raise ValueError("nodes must be unique")
+        codes = labels.get_indexer(values)
+        if (codes < 0).any():
+            raise ValueError(f"edge end {values[np.argmax(codes < 0)]!r} is not among nodes")
     m = len(frame)
     prob = None
     if probability is not None:
@@ -329,23 +370,3 @@ def _given(graph: InfluenceGraph, p: float | None) -> InfluenceGraph:
     if not graph.has_weights:
         raise ValueError("this graph has no probability column; pass p")
     return graph
-
-
-def _wc(graph: InfluenceGraph, p: float | None) -> InfluenceGraph:
-    return weighted_cascade_probabilities(graph)
-
-
-PROBABILITY_RULES: dict[str, Callable[[InfluenceGraph, float | None], InfluenceGraph]] = {
-    "uniform": lambda g, p: uniform_probabilities(g, p=0.01 if p is None else p),
-    "weighted_cascade": _wc,
-    "given": _given,
-}
-"""How edge probabilities are set, by name: ``rule(graph, p) -> graph``."""
-
-
-def probability_rule(name: str) -> Callable[[InfluenceGraph, float | None], InfluenceGraph]:
-    """Look up a rule of :data:`PROBABILITY_RULES`; an unknown name lists the valid ones."""
-    try:
-        return PROBABILITY_RULES[name]
-    except KeyError:
-        raise UnknownNameError("probability rule", name, list(PROBABILITY_RULES)) from None

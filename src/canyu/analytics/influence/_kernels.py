@@ -9,8 +9,10 @@ and Monte Carlo estimates over the same runs are exactly monotone and submodular
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__: list[str] = []
 
@@ -30,24 +32,37 @@ def _mix(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def _key(seed: np.int64, run: np.int64) -> np.uint64:
+def _key(seed: int, run: int) -> np.uint64:
     return _mix(_mix(np.uint64(seed) + _GOLDEN) ^ (np.uint64(run) * _M1 + _GOLDEN))
 
 
 @njit(cache=True, inline="always")
-def _unit(key: np.uint64, i: np.int64) -> float:
+def _unit(key: np.uint64, i: int) -> float:
     """Uniform on [0, 1) for draw ``i`` under ``key``."""
     return float(_mix(key + (np.uint64(i) + np.uint64(1)) * _GOLDEN) >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True, inline="always")
+def _skip(key: np.uint64, e: int, p: float, left: int) -> int:
+    """Edges to skip before the next live one when each is live with probability ``p``
+    (geometric jump; ``left`` or more means none is live)."""
+    if p >= 1.0:
+        return 0
+    if p <= 0.0:
+        return left
+    gap = math.log1p(-_unit(key, e)) / math.log1p(-p)
+    return left if gap >= left else int(gap)
 
 
 # ---------------------------------------------------------------- forward Monte Carlo
 
 
 @njit(cache=True, nogil=True)
-def _cascade_runs(
+def cascade_runs(
     indptr: np.ndarray,
     indices: np.ndarray,
     prob: np.ndarray,
+    common: np.ndarray,
     seeds: np.ndarray,
     weights: np.ndarray,
     model: int,
@@ -55,7 +70,10 @@ def _cascade_runs(
     first: int,
     out: np.ndarray,
 ) -> None:
-    """Runs ``first .. first+len(out)`` of an IC or LT cascade; ``out[r]`` = weighted spread."""
+    """Runs ``first .. first+len(out)`` of an IC or LT cascade; ``out[r]`` = weighted spread.
+
+    Releases the GIL: callers run disjoint run ranges on several threads.
+    """
     n = indptr.size - 1
     stamp = np.full(n, -1, np.int64)  # run in which the node became active
     seen = np.full(n, -1, np.int64)  # LT: run in which the node's threshold was drawn
@@ -77,6 +95,21 @@ def _cascade_runs(
         while head < tail:
             u = queue[head]
             head += 1
+            if model == _IC and common[u] >= 0.0:  # all out-edges alike: jump to the live ones
+                e = indptr[u]
+                end = indptr[u + 1]
+                while e < end:
+                    e += _skip(key, e, common[u], end - e)
+                    if e >= end:
+                        break
+                    v = indices[e]
+                    if stamp[v] != run:
+                        stamp[v] = run
+                        queue[tail] = v
+                        tail += 1
+                        total += weights[v]
+                    e += 1
+                continue
             for e in range(indptr[u], indptr[u + 1]):
                 v = indices[e]
                 if stamp[v] == run:
@@ -98,27 +131,27 @@ def _cascade_runs(
         out[r] = total
 
 
-@njit(cache=True, parallel=True)
-def monte_carlo(
+@njit(cache=True, nogil=True)
+def singletons(
     indptr: np.ndarray,
     indices: np.ndarray,
     prob: np.ndarray,
-    seeds: np.ndarray,
+    common: np.ndarray,
+    candidates: np.ndarray,
     weights: np.ndarray,
     model: int,
     seed: int,
     runs: int,
-    chunks: int,
-) -> np.ndarray:
-    """Weighted spread of ``seeds`` in each of ``runs`` cascades, chunks run in parallel."""
-    out = np.empty(runs)
-    size = (runs + chunks - 1) // chunks
-    for c in prange(chunks):
-        lo = c * size
-        hi = min(runs, lo + size)
-        if lo < hi:
-            _cascade_runs(indptr, indices, prob, seeds, weights, model, seed, lo, out[lo:hi])
-    return out
+    out: np.ndarray,
+) -> None:
+    """``out[i]`` = mean weighted spread of ``candidates[i]`` alone over runs ``0 .. runs-1``
+    (the same worlds as every other estimate with this seed: CELF's first round)."""
+    vals = np.empty(runs)
+    one = np.empty(1, np.int32)
+    for i in range(candidates.size):
+        one[0] = candidates[i]
+        cascade_runs(indptr, indices, prob, common, one, weights, model, seed, 0, vals)
+        out[i] = vals.mean()
 
 
 @njit(cache=True, nogil=True)
@@ -162,6 +195,8 @@ def rr_sets(
     rev_indptr: np.ndarray,
     rev_indices: np.ndarray,
     rev_prob: np.ndarray,
+    common: np.ndarray,
+    root_cdf: np.ndarray,
     model: int,
     seed: int,
     first: int,
@@ -169,7 +204,7 @@ def rr_sets(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Random reverse-reachable sets ``first .. first+count`` (Borgs et al. 2014; Tang et al. 2015).
 
-    IC: the nodes that reach a uniform random root through live edges, each in-edge live with
+    IC: the nodes that reach a random root (uniform, or by ``root_cdf``) through live edges, each in-edge live with
     its probability. LT: a reverse random walk, each node picking at most one in-edge with
     probability equal to its weight, until it revisits a node or picks none.
     Returns the members of all sets back to back and ``count + 1`` offsets.
@@ -184,7 +219,10 @@ def rr_sets(
     for j in range(count):
         idx = first + j
         key = _key(seed, idx)
-        root = min(n - 1, int(_unit(key, -1) * n))
+        if root_cdf.size == 0:
+            root = min(n - 1, int(_unit(key, -1) * n))
+        else:  # root drawn in proportion to the node weights
+            root = min(n - 1, int(np.searchsorted(root_cdf, _unit(key, -1), side="right")))
         if pos + 1 > cap:
             cap *= 2
             grown = np.empty(cap, np.int32)
@@ -199,9 +237,20 @@ def rr_sets(
             while head < pos:
                 v = flat[head]
                 head += 1
-                for e in range(rev_indptr[v], rev_indptr[v + 1]):
+                pc = common[v]
+                e = rev_indptr[v]
+                end = rev_indptr[v + 1]
+                while e < end:
+                    if pc >= 0.0:  # all in-edges alike: jump to the next live one
+                        e += _skip(key, e, pc, end - e)
+                        if e >= end:
+                            break
+                        live = True
+                    else:
+                        live = _unit(key, e) < rev_prob[e]
                     u = rev_indices[e]
-                    if stamp[u] != idx and _unit(key, e) < rev_prob[e]:
+                    e += 1
+                    if live and stamp[u] != idx:
                         stamp[u] = idx
                         if pos + 1 > cap:
                             cap *= 2
@@ -215,11 +264,18 @@ def rr_sets(
             while True:
                 x = _unit(key, v)
                 chosen = -1
-                for e in range(rev_indptr[v], rev_indptr[v + 1]):
-                    x -= rev_prob[e]
-                    if x < 0.0:
-                        chosen = rev_indices[e]
-                        break
+                lo = rev_indptr[v]
+                deg = rev_indptr[v + 1] - lo
+                if common[v] > 0.0:  # equal weights: pick the in-edge directly
+                    pick = np.int64(x / common[v])
+                    if pick < deg:
+                        chosen = rev_indices[lo + pick]
+                else:
+                    for e in range(lo, lo + deg):
+                        x -= rev_prob[e]
+                        if x < 0.0:
+                            chosen = rev_indices[e]
+                            break
                 if chosen < 0 or stamp[chosen] == idx:
                     break
                 stamp[chosen] = idx

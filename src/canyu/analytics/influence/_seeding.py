@@ -13,21 +13,27 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 
 from canyu.analytics.influence import _kernels
 from canyu.analytics.influence._graph import InfluenceGraph, read_edge_list
-from canyu.analytics.influence._spread import _simulate, _weights, diffusion_model
+from canyu.analytics.influence._spread import (
+    _simulate,
+    _singletons,
+    _weights,
+    diffusion_model,
+    in_parallel,
+    user_errors,
+)
 
 __all__ = ["SeedResult", "celf", "degree_costs", "imm", "seeds_from_file"]
 
@@ -85,8 +91,11 @@ def degree_costs(
 class _RRPool:
     """Reverse-reachable sets generated on demand in fixed chunks, on worker threads (nogil)."""
 
-    def __init__(self, graph: InfluenceGraph, code: int, seed: int, first: int = 0) -> None:
+    def __init__(
+        self, graph: InfluenceGraph, code: int, seed: int, first: int = 0, root_cdf: np.ndarray | None = None
+    ) -> None:
         self.graph = graph
+        self.root_cdf = np.empty(0) if root_cdf is None else root_cdf
         self.code = code
         self.seed = seed
         self.first = first
@@ -95,7 +104,17 @@ class _RRPool:
 
     def _make(self, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         g = self.graph
-        return _kernels.rr_sets(g.rev_indptr, g.rev_indices, g.rev_prob, self.code, self.seed, start, count)
+        return _kernels.rr_sets(
+            g.rev_indptr,
+            g.rev_indices,
+            g.rev_prob,
+            g.common_in(),
+            self.root_cdf,
+            self.code,
+            self.seed,
+            start,
+            count,
+        )
 
     def extend(self, target: int) -> None:
         jobs = []
@@ -105,12 +124,7 @@ class _RRPool:
             self.count += count
         if not jobs:
             return
-        workers = max(1, numba.get_num_threads())
-        if len(jobs) == 1 or workers == 1:
-            self.parts.extend(self._make(s, c) for s, c in jobs)
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as ex:
-                self.parts.extend(ex.map(lambda job: self._make(*job), jobs))
+        self.parts.extend(in_parallel([functools.partial(self._make, s, c) for s, c in jobs]))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         flats = [f for f, _ in self.parts]
@@ -145,6 +159,7 @@ def imm(
     ell: float = 1.0,
     costs: np.ndarray | None = None,
     budget: float | None = None,
+    rates: Any = None,
     seed: int = 0,
 ) -> SeedResult:
     """Influence maximization by IMM (Tang, Shi, Xiao 2015) on the graph's edge probabilities.
@@ -169,6 +184,12 @@ def imm(
         cost-benefit greedy on the RR sets is returned (see module notes; the guarantee becomes
         ``(1 - 1/e) / 2`` of the best set within budget, up to epsilon). ``costs`` defaults to
         :func:`degree_costs`.
+    rates : dict or array, optional
+        Per-person conversion rate: maximize expected conversions instead of reach. RR sets then
+        start from a root drawn in proportion to the rates, so coverage estimates the weighted
+        spread (the weighted RR sets of Li, Zhang, Tan 2015, "Real-time targeted influence
+        maximization for online advertisements", VLDB), and IMM's bounds use the total rate ``W``
+        in place of ``n`` with ``OPT >= `` the sum of the ``k`` largest rates.
     seed : int
         Random seed.
 
@@ -184,36 +205,46 @@ def imm(
         raise ValueError(f"epsilon must lie in (0, 1), got {epsilon!r}")
     cost = _costs(graph, costs, budget)
     if budget is not None:
-        k = int(min(n, max(1, np.sum(np.sort(cost).cumsum() <= budget))))
+        k = min(n, max(1, int(np.sum(np.sort(cost).cumsum() <= budget))))
     k = int(min(k, n))
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     ell = ell * (1.0 + math.log(2.0) / math.log(max(n, 3)))
     log_n = math.log(max(n, 3))
     log_cnk = _log_comb(n, k)
+    if rates is None:
+        total, floor, root_cdf = float(n), 1.0, None  # OPT >= 1, as in the paper
+    else:
+        w = _weights(graph, rates)
+        total = float(w.sum())
+        if total <= 0.0:
+            raise ValueError("rates are all zero: nothing to maximize")
+        floor = float(np.sort(w)[-k:].sum())  # the seeds themselves convert
+        root_cdf = np.cumsum(w) / total
     # Sampling (Algorithm 2): find a lower bound LB of OPT by halving the guess x.
+    rounds = max(2, int(math.log2(max(total / floor, 2.0))))
     eps_p = math.sqrt(2.0) * epsilon
-    lam_p = (2.0 + 2.0 / 3.0 * eps_p) * (log_cnk + ell * log_n + math.log(max(math.log2(n), 1.0))) * n
-    lam_p /= eps_p**2
-    pool = _RRPool(graph, spec.code, seed)
-    lower = 1.0
-    for i in range(1, max(2, int(math.log2(n)))):
-        x = n / 2.0**i
+    lam_p = (2.0 + 2.0 / 3.0 * eps_p) * (log_cnk + ell * log_n + math.log(rounds))
+    lam_p *= total / eps_p**2
+    pool = _RRPool(graph, spec.code, seed, root_cdf=root_cdf)
+    lower = floor
+    for i in range(1, rounds):
+        x = total / 2.0**i
         pool.extend(math.ceil(lam_p / x))
         _, gains = _select(graph, pool, k, cost, budget)
-        est = n * gains.sum() / pool.count
+        est = total * gains.sum() / pool.count
         if est >= (1.0 + eps_p) * x:
-            lower = est / (1.0 + eps_p)
+            lower = max(floor, est / (1.0 + eps_p))
             break
     alpha = math.sqrt(ell * log_n + math.log(2.0))
     beta = math.sqrt((1.0 - 1.0 / math.e) * (log_cnk + ell * log_n + math.log(2.0)))
-    lam_star = 2.0 * n * ((1.0 - 1.0 / math.e) * alpha + beta) ** 2 / epsilon**2
+    lam_star = 2.0 * total * ((1.0 - 1.0 / math.e) * alpha + beta) ** 2 / epsilon**2
     theta = math.ceil(lam_star / lower)
     # Node selection (Algorithm 1) on theta fresh RR sets (Chen 2018).
-    final = _RRPool(graph, spec.code, seed, first=_FINAL_STREAM)
+    final = _RRPool(graph, spec.code, seed, first=_FINAL_STREAM, root_cdf=root_cdf)
     final.extend(theta)
     picks, gains = _select(graph, final, k, cost, budget)
-    scale = n / final.count
+    scale = total / final.count
     return SeedResult(
         method="imm",
         model=model,
@@ -280,6 +311,9 @@ def celf(
             )
             cache[key] = float(vals.mean())
         return cache[key]
+
+    alone = _singletons(graph, pool, kernel=spec.kernel, runs=runs, seed=seed, weights=weights)
+    cache.update({(int(v),): float(s) for v, s in zip(pool, alone, strict=True)})
 
     def lazy(ratio: bool) -> tuple[list[int], list[float]]:
         limit = math.inf if budget is None else budget
@@ -361,5 +395,6 @@ def seeds_from_file(
         Random seed.
     """
     spec = diffusion_model(model)
-    graph = spec.prepare(read_edge_list(path, undirected=undirected), p)
-    return imm(graph, k=k, model=model, epsilon=epsilon, budget=budget, seed=seed)
+    with user_errors():
+        graph = spec.prepare(read_edge_list(path, undirected=undirected), p)
+        return imm(graph, k=k, model=model, epsilon=epsilon, budget=budget, seed=seed)

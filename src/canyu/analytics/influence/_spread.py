@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from canyu.analytics.influence._graph import (
     uniform_probabilities,
     weighted_cascade_probabilities,
 )
-from canyu.errors import UnknownNameError
+from canyu.errors import CanyuError, UnknownNameError
 
 __all__ = [
     "MODELS",
@@ -122,8 +124,26 @@ class SpreadResult:
         return out
 
 
-def _chunks(runs: int) -> int:
-    return max(1, min(runs, 4 * numba.get_num_threads()))
+_POOL: list[tuple[int, ThreadPoolExecutor]] = []  # (workers, pool), shared by all calls
+
+
+def in_parallel(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run GIL-releasing compiled jobs on up to ``numba.get_num_threads()`` threads, in order.
+
+    Plain threads instead of numba's ``parallel=True``: the kernels stay small to compile and
+    the thread count is read at each call (``NUMBA_NUM_THREADS`` or ``numba.set_num_threads``).
+    """
+    workers = numba.get_num_threads()
+    if workers <= 1 or len(jobs) <= 1:
+        return [job() for job in jobs]
+    if not _POOL or _POOL[0][0] < workers:  # grow the shared pool when asked for more
+        _POOL[:] = [(workers, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="canyu-influence"))]
+    return list(_POOL[0][1].map(lambda job: job(), jobs))
+
+
+def _spans(total: int, parts: int) -> list[tuple[int, int]]:
+    size = -(-total // max(1, parts))
+    return [(lo, min(total, lo + size)) for lo in range(0, total, size)]
 
 
 def _weights(graph: InfluenceGraph, rates: Any) -> np.ndarray:
@@ -148,17 +168,44 @@ def _simulate(
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
     code = _kernels._IC if kernel == "ic" else _kernels._LT
-    return _kernels.monte_carlo(
-        graph.indptr,
-        graph.indices,
-        graph.prob,
-        np.asarray(seeds, dtype=np.int32),
-        weights,
-        code,
-        seed,
-        runs,
-        _chunks(runs),
-    )
+    out = np.empty(runs)
+    seeds32 = np.asarray(seeds, dtype=np.int32)
+    common = graph.common_out()
+
+    def job(lo: int, hi: int) -> Callable[[], None]:
+        return lambda: _kernels.cascade_runs(
+            graph.indptr, graph.indices, graph.prob, common, seeds32, weights, code, seed, lo, out[lo:hi]
+        )
+
+    in_parallel([job(lo, hi) for lo, hi in _spans(runs, numba.get_num_threads())])
+    return out
+
+
+def _singletons(
+    graph: InfluenceGraph, candidates: np.ndarray, *, kernel: str, runs: int, seed: int, weights: np.ndarray
+) -> np.ndarray:
+    """Mean spread of each candidate alone, on the same runs as :func:`_simulate` (CELF's first round)."""
+    code = _kernels._IC if kernel == "ic" else _kernels._LT
+    out = np.empty(candidates.size)
+    cand = np.asarray(candidates, dtype=np.int32)
+    common = graph.common_out()
+
+    def job(lo: int, hi: int) -> Callable[[], None]:
+        return lambda: _kernels.singletons(
+            graph.indptr,
+            graph.indices,
+            graph.prob,
+            common,
+            cand[lo:hi],
+            weights,
+            code,
+            seed,
+            runs,
+            out[lo:hi],
+        )
+
+    in_parallel([job(lo, hi) for lo, hi in _spans(cand.size, 4 * numba.get_num_threads())])
+    return out
 
 
 def estimate_spread(
@@ -286,6 +333,16 @@ def spread_from_file(
     """
     spec = diffusion_model(model)
     if not seeds:
-        raise ValueError("give at least one seed node")
-    graph = spec.prepare(read_edge_list(path, undirected=undirected), p)
-    return estimate_spread(graph, list(seeds), model=model, runs=runs, seed=seed)
+        raise CanyuError("give at least one seed node", message_zh="请至少给出一个种子节点")
+    with user_errors():
+        graph = spec.prepare(read_edge_list(path, undirected=undirected), p)
+        return estimate_spread(graph, list(seeds), model=model, runs=runs, seed=seed)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a bad argument (``ValueError``) into a :class:`CanyuError`, which the CLI prints as one line."""
+    try:
+        yield
+    except ValueError as exc:
+        raise CanyuError(str(exc), message_zh=f"参数不正确：{exc}") from exc
