@@ -186,3 +186,52 @@ def test_attribute_on_a_path_file_and_in_a_workspace(tmp_path: Path, data_dir: P
     assert json.loads(r.output)["models"]["last_touch"]["channels"]["wechat_oa"]["conversions"] == 1
     r = runner.invoke(app, ["attribute", "--paths", str(data_dir / "paths.csv"), "--model", "markvo"])
     assert r.exit_code != 0
+
+
+GRAPHS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "graphs"
+
+
+def test_spread_and_seeds_on_a_graph_file(tmp_path: Path) -> None:
+    star = tmp_path / "star.txt"
+    star.write_text("# a star: hub 0 reaches 1..4\n0 1\n0 2\n0,3\n0 4\n", encoding="utf-8")
+    r = runner.invoke(
+        app,
+        [
+            "spread",
+            "--graph",
+            str(star),
+            "--model",
+            "ic",
+            "--p",
+            "1.0",
+            "--seeds",
+            "0",
+            "--runs",
+            "50",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["mean"] == 5  # p = 1: the hub reaches everyone; spread counts the seed
+    r = runner.invoke(
+        app, ["seeds", "--graph", str(star), "--model", "ic", "--p", "0.5", "--k", "1", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["seeds"] == ["0"]
+    r = runner.invoke(app, ["spread", "--graph", str(star), "--seeds", "9", "--runs", "10"])
+    assert r.exit_code != 0
+
+
+def test_cascades_and_seeds_in_a_simulated_workspace(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    r = runner.invoke(app, ["simulate", ws, "--people", "3000", "--days", "20", "--locale", "en", "--json"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["cascades", ws, "--json", "--top", "5"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["cascades"] > 0 and 0 <= out["inferred_share"] <= 1
+    assert all(c["size"] >= 1 and c["structural_virality"] >= 0 for c in out["largest"])
+    r = runner.invoke(app, ["seeds", ws, "--k", "5", "--budget", "20000", "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert res["seeds"] and res["cost"] <= 20000

@@ -614,7 +614,28 @@ def spread_cmd(
 
 @app.command("seeds")
 def seeds_cmd(
-    graph: GraphOpt,
+    path: Annotated[
+        Path | None, typer.Argument(help="A workspace: seed over its follow graph on --channel.")
+    ] = None,
+    graph: Annotated[
+        Path | None,
+        typer.Option(
+            "--graph",
+            exists=True,
+            dir_okay=False,
+            help="Instead of a workspace: an edge list, one 'source target [probability]' per line; whitespace or"
+            " commas; '#' starts a comment line.",
+        ),
+    ] = None,
+    channel: Annotated[
+        str, typer.Option(help="Workspace mode: the platform whose follow graph carries the spread.")
+    ] = "weibo",
+    base_cost: Annotated[
+        float, typer.Option(help="Workspace mode: fee of a seed with no followers (yuan).")
+    ] = 500.0,
+    cost_per_follower: Annotated[
+        float, typer.Option(help="Workspace mode: fee per follower (yuan); KOLs cost more.")
+    ] = 5.0,
     model: Annotated[str, typer.Option(help=ModelHelp)] = "wc",
     k: Annotated[int, typer.Option("--k", min=1, help="Number of seeds (without --budget).")] = 10,
     p: Annotated[float | None, typer.Option("--p", help=PHelp)] = None,
@@ -629,19 +650,45 @@ def seeds_cmd(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Whom to seed for the widest word of mouth on a graph file (IMM influence maximization)."""
+    """Whom to seed for the widest word of mouth (IMM influence maximization), in a workspace or on a graph file.
+
+    In a workspace the graph is the follow graph of --channel (a share reaches the sharer's followers)
+    and a seed's fee is --base-cost + --cost-per-follower x followers, so --budget is in yuan.
+    """
     from canyu.analytics.influence import seeds_from_file
 
-    result = seeds_from_file(
-        graph, model=model, k=k, p=p, epsilon=epsilon, budget=budget, undirected=undirected, seed=seed
-    )
+    if (path is None) == (graph is None):
+        raise CanyuError(
+            "give a workspace DIR or --graph FILE (one of them)",
+            message_zh="请给出工作区目录或 --graph 文件（二选一）",
+        )
+    if graph is not None:
+        result = seeds_from_file(
+            graph, model=model, k=k, p=p, epsilon=epsilon, budget=budget, undirected=undirected, seed=seed
+        )
+        title = graph.name
+    else:
+        assert path is not None
+        result = _workspace_seeds(
+            path,
+            channel=channel,
+            model=model,
+            k=k,
+            p=p,
+            epsilon=epsilon,
+            budget=budget,
+            base_cost=base_cost,
+            cost_per_follower=cost_per_follower,
+            seed=seed,
+        )
+        title = f"{path} ({channel})"
     if as_json:
         _print_json(result.to_dict())
         return
     columns = ["rank", "seed", "marginal spread", "cumulative spread"]
     if result.budget is not None:
         columns.append("cost")
-    tab = Table(*columns, title=f"{graph.name}: {result.model}, k={result.k}")
+    tab = Table(*columns, title=f"{title}: {result.model}, k={result.k}")
     total = 0.0
     for i, (node, gain) in enumerate(zip(result.seeds, result.gains, strict=True)):
         total += gain
@@ -655,6 +702,141 @@ def seeds_cmd(
         f"expected spread {result.spread:,.1f} of {result.nodes:,} nodes{cost}; "
         f"{result.rr_sets:,} RR sets, {result.seconds:.2f}s"
     )
+
+
+def _workspace_seeds(
+    path: Path,
+    *,
+    channel: str,
+    model: str,
+    k: int,
+    p: float | None,
+    epsilon: float,
+    budget: float | None,
+    base_cost: float,
+    cost_per_follower: float,
+    seed: int,
+) -> Any:
+    """IMM over a workspace's follow graph on one channel (edges point from followee to follower)."""
+    import numpy as np
+
+    from canyu.analytics.influence import MODELS, graph_from_edges, imm
+    from canyu.errors import UnknownNameError
+
+    if model not in MODELS:
+        raise UnknownNameError("diffusion model", model, tuple(MODELS))
+    with _open(path, None) as ws:
+        fo = ws.table("follows")
+        edges = ws.to_pandas(
+            fo.filter((fo.channel == channel) & ~fo.followee_id.startswith("brand_"))
+            .select(source=fo.followee_id, target=fo.follower_id)
+            .distinct()
+        )
+    if edges.empty:
+        raise CanyuError(
+            f"no {channel} follow edges among people in {path}",
+            message_zh=f"{path} 中没有 {channel} 的用户关注关系",
+        )
+    g = MODELS[model].prepare(graph_from_edges(edges), p)
+    followers = np.diff(g.indptr).astype(float)
+    costs = base_cost + cost_per_follower * followers
+    return imm(
+        g,
+        k=k,
+        model=model,
+        epsilon=epsilon,
+        costs=costs if budget is not None else None,
+        budget=budget,
+        seed=seed,
+    )
+
+
+@app.command("cascades")
+def cascades_cmd(
+    path: DirArg,
+    top: Annotated[int, typer.Option(help="Rows to show per table.")] = 10,
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Observed word of mouth: share cascades, their shape and value, KOL/KOC ranking, K-factor per campaign."""
+    from canyu.analytics.diffusion import (
+        cascade_metrics,
+        kol_ranking,
+        reconstruct_cascades,
+        viral_coefficient,
+    )
+
+    with _open(path, engine) as ws:
+        ev = ws.table("events")
+        conv = list(ws.config.conversion_actions)
+        events = ws.to_pandas(ev.filter(ev.action.isin(["share", *conv]) | ev.parent_user_id.notnull()))
+        follows = ws.to_pandas(ws.table("follows"))
+    casc = reconstruct_cascades(events, follows, conversion_actions=conv)
+    metrics = cascade_metrics(casc).sort_values(["size", "reach"], ascending=False)
+    people = kol_ranking(casc, top=top)
+    k_factor = viral_coefficient(casc)
+    if as_json:
+        _print_json(
+            {
+                "cascades": len(metrics),
+                "inferred_share": casc.inferred_share,
+                "largest": metrics.head(top).to_dict("records"),
+                "people": people.to_dict("records"),
+                "k_factor": k_factor.to_dict("records"),
+            }
+        )
+        return
+    console.print(
+        f"{len(metrics):,} cascades; {casc.inferred_share:.1%} of parent links inferred from follows and timing"
+    )
+    tab = Table(
+        "cascade", "channel", "campaign", "size", "depth", "breadth", "virality", "reach", "orders", "value"
+    )
+    for r in metrics.head(top).to_dict("records"):
+        tab.add_row(
+            str(r["cascade_id"]),
+            str(r["channel"]),
+            str(r["campaign_id"]) if isinstance(r["campaign_id"], str) else "—",
+            f"{r['size']:,}",
+            str(r["depth"]),
+            str(r["max_breadth"]),
+            f"{r['structural_virality']:.2f}",
+            f"{r['reach']:,}",
+            f"{r['conversions']:,}",
+            f"{r['value']:,.0f}",
+        )
+    console.print(tab)
+    kt = Table("rank", "person", "role", "shares", "reach", "orders", "value", title="KOL / KOC")
+    for r in people.to_dict("records"):
+        kt.add_row(
+            str(r["rank"]),
+            str(r["person"]),
+            str(r["role"]),
+            str(r["shares"]),
+            f"{r['downstream_reach']:,}",
+            f"{r['downstream_conversions']:,}",
+            f"{r['downstream_value']:,.0f}",
+        )
+    console.print(kt)
+    ft = Table(
+        "campaign",
+        "sharers",
+        "invitees",
+        "invites/sharer",
+        "invitee conversion",
+        "K-factor",
+        title="K-factor",
+    )
+    for r in k_factor.to_dict("records"):
+        ft.add_row(
+            str(r["campaign_id"] if isinstance(r["campaign_id"], str) else "—"),
+            f"{r['sharers']:,}",
+            f"{r['invitees']:,}",
+            f"{r['invites_per_sharer']:.2f}",
+            f"{r['invitee_conversion']:.2%}",
+            f"{r['k_factor']:.3f}",
+        )
+    console.print(ft)
 
 
 def main() -> None:
