@@ -221,6 +221,8 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
     brand_follows = [
         (ch, np.flatnonzero(f), rng.integers(-365 * DAY, 0, int(f.sum()))) for ch, f in follows.items()
     ]
+    for ch, who, t_follow in brand_follows:  # the follows that made them followers, before the period
+        log.add(t_follow, C[ch], A["follow"], who)
     # founding members: a share of followers, smaller for a community the brand neglects
     community = {
         ch: follows[ch] & (rng.random(n) < min(0.3, 6 * scenario.channels[ch].community_post))

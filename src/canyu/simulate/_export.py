@@ -483,37 +483,45 @@ def _inject_dirty(out: Path, rng: np.random.Generator) -> dict[str, int]:
 
 
 def _lifecycle(sim: Simulation, cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Each person's stage at the end, by the rules in truth.json['lifecycle']['rules']."""
+    """Each person's stage at the end of the period, by the rules in truth.json['lifecycle']['rules'].
+
+    Judged on the simulator's own events (before identities are lost to channel-scoped ids),
+    strictly before the end of the last day.
+    """
     n, days = sim.world.n, sim.days
-    act, person = cols["act"], cols["person"].astype(np.int64)
-    stage = np.zeros(n, dtype=np.int8)  # 0 unknown
     A = {a: i for i, a in enumerate(ACTIONS)}
-    own = cols["parent_person"] < 0
-    stage[_unique(person)] = 1  # exposed (any event)
-    engaged = np.isin(act, [A["like"], A["comment"], A["collect"], A["share"], A["message"]])
-    stage[_unique(person[engaged])] = 2
+    cut = cols["t"] < days * DAY
+    act, person, t = cols["act"][cut], cols["person"][cut].astype(np.int64), cols["t"][cut]
+    ch, parent = cols["ch"][cut], cols["parent_person"][cut].astype(np.int64)
+    active = ~np.isin(act, [A["expose"], A["reply"]])
+    engaged_ev = np.isin(act, [A[a] for a in ("like", "comment", "collect", "share", "message")])
+    interactions = np.bincount(person[engaged_ev], minlength=n)
     follower = np.zeros(n, dtype=bool)
-    for who in sim.followers_end.values():
-        follower[who] = True
+    follower[person[act == A["follow"]]] = True  # nobody unfollows in the simulation
+    recent = active & (t >= (days - 30) * DAY)
+    pd_key = _unique(person[recent] * (days + 40) + t[recent] // DAY)
+    active_days = np.bincount(pd_key // (days + 40), minlength=n)
+    community = np.isin(ch, [CHANNELS.index("forum"), CHANNELS.index("wecom")])
+    member = np.zeros(n, dtype=bool)
+    for code in (CHANNELS.index("forum"), CHANNELS.index("wecom")):
+        on = ch == code
+        last_join = np.full(n, -(10**12))
+        last_leave = np.full(n, -(10**12))
+        np.maximum.at(last_join, person[on & (act == A["join"])], t[on & (act == A["join"])])
+        np.maximum.at(last_leave, person[on & (act == A["leave"])], t[on & (act == A["leave"])])
+        member |= last_join > last_leave
+    posted = np.zeros(n, dtype=bool)
+    posted[person[community & (act == A["post"])]] = True
+    led = active & (parent >= 0) & (parent != person)
+    advocate = np.zeros(n, dtype=bool)
+    advocate[parent[led]] = True
+    stage = np.zeros(n, dtype=np.int8)
+    stage[person] = 1
+    stage[interactions > 0] = 2
     stage[follower] = 3
-    recent = cols["t"] >= (days - 30) * DAY
-    touch = recent & np.isin(
-        act, [A[a] for a in ("view", "like", "comment", "collect", "share", "message", "post", "join")]
-    )
-    day = cols["t"] // DAY
-    pd_key = _unique(person[touch] * (days + 20) + day[touch])
-    active_days = np.bincount(pd_key // (days + 20), minlength=n)
-    stage[follower & (active_days >= 4)] = 4
-    interactions = np.bincount(person[recent & engaged], minlength=n)
-    core = np.zeros(n, dtype=bool)
-    for who in sim.community_end.values():
-        core[who] = True
-    posted = np.bincount(person[act == A["post"]], minlength=n) > 0
-    core = follower & ((core & posted) | (interactions >= 10))
-    stage[core] = 5
-    led = cols["parent_person"][(~own) & np.isin(act, [A["view"], A["share"]])]
-    advocate = np.bincount(led, minlength=n) > 0
-    stage[advocate & (stage >= 3)] = 6
+    stage[follower & (active_days >= 3)] = 4
+    stage[follower & (posted | member | (interactions >= 10))] = 5
+    stage[advocate] = 6
     return stage
 
 
@@ -572,12 +580,12 @@ def _truth(
         "lifecycle": {
             "stages": list(STAGES),
             "rules": {
-                "exposed": "any event",
+                "exposed": "any event before the end of the period",
                 "engaged": "a like, comment, collect, share or message",
-                "follower": "follows the brand on a channel at the end",
-                "active_fan": "follower active on >= 4 distinct days in the last 30",
-                "core_fan": "follower who posts in a community it belongs to, or with >= 10 interactions in the last 30 days",
-                "advocate": "follower whose shares or posts led someone else to view, share or reply",
+                "follower": "follows the brand on a channel (a follow event, from before the period too)",
+                "active_fan": "follower active (any action but expose and reply) on >= 3 distinct local days in the last 30",
+                "core_fan": "follower who posted in or is a member of the forum or a WeCom group, or made >= 10 interactions",
+                "advocate": "someone else acted (any action but expose and reply) on an event naming this person as parent",
             },
             "counts": {s: int((stage == i).sum()) for i, s in enumerate(STAGES)},
             "per_person_file": "truth_people.parquet",
