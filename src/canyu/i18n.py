@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["MESSAGES", "default_locale", "t"]
+__all__ = ["MESSAGES", "default_locale", "localize", "render", "t"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "created": (
@@ -78,7 +78,19 @@ def default_locale() -> str:
     return "zh-CN" if env.lower().startswith("zh") else "en"
 
 
+def localize(text: str | tuple[str, str], locale: str) -> str:
+    """A plain string as is; an ``(en, zh)`` pair picked by ``locale`` (zh-* → Chinese)."""
+    if isinstance(text, str):
+        return text
+    en, zh = text
+    return zh if locale.lower().startswith("zh") else en
+
+
+def render(messages: dict[str, tuple[str, str]], key: str, locale: str, /, **fields: object) -> str:
+    """``messages[key]`` in ``locale`` with ``fields`` filled in (the one rule the CLI and report share)."""
+    return localize(messages[key], locale).format(**fields)
+
+
 def t(key: str, locale: str, /, **fields: object) -> str:
-    """The message ``key`` in ``locale`` with ``fields`` filled in."""
-    en, zh = MESSAGES[key]
-    return (zh if locale.lower().startswith("zh") else en).format(**fields)
+    """The CLI message ``key`` in ``locale`` with ``fields`` filled in."""
+    return render(MESSAGES, key, locale, **fields)

@@ -1,9 +1,8 @@
 """The report's fixed strings in English and Chinese (zh-CN), and label helpers.
 
-Kept apart from :mod:`canyu.i18n` (the CLI's messages) so that the report
+Kept apart from the CLI's messages in :mod:`canyu.i18n` so that the report
 can grow its vocabulary without touching the CLI; the rendering rule is the
-same: a key maps to ``(en, zh)`` and a locale starting with ``zh`` picks
-Chinese.
+one of :func:`canyu.i18n.render`.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 from canyu import vocab
 from canyu.config import LOCALES
 from canyu.errors import UnknownNameError
+from canyu.i18n import localize, render
 
 __all__ = ["MESSAGES", "Text", "channel_label", "is_zh", "localize", "normalize_locale", "t"]
 
@@ -180,16 +180,7 @@ def normalize_locale(locale: str) -> str:
 
 def t(key: str, locale: str, /, **fields: object) -> str:
     """The report message ``key`` in ``locale`` with ``fields`` filled in."""
-    en, zh = MESSAGES[key]
-    return (zh if is_zh(locale) else en).format(**fields)
-
-
-def localize(text: Text, locale: str) -> str:
-    """A :data:`Text` in ``locale``: a plain string as is, ``(en, zh)`` picked by locale."""
-    if isinstance(text, str):
-        return text
-    en, zh = text
-    return zh if is_zh(locale) else en
+    return render(MESSAGES, key, locale, **fields)
 
 
 def channel_label(code: str | None, locale: str) -> str:
