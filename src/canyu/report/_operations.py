@@ -46,7 +46,7 @@ def roles(ctx: ReportContext) -> SectionResult:
         channel_role_metrics(ctx.events(), content_stats=ctx.in_period("content_stats", "date"))
     )
     result = channel_roles(metrics, expected=ctx.workspace.config.product.roles)
-    scores = result.scores.copy()
+    scores = result.scores.drop(columns=["top_score"]).copy()
     scores["planned"] = scores["channel"].map(ctx.workspace.config.product.roles)
     scores["channel"] = scores["channel"].map(ctx.channel)
     fig = go.Figure()

@@ -219,7 +219,7 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
         ch: (world.member[ch] & (rng.random(n) < scenario.channels[ch].initial_followers)) for ch in SOCIAL
     }
     brand_follows = [
-        (ch, np.flatnonzero(f), rng.integers(-365 * DAY, 0, int(f.sum()))) for ch, f in follows.items()
+        (ch, np.flatnonzero(f), rng.integers(-14 * DAY, 0, int(f.sum()))) for ch, f in follows.items()
     ]
     for ch, who, t_follow in brand_follows:  # the follows that made them followers, before the period
         log.add(t_follow, C[ch], A["follow"], who)
