@@ -61,6 +61,10 @@ class DuckDBStore:
                 f"cannot open the store {self.path}: {exc}", message_zh=f"无法打开数据库 {self.path}：{exc}"
             ) from exc
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # Track progress (the importer shows it) but never print DuckDB's own bar to stdout,
+        # where it would corrupt --json output.
+        self.con.execute("SET enable_progress_bar = true")
+        self.con.execute("SET enable_progress_bar_print = false")
         if temp_dir is not None:
             temp_dir.mkdir(parents=True, exist_ok=True)
             self.con.execute(f"SET temp_directory = '{temp_dir}'")

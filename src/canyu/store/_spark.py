@@ -173,6 +173,8 @@ class SparkStore:
     def transaction(self) -> Iterator[_SparkTransaction]:
         con = duckdb.connect()
         con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
         if self.temp_dir is not None:
             self.temp_dir.mkdir(parents=True, exist_ok=True)
             con.execute(f"SET temp_directory = '{self.temp_dir}'")
