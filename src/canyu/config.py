@@ -54,7 +54,7 @@ class EngineSettings:
     name: str = "duckdb"
     spark_master: str = "local[*]"
     spark_path: str = ""  # empty: <workspace>/spark
-    memory_limit: str = "2GB"
+    memory_limit: str = "1GB"
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,9 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
     """(typed expression, reason code when a present value fails to type)."""
     if col.enum:
         labels = enum_labels(mapping.table, col.name, mapping)
-        whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(c)}" for k, c in sorted(labels.items()))
+        # CASE tests its branches in order: the codes themselves (what most files hold) come first.
+        ordered = [(c, c) for c in col.enum] + sorted((k, c) for k, c in labels.items() if k not in col.enum)
+        whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(c)}" for k, c in ordered)
         # Most values are already a code or a label as spelled: match them as they are, and pay for
         # normalizing (case, spaces) only on the rest.
         return (

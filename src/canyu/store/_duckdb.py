@@ -52,7 +52,7 @@ class DuckDBStore:
 
     engine = "duckdb"
 
-    def __init__(self, path: Path, *, memory_limit: str = "2GB", temp_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, *, memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
         self.path = Path(path)
         try:
             self.con = duckdb.connect(str(self.path))

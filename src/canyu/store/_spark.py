@@ -123,7 +123,7 @@ class SparkStore:
     engine = "spark"
 
     def __init__(
-        self, root: Path, *, master: str = "local[*]", memory_limit: str = "2GB", temp_dir: Path | None = None
+        self, root: Path, *, master: str = "local[*]", memory_limit: str = "1GB", temp_dir: Path | None = None
     ) -> None:
         reason = spark_available()
         if reason:
