@@ -147,7 +147,9 @@ def _quarantine_rows(
         structural += [(int(line), str(msg), str(raw)) for line, msg, raw in rows]
         rejected_lines = np.array([int(r[0]) for r in rows], dtype=np.int64)
     bad = con.sql(
-        f"SELECT _rn, _row, _err, _errv, _raw, _user_key FROM {stage} WHERE _err IS NOT NULL ORDER BY _rn"
+        # rowid follows file order; inside a transaction it starts at a large offset, hence the min
+        f"SELECT rowid - (SELECT min(rowid) FROM {stage}) + 1 AS _rn, _row, _err, _errv, _raw, _user_key"
+        f" FROM {stage} WHERE _err IS NOT NULL ORDER BY _rn"
     ).to_arrow_table()
     n_bad = bad.num_rows
     if source.row_kind == "csv":
@@ -209,7 +211,7 @@ def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int,
     ).fetchall()[0]
     # The window that keeps the first of each key costs a sort; most files have no repeated key.
     first_of_key = (
-        f"row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY _rn)" if int(dup_row[0]) > 0 else "1"
+        f"row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY rowid)" if int(dup_row[0]) > 0 else "1"
     )
     ident_join = (
         f" LEFT JOIN {txn.source('identities')} AS i ON i.channel = s.channel AND i.user_id = s.user_id"

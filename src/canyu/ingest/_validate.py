@@ -217,7 +217,10 @@ def plan_stage(
         q = f"src.{_ident(c)}"
         clean_cols.append(f"{hmac_sql(key, pii[c], q) if c in pii and key else q} AS {_ident(c)}")
     row_col = "_row" if source.row_kind == "exact" else "NULL::BIGINT"
-    clean = f"SELECT {', '.join(clean_cols)}, {row_col} AS _row, row_number() OVER () AS _rn FROM {source.relation} AS src"
+    # No row_number() here: a window over the whole file would serialize DuckDB's parallel scan.
+    # The stage is written in file order (insertion order is preserved), so its rowid is the
+    # record's ordinal; the importer reads it as _rn.
+    clean = f"SELECT {', '.join(clean_cols)}, {row_col} AS _row FROM {source.relation} AS src"
 
     used: dict[str, str] = {}
     raws: list[str] = []  # level r: raw text per target, named r__<col>
@@ -315,7 +318,7 @@ def plan_stage(
     level_x = f"SELECT r.*, {', '.join(typed)} FROM ({level_r}) AS r"
     level_e = f"SELECT y.*, {errv} AS _errv FROM (SELECT x.*, {err} AS _err FROM ({level_x}) AS x) AS y"
     sql = (
-        f"CREATE TEMP TABLE {stage_table} AS SELECT x._rn, x._row, {', '.join(final)}, "
+        f"CREATE TEMP TABLE {stage_table} AS SELECT x._row, {', '.join(final)}, "
         f"CASE WHEN x._err IS NOT NULL THEN json_object({raw_json}) END AS _raw, "
         f"x._err, x._errv, {user_key} AS _user_key FROM ({level_e}) AS x"
     )
