@@ -180,6 +180,10 @@ def test_every_simulated_file_imports_with_nothing_quarantined(tmp_path: Path) -
     assert len(phones) == 5 and all(len(p) == 11 for p in phones)
     assert not any(p.encode() in raw for p in phones)
     assert sum(sim.truth["lifecycle"]["counts"].values()) == 2000
+    best = sim.truth["spread"]["best_seeds"]
+    assert len(best["seeds"]) == 10 and best["spread"] >= 10
+    assert set(sim.truth["channel_effects"]["effects"]) >= {"weibo", "wechat_oa", "wecom", "forum"}
+    assert sim.truth["agenda"] == {"lag_days": 3, "strength": 0.6, "topics": sim.truth["agenda"]["topics"]}
 
 
 def test_dirty_rows_are_all_quarantined(tmp_path: Path) -> None:

@@ -499,8 +499,9 @@ def _lifecycle(sim: Simulation, cols: dict[str, np.ndarray]) -> np.ndarray:
     follower = np.zeros(n, dtype=bool)
     follower[person[act == A["follow"]]] = True  # nobody unfollows in the simulation
     recent = active & (t >= (days - 30) * DAY)
-    pd_key = _unique(person[recent] * (days + 40) + t[recent] // DAY)
-    active_days = np.bincount(pd_key // (days + 40), minlength=n)
+    span = days + 100  # days run from -30 (follows before the period) to days + 30 (late refunds)
+    pd_key = _unique(person[recent] * span + t[recent] // DAY + 30)
+    active_days = np.bincount(pd_key // span, minlength=n)
     community = np.isin(ch, [CHANNELS.index("forum"), CHANNELS.index("wecom")])
     member = np.zeros(n, dtype=bool)
     for code in (CHANNELS.index("forum"), CHANNELS.index("wecom")):
@@ -603,25 +604,33 @@ def _truth(
     }
 
 
-def _best_seeds(sim: Simulation, ids: dict[str, np.ndarray], *, k: int = 10) -> dict[str, Any]:
-    """The best seed set of size ``k`` on Weibo under the true IC model, by IMM (Tang, Shi, Xiao 2015)."""
+def _best_seeds(
+    sim: Simulation, ids: dict[str, np.ndarray], *, k: int = 10, max_nodes: int = 300_000
+) -> dict[str, Any]:
+    """The best seed set of size ``k`` on Weibo under the true IC model, by IMM (Tang, Shi, Xiao 2015).
+
+    Skipped (and said so) for graphs of more than ``max_nodes`` members, where the reverse-reachable
+    sets would cost more time and memory than the rest of the simulation.
+    """
     import pandas as pd
 
     from canyu.analytics.influence import graph_from_edges, imm
 
     g = sim.world.graphs["weibo"]
-    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
-    edges = pd.DataFrame(
-        {"source": ids["weibo"][src], "target": ids["weibo"][g.audience], "p": g.p.astype(np.float64)}
-    )
-    if edges.empty:
+    members = int(sim.world.member["weibo"].sum())
+    if len(g.audience) == 0:
         return {"k": k, "seeds": [], "spread": 0.0}
+    if members > max_nodes:
+        return {"k": k, "seeds": [], "skipped": f"{members:,} Weibo members > {max_nodes:,}; run canyu seeds"}
+    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
+    edges = pd.DataFrame({"source": src, "target": g.audience.astype(np.int64), "p": g.p.astype(np.float64)})
     result = imm(graph_from_edges(edges, probability="p"), k=k, model="ic", epsilon=0.2, seed=7)
+    seeds = [str(ids["weibo"][int(s)]) for s in result.seeds]
     return {
         "k": k,
         "channel": "weibo",
         "method": "IMM, epsilon 0.2",
-        "seeds": list(result.seeds),
+        "seeds": seeds,
         "spread": round(float(result.spread), 3),
     }
 
