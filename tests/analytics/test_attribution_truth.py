@@ -24,7 +24,9 @@ def test_credit_per_touch_follows_the_true_channel_effects(tmp_path: Path) -> No
         import_simulation(ws, sim.path)
         paths = ws.to_pandas(journey_path_table(journeys(ws.table("events"))))
         ev = ws.table("events")
-        volume = ws.to_pandas(ev.filter(ev.action.isin(TOUCHES)).group_by("channel").aggregate(n=ibis._.count()))
+        volume = ws.to_pandas(
+            ev.filter(ev.action.isin(TOUCHES)).group_by("channel").aggregate(n=ibis._.count())
+        )
     touches = dict(zip(volume.channel, volume.n, strict=True))
     result = attribute(paths, model="all")
     wide = result.wide("conversions")
