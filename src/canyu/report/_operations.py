@@ -291,3 +291,85 @@ def products(ctx: ReportContext) -> SectionResult:
             )
         ],
     )
+
+
+@register_section("word_of_mouth", order=30)
+def word_of_mouth(ctx: ReportContext) -> SectionResult:
+    """Share cascades: their size and virality, the people who bring orders, K-factor per campaign."""
+    from canyu.analytics.diffusion import (
+        cascade_metrics,
+        kol_ranking,
+        reconstruct_cascades,
+        viral_coefficient,
+    )
+
+    title = ("Word of mouth", "口碑传播")
+    ev = ctx.events()
+    conv = list(ctx.workspace.config.conversion_actions)
+    events = ctx.to_pandas(ev.filter(ev.action.isin(["share", *conv]) | ev.parent_user_id.notnull()))
+    if events.empty or not (events["action"] == "share").any():
+        return SectionResult(title=title, blocks=[TextBlock(("No shares in this period.", "本期没有转发。"))])
+    casc = reconstruct_cascades(events, ctx.to_pandas(ctx.table("follows")), conversion_actions=conv)
+    metrics = cascade_metrics(casc).sort_values(["size", "reach"], ascending=False)
+    people = kol_ranking(casc, top=10)
+    k_factor = viral_coefficient(casc)
+    fig = go.Figure(go.Histogram(x=metrics["size"], nbinsx=40))
+    fig.update_layout(title=ctx.text(("Cascade sizes", "传播级联规模")), yaxis_type="log")
+    largest = metrics.head(10).copy()
+    largest["channel"] = largest["channel"].map(ctx.channel)
+    return SectionResult(
+        title=title,
+        blocks=[
+            TextBlock(
+                (
+                    f"{len(metrics):,} cascades; {casc.inferred_share:.1%} of parent links were inferred from follows and timing. "
+                    "Structural virality: mean distance between sharers in the tree (Goel et al. 2016).",
+                    f"共 {len(metrics):,} 个传播级联；{casc.inferred_share:.1%} 的上级关系由关注关系与时间推断。"
+                    "结构病毒性：传播树中转发者之间的平均距离（Goel 等 2016）。",
+                )
+            ),
+            FigureBlock(fig),
+            TableBlock(
+                largest[
+                    [
+                        "cascade_id",
+                        "channel",
+                        "size",
+                        "depth",
+                        "max_breadth",
+                        "structural_virality",
+                        "reach",
+                        "conversions",
+                        "value",
+                    ]
+                ],
+                caption=("Largest cascades", "最大的传播级联"),
+                formats={"structural_virality": "{:.2f}", "value": "¥{:,.0f}"},
+            ),
+            TableBlock(
+                people[
+                    [
+                        "rank",
+                        "person",
+                        "role",
+                        "shares",
+                        "downstream_reach",
+                        "downstream_conversions",
+                        "downstream_value",
+                    ]
+                ],
+                caption=("People who bring orders (KOL/KOC)", "带来订单的人（KOL/KOC）"),
+                formats={"downstream_value": "¥{:,.0f}"},
+            ),
+            TableBlock(
+                k_factor,
+                caption=("K-factor per campaign", "各活动的 K 因子"),
+                formats={
+                    "invites_per_sharer": "{:.2f}",
+                    "invitee_conversion": "{:.2%}",
+                    "k_factor": "{:.3f}",
+                    "share_reproduction": "{:.2f}",
+                },
+            ),
+        ],
+    )
