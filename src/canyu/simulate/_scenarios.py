@@ -230,14 +230,14 @@ def _wrong_roles() -> Scenario:
         ch["wechat_oa"],
         posts_per_day=4,
         follower_reach=0.6,
-        discovery_reach=0.1,  # mass pushes and paid promotion to non-followers
+        discovery_reach=0.2,  # mass pushes and paid promotion to non-followers
         share=0.05,
         edge_p=0.03,
         message=0.0003,
         reply_rate=0.1,
         reply_minutes=1440.0,
     )
-    ch["forum"] = replace(ch["forum"], join=0.002, community_post=0.002, follower_reach=0.1)
+    ch["forum"] = replace(ch["forum"], posts_per_day=0.3, join=0.002, community_post=0.002, follower_reach=0.05)
     roles = dict(TRUE_ROLES_DEFAULT, weibo="service", wechat_oa="broadcast")
     del roles["forum"]  # left idle, the forum plays no role at all: in particular not retention
     return replace(
