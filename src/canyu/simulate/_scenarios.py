@@ -237,7 +237,9 @@ def _wrong_roles() -> Scenario:
         reply_rate=0.1,
         reply_minutes=1440.0,
     )
-    ch["forum"] = replace(ch["forum"], posts_per_day=0.3, join=0.002, community_post=0.002, follower_reach=0.05)
+    ch["forum"] = replace(
+        ch["forum"], posts_per_day=0.3, join=0.002, community_post=0.002, follower_reach=0.05
+    )
     roles = dict(TRUE_ROLES_DEFAULT, weibo="service", wechat_oa="broadcast")
     del roles["forum"]  # left idle, the forum plays no role at all: in particular not retention
     return replace(
