@@ -178,9 +178,9 @@ def channel_role_metrics(
     ).order_by("channel")
 
 
-# A channel whose best role score is below this (a fifth of the strongest channel's level) plays
+# A channel whose best role score is below this (about a seventh of the strongest channel's level) plays
 # no clear role; scores closer than TIE are tied.
-MIN_ROLE_SCORE = 0.2
+MIN_ROLE_SCORE = 0.15
 TIE = 0.02
 
 
