@@ -188,9 +188,6 @@ def test_attribute_on_a_path_file_and_in_a_workspace(tmp_path: Path, data_dir: P
     assert r.exit_code != 0
 
 
-GRAPHS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "graphs"
-
-
 def test_spread_and_seeds_on_a_graph_file(tmp_path: Path) -> None:
     star = tmp_path / "star.txt"
     star.write_text("# a star: hub 0 reaches 1..4\n0 1\n0 2\n0,3\n0 4\n", encoding="utf-8")
