@@ -106,97 +106,109 @@ def write_files(sim: Simulation, out: Path, *, seed: int, start: dt.date, dirty:
     ch = cols["ch"].astype(np.int64)
     person = cols["person"].astype(np.int64)
     flat_ids = pa.array(np.concatenate([ids[c] for c in CHANNELS]), pa.string())
-    user_id = flat_ids.take(pa.array(ch * w.n + person))
-    has_parent = cols["parent_person"] >= 0
-    parent_user = flat_ids.take(
-        pa.array(np.where(has_parent, ch * w.n + np.maximum(cols["parent_person"], 0), 0))
-    )
-    parent_user = pc.if_else(pa.array(has_parent), parent_user, pa.scalar(None, pa.string()))
-    event_id = pc.binary_join_element_wise("ev", pc.cast(pa.array(np.arange(n_ev)), pa.string()), "")
-    parent_event = pc.if_else(
-        pa.array(cols["parent_event"] >= 0),
-        pc.binary_join_element_wise(
-            "ev", pc.cast(pa.array(np.maximum(cols["parent_event"], 0)), pa.string()), ""
-        ),
-        pa.scalar(None, pa.string()),
-    )
     posts = sim.posts
     post_ids = np.array([f"{p.channel}_{p.day:03d}_{p.content:05d}" for p in posts], dtype=object)
-    content = pc.if_else(
-        pa.array(cols["content"] >= 0),
-        pa.array(post_ids, pa.string()).take(pa.array(np.maximum(cols["content"], 0)))
-        if len(posts)
-        else pa.nulls(n_ev, pa.string()),
-        pa.scalar(None, pa.string()),
-    )
+    post_names = pa.array(post_ids, pa.string()) if len(posts) else pa.array([""], pa.string())
     camp_names = pa.array([str(c["campaign_id"]) for c in sim.campaigns], pa.string())
-    campaign = pc.if_else(
-        pa.array(cols["campaign"] >= 0),
-        camp_names.take(pa.array(np.maximum(cols["campaign"], 0))),
-        pa.scalar(None, pa.string()),
-    )
-    channel_names = pa.array(list(CHANNELS), pa.string()).take(pa.array(ch))
-    action_names = pa.array(list(ACTIONS), pa.string()).take(pa.array(cols["act"].astype(np.int64)))
+    channel_table = pa.array(list(CHANNELS), pa.string())
+    action_table = pa.array(list(ACTIONS), pa.string())
     product_names = pa.array(w.product_names, pa.string())
-    product = pc.if_else(
-        pa.array(cols["product"] >= 0),
-        product_names.take(pa.array(np.maximum(cols["product"], 0).astype(np.int64))),
-        pa.scalar(None, pa.string()),
-    )
-    value = pa.array(np.round(cols["value"], 2), from_pandas=True)
-    # topics of public discussion, with their text, in props
+    accounts = pa.array([BRAND_ACCOUNT[c] for c in CHANNELS], pa.string())
+    # topics of public discussion, with their text, in props (drawn once, so chunking changes nothing)
     topic = cols["topic"].astype(np.int64)
-    has_topic = topic >= 0
-    t_idx = np.flatnonzero(has_topic)
-    texts = comment_texts(rng, topic[t_idx])
-    topic_names = np.array(TOPICS, dtype=object)[topic[t_idx]]
+    t_idx = np.flatnonzero(topic >= 0)
     props_text = np.full(n_ev, None, dtype=object)
-    props_text[t_idx] = '{"topic":"' + topic_names + '","text":"' + texts + '"}'
-    props = pa.array(props_text, pa.string())
-    ts = _local_times(start, cols["t"])
-    account = pa.array([BRAND_ACCOUNT[c] for c in CHANNELS], pa.string()).take(pa.array(ch))
-    account = pc.if_else(pa.array(cols["content"] >= 0), account, pa.scalar(None, pa.string()))
-    events = pa.table(
-        {
-            "event_id": event_id,
-            "ts": ts,
-            "channel": channel_names,
-            "action": action_names,
-            "user_id": user_id,
-            "account_id": account,
-            "content_id": content,
-            "campaign_id": campaign,
-            "parent_user_id": parent_user,
-            "parent_event_id": parent_event,
-            "product_id": product,
-            "value": value,
-            "props": props,
-        }
+    props_text[t_idx] = (
+        '{"topic":"'
+        + np.array(TOPICS, dtype=object)[topic[t_idx]]
+        + '","text":"'
+        + comment_texts(rng, topic[t_idx])
+        + '"}'
     )
+    null = pa.scalar(None, pa.string())
+
+    def event_table(sel: np.ndarray) -> pa.Table:
+        """The events ``sel`` (row numbers of the log) as the collector's file has them."""
+        c_ch, c_person = ch[sel], person[sel]
+        has_parent = cols["parent_person"][sel] >= 0
+        parent_user = flat_ids.take(
+            pa.array(np.where(has_parent, c_ch * w.n + np.maximum(cols["parent_person"][sel], 0), 0))
+        )
+        parent_ev = cols["parent_event"][sel]
+        has_content = cols["content"][sel] >= 0
+        return pa.table(
+            {
+                "event_id": pc.binary_join_element_wise("ev", pc.cast(pa.array(sel), pa.string()), ""),
+                "ts": _local_times(start, cols["t"][sel]),
+                "channel": channel_table.take(pa.array(c_ch)),
+                "action": action_table.take(pa.array(cols["act"][sel].astype(np.int64))),
+                "user_id": flat_ids.take(pa.array(c_ch * w.n + c_person)),
+                "account_id": pc.if_else(pa.array(has_content), accounts.take(pa.array(c_ch)), null),
+                "content_id": pc.if_else(
+                    pa.array(has_content),
+                    post_names.take(pa.array(np.maximum(cols["content"][sel], 0))),
+                    null,
+                ),
+                "campaign_id": pc.if_else(
+                    pa.array(cols["campaign"][sel] >= 0),
+                    camp_names.take(pa.array(np.maximum(cols["campaign"][sel], 0))),
+                    null,
+                ),
+                "parent_user_id": pc.if_else(pa.array(has_parent), parent_user, null),
+                "parent_event_id": pc.if_else(
+                    pa.array(parent_ev >= 0),
+                    pc.binary_join_element_wise(
+                        "ev", pc.cast(pa.array(np.maximum(parent_ev, 0)), pa.string()), ""
+                    ),
+                    null,
+                ),
+                "product_id": pc.if_else(
+                    pa.array(cols["product"][sel] >= 0),
+                    product_names.take(pa.array(np.maximum(cols["product"][sel], 0).astype(np.int64))),
+                    null,
+                ),
+                "value": pa.array(np.round(cols["value"][sel], 2), from_pandas=True),
+                "props": pa.array(props_text[sel], pa.string()),
+            }
+        )
+
     shop = (ch == CHANNELS.index("ecommerce")) & np.isin(
         cols["act"], [ACTIONS.index("purchase"), ACTIONS.index("refund")]
     )
-    _write_csv(out / "events.csv", events.filter(pa.array(~shop)))
+    # Written a million events at a time, so memory does not grow with the size of the simulation.
+    collected = np.flatnonzero(~shop)
+    writer: pacsv.CSVWriter | None = None
+    for part in range(0, max(len(collected), 1), 1_000_000):
+        table = event_table(collected[part : part + 1_000_000])
+        if writer is None:
+            writer = pacsv.CSVWriter(
+                out / "events.csv", table.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
+            )
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
 
     # Tmall orders and refunds (GB18030, Chinese headers, phone numbers in clear as the shop exports them)
     purchase = shop & (cols["act"] == ACTIONS.index("purchase"))
     refund = shop & (cols["act"] == ACTIONS.index("refund"))
     p_idx = np.flatnonzero(purchase)
+    p_ev = event_table(p_idx)
     order_no = pc.binary_join_element_wise("3", pc.cast(pa.array(p_idx + 10**17), pa.string()), "")
     created = _local_times(start, cols["t"][p_idx] - 120)
     orders = pa.table(
         {
             "订单编号": order_no,
-            "买家会员名": user_id.take(pa.array(p_idx)),
+            "买家会员名": p_ev.column("user_id"),
             "联系手机": pa.array(phones[person[p_idx]], pa.string()),
             "买家实际支付金额": pa.array(np.round(cols["value"][p_idx], 2)),
             "订单状态": pa.array(np.full(len(p_idx), "交易成功", dtype=object), pa.string()),
             "订单创建时间": created,
-            "订单付款时间": ts.take(pa.array(p_idx)),
-            "宝贝标题": product.take(pa.array(p_idx)),
+            "订单付款时间": p_ev.column("ts"),
+            "宝贝标题": p_ev.column("product_id"),
         }
     )
     r_idx = np.flatnonzero(refund)
+    r_ev = event_table(r_idx)
     parent_order = pc.binary_join_element_wise(
         "3", pc.cast(pa.array(cols["parent_event"][r_idx] + 10**17), pa.string()), ""
     )
@@ -204,10 +216,10 @@ def write_files(sim: Simulation, out: Path, *, seed: int, start: dt.date, dirty:
         {
             "退款编号": pc.binary_join_element_wise("R", pc.cast(pa.array(r_idx), pa.string()), ""),
             "订单编号": parent_order,
-            "买家会员名": user_id.take(pa.array(r_idx)),
+            "买家会员名": r_ev.column("user_id"),
             "买家退款金额": pa.array(np.round(cols["value"][r_idx], 2)),
-            "退款完结时间": ts.take(pa.array(r_idx)),
-            "宝贝标题": product.take(pa.array(r_idx)),
+            "退款完结时间": r_ev.column("ts"),
+            "宝贝标题": r_ev.column("product_id"),
         }
     )
     _write_csv(out / "orders_tmall.csv", orders, encoding="gb18030")
