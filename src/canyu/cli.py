@@ -190,22 +190,7 @@ def import_(
     """
     with _open(path, engine) as ws:
         loc = ws.config.locale
-        quiet = as_json or not sys.stderr.isatty()
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(),
-            console=err_console,
-            disable=quiet,
-        )
-        tasks: dict[str, TaskID] = {}
-
-        def on_progress(name: str, fraction: float) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(Path(name).name, total=1.0)
-            progress.update(tasks[name], completed=fraction)
-
+        progress, on_progress = _import_progress(quiet=as_json)
         try:
             with progress:
                 results = ws.import_files(
@@ -368,14 +353,15 @@ def mappings(as_json: JsonOpt = False) -> None:
     console.print(tab)
 
 
-def _import_progress(loc: str) -> tuple[Progress, Any]:
+def _import_progress(*, quiet: bool = False) -> tuple[Progress, Any]:
+    """A progress bar on stderr (hidden when quiet or not a terminal) and the callback importers report to."""
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
         console=err_console,
-        disable=not sys.stderr.isatty(),
+        disable=quiet or not sys.stderr.isatty(),
     )
     tasks: dict[str, TaskID] = {}
 
@@ -432,7 +418,7 @@ def simulate(
         ws = _open(path, None) if (path / "canyu.toml").exists() else create_workspace(path, locale=locale)
         _State.locale = ws.config.locale
         with ws:
-            progress, on_progress = _import_progress(ws.config.locale)
+            progress, on_progress = _import_progress()
             with progress:
                 results = import_simulation(ws, files, progress=on_progress)
             summary["imports"] = [r.to_dict() for r in results]
@@ -473,7 +459,7 @@ def demo(
     if (path / "canyu.toml").exists():
         shutil.rmtree(path)
     _State.locale = locale
-    progress, on_progress = _import_progress(locale)
+    progress, on_progress = _import_progress()
     with progress:
         ws = _demo.build(
             path, locale=locale, people=people, days=days, echo=console.print, progress=on_progress
