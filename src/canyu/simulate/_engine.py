@@ -53,29 +53,37 @@ SHARE_VIEW = 0.12  # chance that someone in a sharer's audience opens the share 
 DAY = 86400
 
 
+# The event columns, their types, and the value of an event that has none.
+_COLUMNS: dict[str, tuple[type, int | float]] = {
+    "t": (np.int64, 0),
+    "ch": (np.int8, 0),
+    "act": (np.int8, 0),
+    "person": (np.int32, 0),
+    "content": (np.int32, -1),
+    "campaign": (np.int16, -1),
+    "parent_person": (np.int32, -1),
+    "parent_event": (np.int64, -1),
+    "product": (np.int16, -1),
+    "value": (np.float64, np.nan),
+    "topic": (np.int8, -1),
+}
+
+
 @dataclass
 class EventLog:
-    """Events as columns of integers; ``add`` returns the new events' ids (their row numbers)."""
+    """Events as columns of integers; ``add`` returns the new events' ids (their row numbers).
 
-    parts: dict[str, list[np.ndarray]] = field(
-        default_factory=lambda: {
-            k: []
-            for k in (
-                "t",
-                "ch",
-                "act",
-                "person",
-                "content",
-                "campaign",
-                "parent_person",
-                "parent_event",
-                "product",
-                "value",
-                "topic",
-            )
-        }
+    A batch whose column holds one value for every event (its channel, action, content, ...) is kept
+    as that value, not as an array: most batches are small and most of their columns are constant.
+    ``columns`` lays the batches out into one array per column (once: later calls return the same arrays).
+    """
+
+    parts: dict[str, list[np.ndarray | int | float]] = field(
+        default_factory=lambda: {k: [] for k in _COLUMNS}
     )
+    sizes: list[int] = field(default_factory=list)
     n: int = 0
+    _laid_out: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     def add(
         self,
@@ -95,29 +103,49 @@ class EventLog:
         m = len(person)
         if m == 0:
             return np.zeros(0, dtype=np.int64)
-        full = np.full
-        self.parts["t"].append(np.asarray(t, dtype=np.int64))
-        self.parts["ch"].append(full(m, ch, dtype=np.int8))
-        self.parts["act"].append(full(m, act, dtype=np.int8))
-        self.parts["person"].append(np.asarray(person, dtype=np.int32))
-        for key, val, dtype in (
-            ("content", content, np.int32),
-            ("campaign", campaign, np.int16),
-            ("parent_person", parent_person, np.int32),
-            ("parent_event", parent_event, np.int64),
-            ("product", product, np.int16),
-            ("topic", topic, np.int8),
-        ):
-            arr = np.asarray(val)
-            self.parts[key].append(full(m, val, dtype=dtype) if arr.ndim == 0 else arr.astype(dtype))
-        v = np.asarray(value)
-        self.parts["value"].append(full(m, value, dtype=np.float64) if v.ndim == 0 else v.astype(np.float64))
+        given: dict[str, np.ndarray | int | float] = dict(
+            t=t,
+            ch=ch,
+            act=act,
+            person=person,
+            content=content,
+            campaign=campaign,
+            parent_person=parent_person,
+            parent_event=parent_event,
+            product=product,
+            value=value,
+            topic=topic,
+        )
+        for key, (dtype, _) in _COLUMNS.items():
+            val = given[key]
+            self.parts[key].append(val.astype(dtype) if isinstance(val, np.ndarray) and val.ndim else val)
+        self.sizes.append(m)
+        self._laid_out = None
         ids = np.arange(self.n, self.n + m, dtype=np.int64)
         self.n += m
         return ids
 
     def columns(self) -> dict[str, np.ndarray]:
-        return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in self.parts.items()}
+        if self._laid_out is not None:
+            return dict(self._laid_out)
+        sizes = np.array(self.sizes, dtype=np.int64)
+        ends = np.cumsum(sizes)
+        out = {}
+        for key, (dtype, missing) in _COLUMNS.items():
+            parts = self.parts[key]
+            is_array = [isinstance(v, np.ndarray) and v.ndim > 0 for v in parts]
+            if all(is_array):
+                col = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)  # type: ignore[arg-type]
+            else:  # the constant batches by one repeat, then the arrays copied into place
+                consts = [missing if arr else v for v, arr in zip(parts, is_array, strict=True)]
+                col = np.repeat(np.array(consts, dtype=dtype), sizes)
+                for i in np.flatnonzero(is_array):
+                    col[ends[i] - sizes[i] : ends[i]] = parts[i]
+            self.parts[key] = [col]  # the batches are freed column by column
+            out[key] = col
+        self.sizes = [self.n] if self.n else []
+        self._laid_out = out
+        return dict(out)
 
 
 @dataclass
@@ -475,10 +503,11 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
             log.add(tm[answered] + delay, ci, A["reply"], senders[answered], parent_event=msg_ids[answered])
 
         # -- conversion: a daily hazard raised by recent touches on each channel (the true effects)
-        touched_recent = (day - last_touch) < 7
-        hazard = scenario.base_purchase * world.activity * lift * (1.5 - world.price_sensitivity)
+        hazard = (scenario.base_purchase * world.activity * lift * (1.5 - world.price_sensitivity)).astype(
+            np.float64
+        )
         for ch, eff in effects.items():
-            hazard = hazard + eff * touched_recent[C[ch]]
+            hazard[np.flatnonzero(last_touch[C[ch]] > day - 7)] += eff  # touched in the last 7 days
         can_buy = world.member["ecommerce"] | world.member["mini_program"]
         buyers = np.flatnonzero(can_buy & (rng.random(n) < hazard))
         if len(buyers):

@@ -5,23 +5,34 @@ headers); shop orders and refunds to Tmall-style exports in GB18030 with
 Chinese headers; daily per-content figures to one export per platform with
 the platforms' Chinese headers (per-day deltas). Everything is loaded through
 the real importer with the shipped mappings.
+
+The events stay integer columns until a batch of rows is written: strings are
+made by Arrow (takes from small lookup tables, integer casts, joins) for a
+million rows at a time and written with Arrow's CSV writer, so memory does not
+grow with the size of the simulation. Aggregates (content figures, campaign
+impressions) are counted with ``np.bincount`` over the same batches.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from canyu.simulate._engine import ACTIONS, DAY, Simulation
-from canyu.simulate._text import TOPICS, comment_texts, titles
+from canyu.simulate._ids import ChannelIds, draw_phones, phone_strings
+from canyu.simulate._text import COMMENT_VARIANTS, TOPICS, comment_table, titles
+from canyu.simulate._truth import lifecycle, truth, write_truth_tables
 from canyu.simulate._world import CHANNELS, GRAPH_OF
 
 __all__ = ["FILES", "write_files"]
@@ -44,27 +55,85 @@ FILES: dict[str, tuple[str, str | None]] = {
     "xiaohongshu_daily.csv": ("content_stats", "xiaohongshu_daily"),
 }
 
-_PREFIX = {
-    "weibo": "wb",
-    "qzone": "qq",
-    "douyin": "dy",
-    "xiaohongshu": "xhs",
-    "wechat_oa": "o",
-    "wecom": "wm",
-    "forum": "fm",
-    "mini_program": "mp",
-    "ecommerce": "tb_",
-}
 BRAND_ACCOUNT = {ch: f"brand_{ch}" for ch in CHANNELS}
+CHUNK = 1_000_000  # rows built and written at a time
+A = {a: i for i, a in enumerate(ACTIONS)}
+C = {c: i for i, c in enumerate(CHANNELS)}
+_CSV = pacsv.WriteOptions(quoting_style="needed")
+_CHANNEL_NAMES = pa.array(CHANNELS, pa.string())
+_ACTION_NAMES = pa.array(ACTIONS, pa.string())
+_ACCOUNTS = pa.array([BRAND_ACCOUNT[c] for c in CHANNELS], pa.string())
+# props of an event with a topic of public discussion: props[topic * COMMENT_VARIANTS + variant]
+_PROPS = pa.array(
+    [
+        json.dumps({"topic": topic, "text": text}, ensure_ascii=False, separators=(",", ":"))
+        for topic, texts in zip(TOPICS, comment_table(), strict=True)
+        for text in texts
+    ],
+    pa.string(),
+)
 
 
-def _ids(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    """Channel-scoped ids for each person (a shuffled number per channel, so ids reveal nothing)."""
-    out = {}
-    for ch, prefix in _PREFIX.items():
-        nums = rng.permutation(n) + 10_000_000 * (1 + list(_PREFIX).index(ch))
-        out[ch] = np.char.add(prefix, nums.astype(str))
-    return out
+@dataclass(frozen=True)
+class _Export:
+    """What the writing steps share: the simulation, its events as columns, ids and the export's generator."""
+
+    sim: Simulation
+    out: Path
+    start: dt.date
+    rng: np.random.Generator
+    cols: dict[str, np.ndarray]
+    ids: ChannelIds
+    phones: np.ndarray  # each person's phone number, as an integer
+    text: np.ndarray  # per event: topic * COMMENT_VARIANTS + variant of its text in props, -1 for none
+    post_ids: list[str]
+    days: int  # day indices with a date: the period and 15 days more, or through the last event's day
+
+    @property
+    def n(self) -> int:
+        return len(self.cols["t"])
+
+    def chunks(self) -> Iterator[slice]:
+        """The event log in runs of ``CHUNK`` rows (one empty run for an empty log)."""
+        for lo in range(0, max(self.n, 1), CHUNK):
+            yield slice(lo, min(lo + CHUNK, self.n))
+
+    def dates(self) -> pa.Array:
+        """'YYYY-MM-DD' of each day index."""
+        return pa.array(
+            [(self.start + dt.timedelta(days=d)).isoformat() for d in range(self.days)], pa.string()
+        )
+
+
+class _CsvFile:
+    """A CSV file written a table at a time: the same bytes as writing all its rows as one table."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: pacsv.CSVWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pacsv.CSVWriter(self.path, table.schema, write_options=_CSV)
+        self._writer.write_table(table)
+
+    def __enter__(self) -> _CsvFile:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _write_csv(path: Path, table: pa.Table, *, encoding: str = "utf-8") -> None:
+    if encoding == "utf-8":
+        pacsv.write_csv(table, path, write_options=_CSV)
+        return
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=_CSV)
+    path.write_bytes(sink.getvalue().to_pybytes().decode("utf-8").encode(encoding))
 
 
 def _local_times(start: dt.date, seconds: np.ndarray) -> pa.Array:
@@ -73,257 +142,227 @@ def _local_times(start: dt.date, seconds: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(base + seconds.astype("timedelta64[s]")), pa.string())
 
 
-def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
-    second = rng.choice(np.array(list("3456789")), n)
-    rest = rng.integers(0, 10**9, n)
-    return np.char.add(np.char.add("1", second), np.char.zfill(rest.astype(str), 9))
+def _masked(index: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """Take indices, null where not ``valid`` (a take with a null index gives null)."""
+    return pa.array(np.where(valid, index, 0), mask=~valid)
 
 
-def _unique(a: np.ndarray) -> np.ndarray:
-    """Sorted unique values (sort-based: faster than numpy's hash-based unique on large integer arrays)."""
-    a = np.sort(a)
-    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+def _numbered(prefix: str, numbers: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """``prefix`` and the number, as strings (null where not ``valid``)."""
+    nums = pa.array(numbers, mask=None if valid is None else ~valid)
+    return pc.binary_join_element_wise(prefix, pc.cast(nums, pa.string()), "")
 
 
-def _write_csv(path: Path, table: pa.Table, *, encoding: str = "utf-8") -> None:
-    if encoding == "utf-8":
-        pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
-        return
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
-    path.write_bytes(sink.getvalue().to_pybytes().decode("utf-8").encode(encoding))
-
-
-def write_files(sim: Simulation, out: Path, *, seed: int, start: dt.date, dirty: bool) -> dict[str, Any]:
-    """Write every file of the simulation into ``out``; return the ground truth (also written to truth.json)."""
-    out.mkdir(parents=True, exist_ok=True)
+def _prepare(sim: Simulation, out: Path, *, seed: int, start: dt.date) -> _Export:
     rng = np.random.default_rng([seed, 1])
-    w, _sc = sim.world, sim.scenario
-    ids = _ids(rng, w.n)
-    phones = _phones(rng, w.n)
+    ids = ChannelIds.draw(rng, sim.world.n)
+    phones = draw_phones(rng, sim.world.n)
     cols = sim.log.columns()
-    n_ev = len(cols["t"])
-    ch = cols["ch"].astype(np.int64)
-    person = cols["person"].astype(np.int64)
-    flat_ids = pa.array(np.concatenate([ids[c] for c in CHANNELS]), pa.string())
-    posts = sim.posts
-    post_ids = np.array([f"{p.channel}_{p.day:03d}_{p.content:05d}" for p in posts], dtype=object)
-    post_names = pa.array(post_ids, pa.string()) if len(posts) else pa.array([""], pa.string())
-    camp_names = pa.array([str(c["campaign_id"]) for c in sim.campaigns], pa.string())
-    channel_table = pa.array(list(CHANNELS), pa.string())
-    action_table = pa.array(list(ACTIONS), pa.string())
-    product_names = pa.array(w.product_names, pa.string())
-    accounts = pa.array([BRAND_ACCOUNT[c] for c in CHANNELS], pa.string())
-    # topics of public discussion, with their text, in props (drawn once, so chunking changes nothing)
-    topic = cols["topic"].astype(np.int64)
-    t_idx = np.flatnonzero(topic >= 0)
-    props_text = np.full(n_ev, None, dtype=object)
-    props_text[t_idx] = (
-        '{"topic":"'
-        + np.array(TOPICS, dtype=object)[topic[t_idx]]
-        + '","text":"'
-        + comment_texts(rng, topic[t_idx])
-        + '"}'
+    topic = cols["topic"]
+    with_topic = np.flatnonzero(topic >= 0)
+    # the variants are drawn once for all events, so writing in batches changes nothing
+    text = np.full(len(topic), -1, dtype=np.int16)
+    text[with_topic] = topic[with_topic].astype(np.int16) * COMMENT_VARIANTS + rng.integers(
+        0, COMMENT_VARIANTS, len(with_topic)
     )
-    null = pa.scalar(None, pa.string())
+    post_ids = [f"{p.channel}_{p.day:03d}_{p.content:05d}" for p in sim.posts]
+    last_day = int(cols["t"].max()) // DAY if len(cols["t"]) else 0
+    return _Export(sim, out, start, rng, cols, ids, phones, text, post_ids, max(sim.days + 15, last_day + 1))
 
-    def event_table(sel: np.ndarray) -> pa.Table:
-        """The events ``sel`` (row numbers of the log) as the collector's file has them."""
-        c_ch, c_person = ch[sel], person[sel]
-        has_parent = cols["parent_person"][sel] >= 0
-        parent_user = flat_ids.take(
-            pa.array(np.where(has_parent, c_ch * w.n + np.maximum(cols["parent_person"][sel], 0), 0))
-        )
-        parent_ev = cols["parent_event"][sel]
-        has_content = cols["content"][sel] >= 0
-        return pa.table(
-            {
-                "event_id": pc.binary_join_element_wise("ev", pc.cast(pa.array(sel), pa.string()), ""),
-                "ts": _local_times(start, cols["t"][sel]),
-                "channel": channel_table.take(pa.array(c_ch)),
-                "action": action_table.take(pa.array(cols["act"][sel].astype(np.int64))),
-                "user_id": flat_ids.take(pa.array(c_ch * w.n + c_person)),
-                "account_id": pc.if_else(pa.array(has_content), accounts.take(pa.array(c_ch)), null),
-                "content_id": pc.if_else(
-                    pa.array(has_content),
-                    post_names.take(pa.array(np.maximum(cols["content"][sel], 0))),
-                    null,
-                ),
-                "campaign_id": pc.if_else(
-                    pa.array(cols["campaign"][sel] >= 0),
-                    camp_names.take(pa.array(np.maximum(cols["campaign"][sel], 0))),
-                    null,
-                ),
-                "parent_user_id": pc.if_else(pa.array(has_parent), parent_user, null),
-                "parent_event_id": pc.if_else(
-                    pa.array(parent_ev >= 0),
-                    pc.binary_join_element_wise(
-                        "ev", pc.cast(pa.array(np.maximum(parent_ev, 0)), pa.string()), ""
-                    ),
-                    null,
-                ),
-                "product_id": pc.if_else(
-                    pa.array(cols["product"][sel] >= 0),
-                    product_names.take(pa.array(np.maximum(cols["product"][sel], 0).astype(np.int64))),
-                    null,
-                ),
-                "value": pa.array(np.round(cols["value"][sel], 2), from_pandas=True),
-                "props": pa.array(props_text[sel], pa.string()),
-            }
-        )
 
-    shop = (ch == CHANNELS.index("ecommerce")) & np.isin(
-        cols["act"], [ACTIONS.index("purchase"), ACTIONS.index("refund")]
+def _event_table(ex: _Export, rows: np.ndarray) -> pa.Table:
+    """The events ``rows`` (row numbers of the log) as the collector's file has them."""
+    c = ex.cols
+    ch = c["ch"][rows]
+    content, campaign, product = c["content"][rows], c["campaign"][rows], c["product"][rows]
+    parent_person, parent_event, text = c["parent_person"][rows], c["parent_event"][rows], ex.text[rows]
+    has_content = content >= 0
+    post_names = pa.array(ex.post_ids or [""], pa.string())
+    campaign_names = pa.array([str(x["campaign_id"]) for x in ex.sim.campaigns] or [""], pa.string())
+    return pa.table(
+        {
+            "event_id": _numbered("ev", rows),
+            "ts": _local_times(ex.start, c["t"][rows]),
+            "channel": _CHANNEL_NAMES.take(pa.array(ch)),
+            "action": _ACTION_NAMES.take(pa.array(c["act"][rows])),
+            "user_id": ex.ids.on(ch, c["person"][rows]),
+            "account_id": _ACCOUNTS.take(_masked(ch, has_content)),
+            "content_id": post_names.take(_masked(content, has_content)),
+            "campaign_id": campaign_names.take(_masked(campaign, campaign >= 0)),
+            "parent_user_id": ex.ids.on(ch, parent_person, valid=parent_person >= 0),
+            "parent_event_id": _numbered("ev", parent_event, parent_event >= 0),
+            "product_id": pa.array(ex.sim.world.product_names, pa.string()).take(
+                _masked(product, product >= 0)
+            ),
+            "value": pa.array(np.round(c["value"][rows], 2), from_pandas=True),
+            "props": _PROPS.take(_masked(text, text >= 0)),
+        }
     )
-    # Written a million events at a time, so memory does not grow with the size of the simulation.
-    collected = np.flatnonzero(~shop)
-    writer: pacsv.CSVWriter | None = None
-    for part in range(0, max(len(collected), 1), 1_000_000):
-        table = event_table(collected[part : part + 1_000_000])
-        if writer is None:
-            writer = pacsv.CSVWriter(
-                out / "events.csv", table.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-            )
-        writer.write_table(table)
-    if writer is not None:
-        writer.close()
 
-    # Tmall orders and refunds (GB18030, Chinese headers, phone numbers in clear as the shop exports them)
-    purchase = shop & (cols["act"] == ACTIONS.index("purchase"))
-    refund = shop & (cols["act"] == ACTIONS.index("refund"))
-    p_idx = np.flatnonzero(purchase)
-    p_ev = event_table(p_idx)
-    order_no = pc.binary_join_element_wise("3", pc.cast(pa.array(p_idx + 10**17), pa.string()), "")
-    created = _local_times(start, cols["t"][p_idx] - 120)
+
+def _shop(ex: _Export, part: slice) -> np.ndarray:
+    """Which events of ``part`` are the shop's orders and refunds (written to the Tmall exports)."""
+    act = ex.cols["act"][part]
+    return (ex.cols["ch"][part] == C["ecommerce"]) & ((act == A["purchase"]) | (act == A["refund"]))
+
+
+def _write_events(ex: _Export) -> None:
+    """events.csv: every event but the shop's orders and refunds."""
+    with _CsvFile(ex.out / "events.csv") as f:
+        for part in ex.chunks():
+            f.write(_event_table(ex, part.start + np.flatnonzero(~_shop(ex, part))))
+
+
+def _write_shop(ex: _Export) -> None:
+    """Tmall orders and refunds (GB18030, Chinese headers, phone numbers in clear as the shop exports them)."""
+    c = ex.cols
+    shop = np.concatenate([part.start + np.flatnonzero(_shop(ex, part)) for part in ex.chunks()])
+    p_idx = shop[c["act"][shop] == A["purchase"]]
+    p_ev = _event_table(ex, p_idx)
     orders = pa.table(
         {
-            "订单编号": order_no,
+            "订单编号": _numbered("3", p_idx + 10**17),
             "买家会员名": p_ev.column("user_id"),
-            "联系手机": pa.array(phones[person[p_idx]], pa.string()),
-            "买家实际支付金额": pa.array(np.round(cols["value"][p_idx], 2)),
-            "订单状态": pa.array(np.full(len(p_idx), "交易成功", dtype=object), pa.string()),
-            "订单创建时间": created,
+            "联系手机": phone_strings(ex.phones[c["person"][p_idx]]),
+            "买家实际支付金额": pa.array(np.round(c["value"][p_idx], 2)),
+            "订单状态": pa.repeat("交易成功", len(p_idx)),
+            "订单创建时间": _local_times(ex.start, c["t"][p_idx] - 120),
             "订单付款时间": p_ev.column("ts"),
             "宝贝标题": p_ev.column("product_id"),
         }
     )
-    r_idx = np.flatnonzero(refund)
-    r_ev = event_table(r_idx)
-    parent_order = pc.binary_join_element_wise(
-        "3", pc.cast(pa.array(cols["parent_event"][r_idx] + 10**17), pa.string()), ""
-    )
+    _write_csv(ex.out / "orders_tmall.csv", orders, encoding="gb18030")
+    r_idx = shop[c["act"][shop] == A["refund"]]
+    r_ev = _event_table(ex, r_idx)
     refunds = pa.table(
         {
-            "退款编号": pc.binary_join_element_wise("R", pc.cast(pa.array(r_idx), pa.string()), ""),
-            "订单编号": parent_order,
+            "退款编号": _numbered("R", r_idx),
+            "订单编号": _numbered("3", c["parent_event"][r_idx] + 10**17),
             "买家会员名": r_ev.column("user_id"),
-            "买家退款金额": pa.array(np.round(cols["value"][r_idx], 2)),
+            "买家退款金额": pa.array(np.round(c["value"][r_idx], 2)),
             "退款完结时间": r_ev.column("ts"),
             "宝贝标题": r_ev.column("product_id"),
         }
     )
-    _write_csv(out / "orders_tmall.csv", orders, encoding="gb18030")
-    _write_csv(out / "refunds_tmall.csv", refunds, encoding="gb18030")
+    _write_csv(ex.out / "refunds_tmall.csv", refunds, encoding="gb18030")
 
-    # content_stats per platform: per-day deltas aggregated from the person-level events
-    day = cols["t"] // DAY
-    dates = np.array(
-        [(start + dt.timedelta(days=int(d))).isoformat() for d in range(sim.days + 15)], dtype=object
-    )
-    stat_actions = {
-        a: ACTIONS.index(a) for a in ("expose", "view", "like", "comment", "collect", "share", "follow")
-    }
-    with_content = cols["content"] >= 0
-    key = np.where(with_content, day * len(posts) + cols["content"], -1) if len(posts) else np.full(n_ev, -1)
-    uniq, inv = np.unique(key[with_content], return_inverse=True)
-    counts = {
-        a: np.bincount(inv, weights=(cols["act"][with_content] == code), minlength=len(uniq)).astype(np.int64)
-        for a, code in stat_actions.items()
-    }
-    stat_day = uniq // max(len(posts), 1)
-    stat_post = uniq % max(len(posts), 1)
-    stat_channel = np.array([posts[i].channel for i in stat_post], dtype=object)
-    headers = {
-        "wechat_oa": {
-            "日期": "date",
-            "msgid": "id",
-            "送达人数": "expose",
-            "阅读人数": "view",
-            "分享人数": "share",
-            "收藏人数": "collect",
-            "点赞人数": "like",
-            "留言数": "comment",
-            "阅读后关注人数": "follow",
-        },
-        "weibo": {
-            "日期": "date",
-            "微博ID": "id",
-            "阅读数": "view",
-            "转发数": "share",
-            "评论数": "comment",
-            "点赞数": "like",
-            "涨粉数": "follow",
-        },
-        "douyin": {
-            "日期": "date",
-            "作品ID": "id",
-            "播放量": "view",
-            "点赞量": "like",
-            "评论量": "comment",
-            "分享量": "share",
-            "收藏量": "collect",
-            "粉丝增量": "follow",
-        },
-        "xiaohongshu": {
-            "日期": "date",
-            "笔记ID": "id",
-            "曝光": "expose",
-            "观看量": "view",
-            "点赞": "like",
-            "评论": "comment",
-            "收藏": "collect",
-            "分享": "share",
-            "涨粉": "follow",
-        },
-    }
-    file_of = {
-        "wechat_oa": "wechat_article_daily.csv",
-        "weibo": "weibo_daily.csv",
-        "douyin": "douyin_daily.csv",
-        "xiaohongshu": "xiaohongshu_daily.csv",
-    }
-    for platform, header in headers.items():
-        m = stat_channel == platform
+
+# the platforms' daily content exports: Chinese header -> what it counts
+_STAT_HEADERS: dict[str, dict[str, str]] = {
+    "wechat_oa": {
+        "日期": "date",
+        "msgid": "id",
+        "送达人数": "expose",
+        "阅读人数": "view",
+        "分享人数": "share",
+        "收藏人数": "collect",
+        "点赞人数": "like",
+        "留言数": "comment",
+        "阅读后关注人数": "follow",
+    },
+    "weibo": {
+        "日期": "date",
+        "微博ID": "id",
+        "阅读数": "view",
+        "转发数": "share",
+        "评论数": "comment",
+        "点赞数": "like",
+        "涨粉数": "follow",
+    },
+    "douyin": {
+        "日期": "date",
+        "作品ID": "id",
+        "播放量": "view",
+        "点赞量": "like",
+        "评论量": "comment",
+        "分享量": "share",
+        "收藏量": "collect",
+        "粉丝增量": "follow",
+    },
+    "xiaohongshu": {
+        "日期": "date",
+        "笔记ID": "id",
+        "曝光": "expose",
+        "观看量": "view",
+        "点赞": "like",
+        "评论": "comment",
+        "收藏": "collect",
+        "分享": "share",
+        "涨粉": "follow",
+    },
+}
+_STAT_FILE = {
+    "wechat_oa": "wechat_article_daily.csv",
+    "weibo": "weibo_daily.csv",
+    "douyin": "douyin_daily.csv",
+    "xiaohongshu": "xiaohongshu_daily.csv",
+}
+_STATS = ("expose", "view", "like", "comment", "collect", "share", "follow")
+
+
+def _content_counts(ex: _Export) -> tuple[np.ndarray, np.ndarray]:
+    """Each (day, post) pair with any event on the post, as ``day * posts + post``, and its count of each of ``_STATS``."""
+    n_posts = len(ex.sim.posts)
+    if n_posts == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(_STATS)), dtype=np.int64)
+    width = len(_STATS) + 1  # the last slot counts the other actions
+    slot = np.full(len(ACTIONS), len(_STATS), dtype=np.int64)
+    slot[[A[a] for a in _STATS]] = np.arange(len(_STATS))
+    size = ex.days * n_posts * width  # small (about a million for 90 days): counted by bincount
+    flat = np.zeros(size, dtype=np.int64)
+    for part in ex.chunks():
+        content = ex.cols["content"][part]
+        on = content >= 0
+        day = ex.cols["t"][part][on] // DAY
+        flat += np.bincount(
+            (day * n_posts + content[on]) * width + slot[ex.cols["act"][part][on]], minlength=size
+        )
+    counts = flat.reshape(-1, width)
+    keys = np.flatnonzero(counts.any(axis=1))
+    return keys, counts[keys, : len(_STATS)]
+
+
+def _write_content_stats(ex: _Export) -> None:
+    """content_stats per platform: per-day deltas counted from the person-level events."""
+    keys, counts = _content_counts(ex)
+    n_posts = max(len(ex.sim.posts), 1)
+    stat_day, stat_post = keys // n_posts, keys % n_posts
+    post_channel = np.array([p.channel for p in ex.sim.posts] or [""], dtype=object)[stat_post]
+    dates, post_ids = ex.dates(), pa.array(ex.post_ids, pa.string())
+    for platform, header in _STAT_HEADERS.items():
+        m = np.flatnonzero(post_channel == platform)
         data: dict[str, pa.Array] = {}
         for zh, src in header.items():
             if src == "date":
-                data[zh] = pa.array(dates[stat_day[m]], pa.string())
+                data[zh] = dates.take(pa.array(stat_day[m]))
             elif src == "id":
-                data[zh] = (
-                    pa.array(post_ids[stat_post[m]], pa.string()) if len(posts) else pa.array([], pa.string())
-                )
+                data[zh] = post_ids.take(pa.array(stat_post[m]))
             else:
-                data[zh] = pa.array(counts[src][m])
-        _write_csv(out / file_of[platform], pa.table(data))
+                data[zh] = pa.array(counts[m, _STATS.index(src)])
+        _write_csv(ex.out / _STAT_FILE[platform], pa.table(data))
 
-    # contents, campaigns, spend, products
+
+def _write_catalogue(ex: _Export) -> None:
+    """contents.csv, campaigns.csv and products.csv."""
+    sim, start, w = ex.sim, ex.start, ex.sim.world
+    posts = sim.posts
     topic_of_post = np.array([p.topic for p in posts], dtype=np.int64)
     contents = pa.table(
         {
-            "content_id": pa.array(post_ids, pa.string()),
+            "content_id": pa.array(ex.post_ids, pa.string()),
             "channel": pa.array([p.channel for p in posts], pa.string()),
             "account_id": pa.array([BRAND_ACCOUNT[p.channel] for p in posts], pa.string()),
             "published_at": _local_times(start, np.array([p.t for p in posts], dtype=np.int64)),
             "kind": pa.array([p.kind for p in posts], pa.string()),
-            "title": pa.array(titles(rng, topic_of_post), pa.string()),
+            "title": pa.array(titles(ex.rng, topic_of_post), pa.string()),
             "campaign_id": pa.array(
                 [str(sim.campaigns[p.campaign]["campaign_id"]) if p.campaign >= 0 else None for p in posts],
                 pa.string(),
             ),
-            "cost": pa.array(np.round(rng.gamma(2.0, 400.0, len(posts)), 2)),
+            "cost": pa.array(np.round(ex.rng.gamma(2.0, 400.0, len(posts)), 2)),
         }
     )
-    _write_csv(out / "contents.csv", contents)
+    _write_csv(ex.out / "contents.csv", contents)
     campaigns = pa.table(
         {
             "campaign_id": [str(c["campaign_id"]) for c in sim.campaigns],
@@ -338,137 +377,187 @@ def write_files(sim: Simulation, out: Path, *, seed: int, start: dt.date, dirty:
             "budget": [float(c["budget"]) for c in sim.campaigns],  # type: ignore[arg-type]
         }
     )
-    _write_csv(out / "campaigns.csv", campaigns)
-    spend_rows: dict[str, list[Any]] = {
+    _write_csv(ex.out / "campaigns.csv", campaigns)
+    hits = set(w.hit_products.tolist())
+    products = pa.table(
+        {
+            "product_id": w.product_names,
+            "name": w.product_names,
+            "category": ["爆品" if i in hits else "常规" for i in range(len(w.product_names))],
+            "price": w.prices.astype(float),
+        }
+    )
+    _write_csv(ex.out / "products.csv", products)
+
+
+def _write_spend(ex: _Export) -> None:
+    """spend.csv: each campaign's daily spend per channel, with the impressions it bought."""
+    sim, c = ex.sim, ex.cols
+    # impressions: expose events per (campaign, day, channel)
+    size = max(len(sim.campaigns), 1) * ex.days * len(CHANNELS)
+    impressions = np.zeros(size, dtype=np.int64)
+    for part in ex.chunks():
+        on = (c["act"][part] == A["expose"]) & (c["campaign"][part] >= 0)
+        key = (c["campaign"][part][on].astype(np.int64) * ex.days + c["t"][part][on] // DAY) * len(CHANNELS)
+        impressions += np.bincount(key + c["ch"][part][on], minlength=size)
+    dates = ex.dates().to_pylist()
+    rows: dict[str, list[Any]] = {
         "date": [],
         "channel": [],
         "campaign_id": [],
         "amount": [],
         "impressions": [],
     }
-    expose_code = ACTIONS.index("expose")
-    for ci, c in enumerate(sim.campaigns):
-        span = int(c["end"]) - int(c["start"]) + 1  # type: ignore[call-overload]
-        chans = list(c["channels"])  # type: ignore[call-overload]
-        for d in range(int(c["start"]), int(c["end"]) + 1):  # type: ignore[call-overload]
+    for ci, camp in enumerate(sim.campaigns):
+        first, last = int(camp["start"]), int(camp["end"])  # type: ignore[call-overload]
+        chans = list(camp["channels"])  # type: ignore[call-overload]
+        daily = float(camp["budget"]) / (last - first + 1) / len(chans)  # type: ignore[arg-type]
+        for d in range(first, last + 1):
             for chan in chans:
-                sel = (
-                    (cols["campaign"] == ci)
-                    & (day == d)
-                    & (ch == CHANNELS.index(chan))
-                    & (cols["act"] == expose_code)
+                rows["date"].append(dates[d])
+                rows["channel"].append(chan)
+                rows["campaign_id"].append(str(camp["campaign_id"]))
+                rows["amount"].append(round(daily * float(ex.rng.uniform(0.8, 1.2)), 2))
+                rows["impressions"].append(int(impressions[(ci * ex.days + d) * len(CHANNELS) + C[chan]]))
+    _write_csv(ex.out / "spend.csv", pa.table(rows))
+
+
+def _follows_table(chan: str, follower: pa.Array, followee: pa.Array, ts: pa.Array) -> pa.Table:
+    return pa.table(
+        {
+            "channel": pa.repeat(chan, len(follower)),
+            "follower_id": follower,
+            "followee_id": followee,
+            "ts": ts,
+        }
+    )
+
+
+def _write_follows(ex: _Export) -> None:
+    """follows.csv: brand follows, and the platform graph among people who met the brand there."""
+    w, c, ids = ex.sim.world, ex.cols, ex.ids
+    met = np.zeros((len(CHANNELS), w.n), dtype=bool)  # people who did more than see an impression there
+    for part in ex.chunks():
+        on = c["act"][part] != A["expose"]
+        met[c["ch"][part][on], c["person"][part][on]] = True
+    with _CsvFile(ex.out / "follows.csv") as f:
+        for chan, who, t in ex.sim.brand_follows:
+            f.write(
+                _follows_table(
+                    chan,
+                    ids.of(chan, who),
+                    pa.repeat(BRAND_ACCOUNT[chan], len(who)),
+                    _local_times(ex.start, t),
                 )
-                spend_rows["date"].append(dates[d])
-                spend_rows["channel"].append(chan)
-                spend_rows["campaign_id"].append(str(c["campaign_id"]))
-                spend_rows["amount"].append(
-                    round(float(c["budget"]) / span / len(chans) * float(rng.uniform(0.8, 1.2)), 2)
-                )  # type: ignore[arg-type]
-                spend_rows["impressions"].append(int(sel.sum()))
-    _write_csv(out / "spend.csv", pa.table(spend_rows))
-    _write_csv(
-        out / "products.csv",
-        pa.table(
-            {
-                "product_id": w.product_names,
-                "name": w.product_names,
-                "category": [
-                    "爆品" if i in set(w.hit_products.tolist()) else "常规"
-                    for i in range(len(w.product_names))
-                ],
-                "price": w.prices.astype(float),
-            }
-        ),
+            )
+        for chan in ("weibo", "douyin", "xiaohongshu", "forum"):
+            g = w.graphs[GRAPH_OF[chan]]
+            on = met[C[chan]]
+            followee = g.followee
+            keep = on[g.follower] & on[followee]
+            follower, followee = g.follower[keep], followee[keep]
+            del keep
+            followee_ids = ids.all(chan)  # taken in person order (the followers' ids are not: made by ``of``)
+            ts = ex.rng.integers(-720 * DAY, -DAY, len(follower))
+            for lo in range(0, max(len(follower), 1), CHUNK):
+                part = slice(lo, lo + CHUNK)
+                f.write(
+                    _follows_table(
+                        chan,
+                        ids.of(chan, follower[part]),
+                        followee_ids.take(pa.array(followee[part])),
+                        _local_times(ex.start, ts[part]),
+                    )
+                )
+
+
+def _links_table(channel_a: str, user_a: pa.Array, channel_b: str, user_b: pa.Array, kind: str) -> pa.Table:
+    k = len(user_a)
+    return pa.table(
+        {
+            "channel_a": pa.repeat(channel_a, k),
+            "user_a": user_a,
+            "channel_b": pa.repeat(channel_b, k),
+            "user_b": user_b,
+            "kind": pa.repeat(kind, k),
+        }
     )
 
-    # follows: brand follows and the platform graph among people who met the brand there
-    f_channel, f_follower, f_followee, f_ts = [], [], [], []
-    for chan, who, t in sim.brand_follows:
-        f_channel.append(np.full(len(who), chan, dtype=object))
-        f_follower.append(ids[chan][who])
-        f_followee.append(np.full(len(who), BRAND_ACCOUNT[chan], dtype=object))
-        f_ts.append(t)
-    for chan in ("weibo", "douyin", "xiaohongshu", "forum"):
-        g = w.graphs[GRAPH_OF[chan]]
-        met = np.zeros(w.n, dtype=bool)  # people who did more than see an impression there
-        met[person[(ch == CHANNELS.index(chan)) & (cols["act"] != ACTIONS.index("expose"))]] = True
-        keep = met[g.follower] & met[g.followee]
-        f_channel.append(np.full(int(keep.sum()), chan, dtype=object))
-        f_follower.append(ids[chan][g.follower[keep]])
-        f_followee.append(ids[chan][g.followee[keep]])
-        f_ts.append(rng.integers(-720 * DAY, -DAY, int(keep.sum())))
-    follow_t = np.concatenate(f_ts)
-    _write_csv(
-        out / "follows.csv",
-        pa.table(
-            {
-                "channel": pa.array(np.concatenate(f_channel), pa.string()),
-                "follower_id": pa.array(np.concatenate(f_follower), pa.string()),
-                "followee_id": pa.array(np.concatenate(f_followee), pa.string()),
-                "ts": _local_times(start, follow_t),
-            }
-        ),
-    )
 
-    # identity: WeChat unionid joins OA, mini program and WeCom ids; phone numbers join WeCom and the shop
+def _write_identity_links(ex: _Export) -> None:
+    """identity_links.csv: the WeChat unionid joins OA, mini program and WeCom ids; members bind social accounts.
+
+    phone_links.csv: phone numbers join WeCom contacts and shop buyers.
+    """
+    w, ids, rng = ex.sim.world, ex.ids, ex.rng
     wechat = np.flatnonzero(w.member["wechat_oa"] & (rng.random(w.n) < 0.8))
-    links_a, links_ua, links_b, links_ub = [], [], [], []
-    for other in ("mini_program", "wecom"):
-        links_a.append(np.full(len(wechat), "wechat_oa", dtype=object))
-        links_ua.append(ids["wechat_oa"][wechat])
-        links_b.append(np.full(len(wechat), other, dtype=object))
-        links_ub.append(ids[other][wechat])
-    kinds = [np.full(2 * len(wechat), "unionid", dtype=object)]
-    # members who bound a social account to their WeChat membership (会员绑定), 40% of those who could
-    for social in ("weibo", "douyin", "xiaohongshu", "qzone", "forum"):
-        bound = np.flatnonzero(w.member[social] & w.member["wechat_oa"] & (rng.random(w.n) < 0.4))
-        links_a.append(np.full(len(bound), social, dtype=object))
-        links_ua.append(ids[social][bound])
-        links_b.append(np.full(len(bound), "wechat_oa", dtype=object))
-        links_ub.append(ids["wechat_oa"][bound])
-        kinds.append(np.full(len(bound), "bind", dtype=object))
-    _write_csv(
-        out / "identity_links.csv",
-        pa.table(
-            {
-                "channel_a": pa.array(np.concatenate(links_a), pa.string()),
-                "user_a": pa.array(np.concatenate(links_ua), pa.string()),
-                "channel_b": pa.array(np.concatenate(links_b), pa.string()),
-                "user_b": pa.array(np.concatenate(links_ub), pa.string()),
-                "kind": pa.array(np.concatenate(kinds), pa.string()),
-            }
-        ),
-    )
-    buyers = _unique(person[purchase])
+    with _CsvFile(ex.out / "identity_links.csv") as f:
+        for other in ("mini_program", "wecom"):
+            f.write(
+                _links_table(
+                    "wechat_oa", ids.of("wechat_oa", wechat), other, ids.of(other, wechat), "unionid"
+                )
+            )
+        # members who bound a social account to their WeChat membership (会员绑定), 40% of those who could
+        for social in ("weibo", "douyin", "xiaohongshu", "qzone", "forum"):
+            bound = np.flatnonzero(w.member[social] & w.member["wechat_oa"] & (rng.random(w.n) < 0.4))
+            f.write(
+                _links_table(social, ids.of(social, bound), "wechat_oa", ids.of("wechat_oa", bound), "bind")
+            )
+    c = ex.cols
+    buyers = np.zeros(w.n, dtype=bool)
+    for part in ex.chunks():
+        on = (c["ch"][part] == C["ecommerce"]) & (c["act"][part] == A["purchase"])
+        buyers[c["person"][part][on]] = True
+    buyers = np.flatnonzero(buyers)
     wecom_phone = np.flatnonzero(w.member["wecom"] & (rng.random(w.n) < 0.5))
     shop_phone = buyers[rng.random(len(buyers)) < 0.9]
-    _write_csv(
-        out / "phone_links.csv",
-        pa.table(
-            {
-                "channel": pa.array(
-                    np.r_[
-                        np.full(len(wecom_phone), "wecom", dtype=object),
-                        np.full(len(shop_phone), "ecommerce", dtype=object),
-                    ],
-                    pa.string(),
-                ),
-                "user_id": pa.array(
-                    np.r_[ids["wecom"][wecom_phone], ids["ecommerce"][shop_phone]], pa.string()
-                ),
-                "phone": pa.array(np.r_[phones[wecom_phone], phones[shop_phone]], pa.string()),
-            }
-        ),
-    )
+    with _CsvFile(ex.out / "phone_links.csv") as f:
+        for chan, who in (("wecom", wecom_phone), ("ecommerce", shop_phone)):
+            f.write(
+                pa.table(
+                    {
+                        "channel": pa.repeat(chan, len(who)),
+                        "user_id": ids.of(chan, who),
+                        "phone": phone_strings(ex.phones[who]),
+                    }
+                )
+            )
 
-    dirty_rows = _inject_dirty(out, rng) if dirty else {}
-    stage = _lifecycle(sim, cols)
-    truth = _truth(sim, stage, ids, cols, seed=seed, start=start, dirty_rows=dirty_rows)
+
+# The files besides events.csv, in the order they are written (the order the export's generator is drawn in).
+STEPS = (
+    _write_shop,
+    _write_content_stats,
+    _write_catalogue,
+    _write_spend,
+    _write_follows,
+    _write_identity_links,
+)
+
+
+def write_files(sim: Simulation, out: Path, *, seed: int, start: dt.date, dirty: bool) -> dict[str, Any]:
+    """Write every file of the simulation into ``out``; return the ground truth (also written to truth.json)."""
+    out.mkdir(parents=True, exist_ok=True)
+    ex = _prepare(sim, out, seed=seed, start=start)
+    # events.csv, the largest file, is written on a second thread while the other files and the truth
+    # are: both spend their time in numpy and Arrow, which release the GIL. It draws nothing from the
+    # generator and no other step touches it, so the bytes do not depend on the timing.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        events = pool.submit(_write_events, ex)
+        for step in STEPS:
+            step(ex)
+        stage = lifecycle(sim, ex.cols)
+        write_truth_tables(sim, stage, ex.ids, ex.cols, out)
+        dirty_rows = {name: len(rows) for name, rows in _DIRTY.items()} if dirty else {}
+        found = truth(sim, stage, ex.ids, seed=seed, start=start, dirty_rows=dirty_rows)
+        events.result()
+    if dirty:
+        _inject_dirty(out)
     (out / "truth.json").write_text(
-        json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+        json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
     )
-    _write_truth_tables(sim, stage, ids, cols, out)
-    return truth
+    return found
 
 
 _DIRTY_EVENTS = (
@@ -485,199 +574,12 @@ _DIRTY_ORDERS = (
 )
 
 
-def _inject_dirty(out: Path, rng: np.random.Generator) -> dict[str, int]:
-    """Append rows that must all be quarantined; return how many per file."""
+_DIRTY = {"events.csv": _DIRTY_EVENTS, "orders_tmall.csv": _DIRTY_ORDERS}
+
+
+def _inject_dirty(out: Path) -> None:
+    """Append rows that must all be quarantined (``_DIRTY``)."""
     with open(out / "events.csv", "a", encoding="utf-8") as fh:
         fh.write("\n".join(_DIRTY_EVENTS) + "\n")
     with open(out / "orders_tmall.csv", "ab") as fb:
         fb.write(("\n".join(_DIRTY_ORDERS) + "\n").encode("gb18030"))
-    return {"events.csv": len(_DIRTY_EVENTS), "orders_tmall.csv": len(_DIRTY_ORDERS)}
-
-
-def _lifecycle(sim: Simulation, cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Each person's stage at the end of the period, by the rules in truth.json['lifecycle']['rules'].
-
-    Judged on the simulator's own events (before identities are lost to channel-scoped ids),
-    strictly before the end of the last day.
-    """
-    n, days = sim.world.n, sim.days
-    A = {a: i for i, a in enumerate(ACTIONS)}
-    cut = cols["t"] < days * DAY
-    act, person, t = cols["act"][cut], cols["person"][cut].astype(np.int64), cols["t"][cut]
-    ch, parent = cols["ch"][cut], cols["parent_person"][cut].astype(np.int64)
-    active = ~np.isin(act, [A["expose"], A["reply"]])
-    engaged_ev = np.isin(act, [A[a] for a in ("like", "comment", "collect", "share", "message")])
-    interactions = np.bincount(person[engaged_ev], minlength=n)
-    follower = np.zeros(n, dtype=bool)
-    follower[person[act == A["follow"]]] = True  # nobody unfollows in the simulation
-    recent = active & (t >= (days - 30) * DAY)
-    span = days + 100  # days run from -30 (follows before the period) to days + 30 (late refunds)
-    pd_key = _unique(person[recent] * span + t[recent] // DAY + 30)
-    active_days = np.bincount(pd_key // span, minlength=n)
-    community = np.isin(ch, [CHANNELS.index("forum"), CHANNELS.index("wecom")])
-    member = np.zeros(n, dtype=bool)
-    for code in (CHANNELS.index("forum"), CHANNELS.index("wecom")):
-        on = ch == code
-        last_join = np.full(n, -(10**12))
-        last_leave = np.full(n, -(10**12))
-        np.maximum.at(last_join, person[on & (act == A["join"])], t[on & (act == A["join"])])
-        np.maximum.at(last_leave, person[on & (act == A["leave"])], t[on & (act == A["leave"])])
-        member |= last_join > last_leave
-    posted = np.zeros(n, dtype=bool)
-    posted[person[community & (act == A["post"])]] = True
-    led = active & (parent >= 0) & (parent != person)
-    advocate = np.zeros(n, dtype=bool)
-    advocate[parent[led]] = True
-    stage = np.zeros(n, dtype=np.int8)
-    stage[person] = 1
-    stage[interactions > 0] = 2
-    stage[follower] = 3
-    stage[follower & (active_days >= 3)] = 4
-    stage[follower & (posted | member | (interactions >= 10))] = 5
-    stage[advocate] = 6
-    return stage
-
-
-STAGES = ("none", "exposed", "engaged", "follower", "active_fan", "core_fan", "advocate")
-
-
-def _truth(
-    sim: Simulation,
-    stage: np.ndarray,
-    ids: dict[str, np.ndarray],
-    cols: dict[str, np.ndarray],
-    *,
-    seed: int,
-    start: dt.date,
-    dirty_rows: dict[str, int],
-) -> dict[str, Any]:
-    w, sc = sim.world, sim.scenario
-    edges = {
-        g: {
-            "mean_p": float(graph.p.mean()) if len(graph.p) else 0.0,
-            "edges": len(graph.p),
-            "nodes_with_audience": int((graph.degree() > 0).sum()),
-        }
-        for g, graph in w.graphs.items()
-    }
-    return {
-        "seed": seed,
-        "scenario": sc.name,
-        "description": sc.description,
-        "people": w.n,
-        "days": sim.days,
-        "start": start.isoformat(),
-        "timezone": "Asia/Shanghai",
-        "events": int(sim.log.n),
-        "channel_effects": {
-            "definition": "extra daily purchase probability of a person touched (viewed, engaged, messaged, posted) on the "
-            "channel in the last 7 days; additive over channels",
-            "base_daily_purchase": sc.base_purchase,
-            "effects": {ch: sc.channels[ch].effect for ch in sc.channels},
-        },
-        "channel_roles": dict(sc.true_roles),
-        "spread": {
-            "model": "independent cascade: a sharer's audience (followers, or friends) each share on with the edge's "
-            "probability p (boosted during the launch/word-of-mouth campaigns); others open the share without "
-            "passing it on with probability 0.12",
-            "graphs": edges,
-            "edge_probabilities_file": "truth_edges.parquet",
-            "best_seeds": _best_seeds(sim, ids),
-            "launch_share_boost": sc.launch_share_boost,
-            "kol": {
-                _first_channel(g): [str(ids[_first_channel(g)][i]) for i in v[:50]] for g, v in w.kol.items()
-            },
-            "koc_weibo_ids": [str(x) for x in ids["weibo"][w.koc[w.member["weibo"][w.koc]]][:500]],
-        },
-        "agenda": {"lag_days": sc.agenda_lag_days, "strength": sc.agenda_strength, "topics": list(TOPICS)},
-        "lifecycle": {
-            "stages": list(STAGES),
-            "rules": {
-                "exposed": "any event before the end of the period",
-                "engaged": "a like, comment, collect, share or message",
-                "follower": "follows the brand on a channel (a follow event, from before the period too)",
-                "active_fan": "follower active (any action but expose and reply) on >= 3 distinct local days in the last 30",
-                "core_fan": "follower who posted in or is a member of the forum or a WeCom group, or made >= 10 interactions",
-                "advocate": "someone else acted (any action but expose and reply) on an event naming this person as parent",
-            },
-            "counts": {s: int((stage == i).sum()) for i, s in enumerate(STAGES)},
-            "per_person_file": "truth_people.parquet",
-        },
-        "products": {
-            "hit_products": [w.product_names[i] for i in w.hit_products],
-            "launch_day": sc.launch_day,
-        },
-        "campaigns": [
-            {k: (list(v) if isinstance(v, tuple) else v) for k, v in c.items()} for c in sim.campaigns
-        ],
-        "dirty_rows": dirty_rows,
-        "brand_emphasis": np.round(sim.brand_emphasis, 4).tolist(),
-        "public_salience": np.round(sim.public_salience, 4).tolist(),
-    }
-
-
-def _best_seeds(
-    sim: Simulation, ids: dict[str, np.ndarray], *, k: int = 10, max_nodes: int = 300_000
-) -> dict[str, Any]:
-    """The best seed set of size ``k`` on Weibo under the true IC model, by IMM (Tang, Shi, Xiao 2015).
-
-    Skipped (and said so) for graphs of more than ``max_nodes`` members, where the reverse-reachable
-    sets would cost more time and memory than the rest of the simulation.
-    """
-    import pandas as pd
-
-    from canyu.analytics.influence import graph_from_edges, imm
-
-    g = sim.world.graphs["weibo"]
-    members = int(sim.world.member["weibo"].sum())
-    if len(g.audience) == 0:
-        return {"k": k, "seeds": [], "spread": 0.0}
-    if members > max_nodes:
-        return {"k": k, "seeds": [], "skipped": f"{members:,} Weibo members > {max_nodes:,}; run canyu seeds"}
-    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
-    edges = pd.DataFrame({"source": src, "target": g.audience.astype(np.int64), "p": g.p.astype(np.float64)})
-    result = imm(graph_from_edges(edges, probability="p"), k=k, model="ic", epsilon=0.2, seed=7)
-    seeds = [str(ids["weibo"][int(s)]) for s in result.seeds]
-    return {
-        "k": k,
-        "channel": "weibo",
-        "method": "IMM, epsilon 0.2",
-        "seeds": seeds,
-        "spread": round(float(result.spread), 3),
-    }
-
-
-def _first_channel(graph: str) -> str:
-    return {"wechat": "wechat_oa"}.get(graph, graph)
-
-
-def _write_truth_tables(
-    sim: Simulation, stage: np.ndarray, ids: dict[str, np.ndarray], cols: dict[str, np.ndarray], out: Path
-) -> None:
-    w = sim.world
-    people = {f"id_{ch}": pa.array(ids[ch], pa.string()) for ch in ids}
-    people["stage"] = pa.array(np.array(STAGES, dtype=object)[stage], pa.string())
-    people["activity"] = pa.array(w.activity)
-    people["is_koc"] = pa.array(np.isin(np.arange(w.n), w.koc))
-    pq.write_table(pa.table(people), out / "truth_people.parquet")
-    parts = []
-    share_code = ACTIONS.index("share")
-    for gname, g in w.graphs.items():
-        chan = _first_channel(gname)
-        # the edges that were tried: out of people who shared on a channel that spreads over this graph
-        on_graph = np.isin(cols["ch"], [CHANNELS.index(c) for c, gg in GRAPH_OF.items() if gg == gname])
-        shared = np.zeros(w.n, dtype=bool)
-        shared[cols["person"][on_graph & (cols["act"] == share_code)]] = True
-        src = np.repeat(np.arange(w.n), np.diff(g.indptr))
-        keep = shared[src]
-        parts.append(
-            pa.table(
-                {
-                    "channel": pa.array(np.full(int(keep.sum()), chan, dtype=object), pa.string()),
-                    "sharer": pa.array(ids[chan][src[keep]], pa.string()),
-                    "audience": pa.array(ids[chan][g.audience[keep]], pa.string()),
-                    "p": pa.array(g.p[keep].astype(np.float32)),
-                }
-            )
-        )
-    pq.write_table(pa.concat_tables(parts), out / "truth_edges.parquet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TOPICS", "TOPIC_WORDS", "comment_texts", "titles"]
+__all__ = ["COMMENT_VARIANTS", "TOPICS", "TOPIC_WORDS", "comment_table", "titles"]
 
 TOPICS: tuple[str, ...] = (
     "产品体验",
@@ -55,14 +55,23 @@ def titles(rng: np.random.Generator, topics: np.ndarray) -> list[str]:
     return out
 
 
-def comment_texts(rng: np.random.Generator, topics: np.ndarray) -> np.ndarray:
-    """Comment/post texts, vectorized: one per topic index (built from precomputed variants)."""
-    variants = 16
-    table = np.empty((len(TOPICS), variants), dtype=object)
-    for k, name in enumerate(TOPICS):
+COMMENT_VARIANTS = 16  # texts per topic
+
+
+def comment_table() -> list[list[str]]:
+    """The comment/post texts of each topic: ``comment_table()[topic][variant]``.
+
+    A fixed table, so events carry a small variant number and their text is looked up when written.
+    """
+    table = []
+    for name in TOPICS:
         w = TOPIC_WORDS[name]
-        for v in range(variants):
-            i, j = (v * 3) % len(w), (v * 5 + 1) % len(w)
-            table[k, v] = _COMMENT_PATTERNS[v % len(_COMMENT_PATTERNS)].format(w1=w[i], w2=w[j])
-    pick = rng.integers(0, variants, len(topics))
-    return table[topics, pick]
+        table.append(
+            [
+                _COMMENT_PATTERNS[v % len(_COMMENT_PATTERNS)].format(
+                    w1=w[(v * 3) % len(w)], w2=w[(v * 5 + 1) % len(w)]
+                )
+                for v in range(COMMENT_VARIANTS)
+            ]
+        )
+    return table

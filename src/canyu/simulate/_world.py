@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from canyu.simulate._scenarios import Scenario
 from canyu.simulate._text import TOPICS
@@ -87,8 +88,89 @@ class World:
 
 
 def _sample_by_weight(rng: np.random.Generator, cum: np.ndarray, size: int) -> np.ndarray:
-    """Indices drawn with probability proportional to weights given as a cumulative sum."""
-    return np.searchsorted(cum, rng.random(size) * cum[-1], side="right")
+    """Indices drawn with probability proportional to weights given as a cumulative sum.
+
+    The same as ``np.searchsorted(cum, rng.random(size) * cum[-1], side="right")``, about three times
+    faster: numpy's binary search over the whole array misses the cache at every step for random keys.
+    """
+    targets = rng.random(size) * cum[-1]
+    bounds = np.linspace(0.0, cum[-1], _GUIDE + 1)
+    out = np.empty(size, dtype=np.int64)
+    _search_guided(cum, bounds, np.searchsorted(cum, bounds, side="right"), targets, out)
+    return out
+
+
+_GUIDE = 1 << 16  # buckets of the guide table of ``_sample_by_weight``
+
+
+@njit(cache=True, nogil=True)
+def _search_right(cum: np.ndarray, x: float, lo: int, hi: int) -> int:
+    """``lo`` plus the number of ``cum[lo:hi]`` (sorted) that are <= ``x``."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cum[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _search_guided(
+    cum: np.ndarray, bounds: np.ndarray, guide: np.ndarray, targets: np.ndarray, out: np.ndarray
+) -> None:
+    """``out[i] = searchsorted(cum, targets[i], side="right")``, searching only the bucket of the guide table.
+
+    ``bounds`` are equally spaced from 0 to ``cum[-1]`` and ``guide`` their answers, so the answer for a
+    target between bounds k and k + 1 lies between ``guide[k]`` and ``guide[k + 1]`` (the guide table of
+    Chen and Asau 1974, "On generating random variates from an empirical distribution").
+    """
+    last = len(bounds) - 1
+    step = bounds[last] / last
+    for i in range(len(targets)):
+        x = targets[i]
+        k = min(max(int(x / step), 0), last - 1)
+        lo = guide[k] if bounds[k] <= x else 0  # rounding may put x just outside its bucket
+        hi = guide[k + 1] if x < bounds[k + 1] else len(cum)
+        out[i] = _search_right(cum, x, lo, hi)
+
+
+@njit(cache=True, nogil=True)
+def _draw_in_community(
+    order: np.ndarray,
+    first_edge: np.ndarray,
+    sorted_comm: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    cum: np.ndarray,
+    sorted_idx: np.ndarray,
+    local: np.ndarray,
+    u: np.ndarray,
+    dst: np.ndarray,
+    glob: np.ndarray,
+) -> None:
+    """Followees drawn by fitness within each follower's community.
+
+    Members are sorted by community (``sorted_idx``, the ``order`` of the member list, whose
+    ``sorted_comm`` are their communities); ``cum`` is their cumulative fitness, and community ``c``
+    holds ``sorted_idx[starts[c]:ends[c]]``. Member ``q`` makes edges ``first_edge[q]`` to
+    ``first_edge[q + 1] - 1``; edge ``i`` is drawn within the community, by the uniform ``u[i]``,
+    when ``local[i]`` and the community has someone else; ``glob[i]`` says the others, drawn from
+    everyone afterwards. Going through the members community by community keeps each search in a
+    range of ``cum`` that is already in cache: the same draws as ``np.searchsorted`` over all of
+    ``cum``, about three times faster.
+    """
+    for r in range(len(order)):
+        q = order[r]
+        c = sorted_comm[r]
+        s, e = starts[c], ends[c]
+        alone = e - s <= 1
+        base = cum[s - 1] if s > 0 else 0.0
+        span = cum[e - 1] - base
+        for i in range(first_edge[q], first_edge[q + 1]):
+            glob[i] = alone or not local[i]
+            if not glob[i]:
+                dst[i] = sorted_idx[min(_search_right(cum, base + u[i] * span, s, e), e - 1)]
 
 
 def _follow_graph(
@@ -131,17 +213,24 @@ def _follow_graph(
     comm_ids = np.arange(int(community.max()) + 1)
     starts_by_comm = np.searchsorted(sorted_comm, comm_ids, side="left")
     ends_by_comm = np.searchsorted(sorted_comm, comm_ids, side="right")
-    comm_of_src = community[src]
     local = rng.random(m) < 0.7
-    s = starts_by_comm[comm_of_src]
-    e = ends_by_comm[comm_of_src]
-    base = np.where(s > 0, cum_sorted[np.maximum(s - 1, 0)], 0.0)
-    span = cum_sorted[np.maximum(e - 1, 0)] - base
-    target = base + rng.random(m) * span
-    pick = np.clip(np.searchsorted(cum_sorted, target, side="right"), s, np.maximum(e - 1, s))
-    dst = sorted_idx[pick]
+    dst = np.empty(m, dtype=np.int64)
+    glob = np.empty(m, dtype=np.bool_)
+    first_edge = np.r_[0, np.cumsum(deg)]
+    _draw_in_community(
+        order,
+        first_edge,
+        sorted_comm,
+        starts_by_comm,
+        ends_by_comm,
+        cum_sorted,
+        sorted_idx,
+        local,
+        rng.random(m),
+        dst,
+        glob,
+    )
     # the rest (and members alone in their community) follow anyone, by fitness
-    glob = ~local | (e - s <= 1)
     dst[glob] = idx[_sample_by_weight(rng, np.cumsum(fitness[idx]), int(glob.sum()))]
     keep = src != dst
     src, dst = src[keep], dst[keep]
