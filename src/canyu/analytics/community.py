@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import ACTIVE_ACTIONS, Period, period_index, period_start
+from canyu.analytics.activity import ACTIVE_ACTIONS, Period, period_date, period_index
 
 __all__ = ["COMMUNITY_CHANNELS", "community_growth", "community_health", "core_member_retention"]
 
@@ -62,14 +62,20 @@ def community_health(
     ev = events.filter(events.channel.isin(list(channels)))
     ev = ev.mutate(period_index=period_index(ev.ts, period, utc_offset_hours=utc_offset_hours))
     per = ev.group_by(["channel", "period_index"]).aggregate(
-        _ts=ev.ts.min(),
         joins=(ev.action == "join").sum().cast("int64"),
         leaves=(ev.action == "leave").sum().cast("int64"),
         posts=(ev.action == "post").sum().cast("int64"),
-        posters=ev.person_id.nunique(where=ev.action == "post").cast("int64"),
         replies=(ev.action == "comment").sum().cast("int64"),
     )
-    per = per.mutate(period_start=period_start(per._ts, period, utc_offset_hours=utc_offset_hours))
+    # Posters from the post events alone: a distinct count filtered inside the
+    # main aggregate hashed every community event.
+    posted = ev.filter(ev.action == "post")
+    posters = posted.group_by(["channel", "period_index"]).aggregate(posters=posted.person_id.nunique())
+    per = per.left_join(posters, ["channel", "period_index"]).select(
+        per,
+        posters=posters.posters.fill_null(0).cast("int64"),
+        period_start=period_date(per.period_index, period),
+    )
     running = ibis.window(group_by="channel", order_by="period_index", preceding=None, following=0)
     per = per.mutate(members=(per.joins - per.leaves).sum().over(running).cast("int64"))
     prev = ibis.window(group_by="channel", order_by="period_index")

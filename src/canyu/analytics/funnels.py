@@ -41,6 +41,8 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from canyu.analytics.activity import earliest
+
 __all__ = ["BREAKDOWNS", "Exclusion", "FunnelStep", "funnel"]
 
 Breakdown = Literal["channel", "campaign", "first_touch"]
@@ -149,19 +151,16 @@ def funnel(
         first = first.filter(first.ts >= start)
     if end is not None:
         first = first.filter(first.ts < end)
-    rank = ibis.row_number().over(ibis.window(group_by="person_id", order_by=[first.ts, first.event_id]))
-    first = first.mutate(_r=rank)
-    first = first.filter(first._r == 0)
+    entry_column = {"channel": "channel", "campaign": "campaign_id"}.get(breakdown or "")
+    first = earliest(first, ["person_id"], [entry_column] if entry_column else [])
     people = first.select(
         "person_id",
         t1=_seconds(first.ts),
-        bd=(first.campaign_id if breakdown == "campaign" else first.channel).cast("string"),
+        bd=(first[entry_column] if entry_column else ibis.null("string")).cast("string"),
     )
     if breakdown == "first_touch":
-        w = ibis.window(group_by="person_id", order_by=[ev.ts, ev.event_id])
-        ranked = ev.mutate(_r=ibis.row_number().over(w))
-        touch = ranked.filter(ranked._r == 0).select("person_id", ft=ranked.channel)
-        people = people.left_join(touch, "person_id").select(people.person_id, people.t1, bd=touch.ft)
+        touch = earliest(ev, ["person_id"], ["channel"])
+        people = people.left_join(touch, "person_id").select(people.person_id, people.t1, bd=touch.channel)
     people = people.mutate(t_1=people.t1)
     limit = int(window.total_seconds())
 

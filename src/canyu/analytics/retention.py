@@ -36,7 +36,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import ACTIVE_ACTIONS, local_day, period_start
+from canyu.analytics.activity import ACTIVE_ACTIONS, earliest, local_day, period_start
 
 __all__ = ["COHORTS", "Cohort", "first_seen", "retention"]
 
@@ -58,6 +58,7 @@ def first_seen(
     actions: Sequence[str] | None = None,
     within: Literal["channel", "campaign"] | None = None,
     utc_offset_hours: float = 8,
+    detail: bool = True,
 ) -> ir.Table:
     """Each unit's first event (see the module docstring).
 
@@ -65,23 +66,22 @@ def first_seen(
     -------
     ibis.Table
         ``person_id, [channel | campaign_id,] first_ts, first_day, first_week,
-        first_channel, first_campaign``.
+        first_channel, first_campaign`` (the last two only with ``detail``; without
+        them the query is a plain ``min(ts)``, about twice as fast).
     """
     _check("within", within, tuple(_WITHIN))
     keys = ["person_id"] + ([_WITHIN[within]] if within else [])
     ev = events.filter(events.person_id.notnull() & events.action.isin(list(actions or ACTIVE_ACTIONS)))
     if within == "campaign":
         ev = ev.filter(ev.campaign_id.notnull())
-    w = ibis.window(group_by=keys, order_by=[ev.ts, ev.event_id])
-    ev = ev.mutate(_rank=ibis.row_number().over(w))
-    first = ev.filter(ev._rank == 0)
+    first = earliest(ev, keys, ("channel", "campaign_id") if detail else ())
+    extra = {"first_channel": first.channel, "first_campaign": first.campaign_id} if detail else {}
     return first.select(
         *keys,
         first_ts=first.ts,
         first_day=local_day(first.ts, utc_offset_hours=utc_offset_hours),
         first_week=period_start(first.ts, "week", utc_offset_hours=utc_offset_hours),
-        first_channel=first.channel,
-        first_campaign=first.campaign_id,
+        **extra,
     )
 
 
@@ -134,7 +134,13 @@ def retention(
         raise ValueError("days and min_times must be >= 1")
     unit = ["person_id"] + ([_WITHIN[within]] if within else [])
     group = unit[1:] + ([cohort] if cohort else [])
-    starts = first_seen(events, actions=start_actions, within=within, utc_offset_hours=utc_offset_hours)
+    starts = first_seen(
+        events,
+        actions=start_actions,
+        within=within,
+        utc_offset_hours=utc_offset_hours,
+        detail=cohort in ("first_channel", "first_campaign"),
+    )
     ev = events.filter(events.person_id.notnull())
     horizon = local_day(ev.ts, utc_offset_hours=utc_offset_hours).max().as_scalar()
     back = ev.filter(ev.action.isin(list(return_actions or ACTIVE_ACTIONS)))

@@ -28,7 +28,7 @@ from datetime import timedelta
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import Period, period_index, period_start
+from canyu.analytics.activity import Period, period_date, period_index
 
 __all__ = ["RESPONSE_BUCKETS", "message_responses", "service_levels"]
 
@@ -142,12 +142,11 @@ def service_levels(
         **buckets,
         later=(secs > lower).sum().cast("float64") / m.count(),
         unanswered=secs.isnull().sum().cast("float64") / m.count(),
-        _ts=m.ts.min(),
     )
     out = out.mutate(answer_rate=out.answered.cast("float64") / out.messages)
     cols = list(keys)
     if period is not None:
-        out = out.mutate(period_start=period_start(out._ts, period, utc_offset_hours=utc_offset_hours))
+        out = out.mutate(period_start=period_date(out.period_index, period))
         cols.append("period_start")
     cols += ["messages", "answered", "answer_rate", "median_seconds", "p90_seconds"]
     cols += [name for name, _ in RESPONSE_BUCKETS] + ["later", "unanswered"]
