@@ -54,7 +54,11 @@ class EngineSettings:
     name: str = "duckdb"
     spark_master: str = "local[*]"
     spark_path: str = ""  # empty: <workspace>/spark
-    memory_limit: str = "1GB"
+    # Queries: empty is the engine's own default (DuckDB: 80% of RAM); hash tables of
+    # analyses over tens of millions of events spill to disk under a small limit.
+    memory_limit: str = ""
+    # Imports stream files, so they keep a small bounded budget.
+    import_memory_limit: str = "1GB"
 
 
 @dataclass(frozen=True)

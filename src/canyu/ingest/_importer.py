@@ -338,7 +338,8 @@ def import_files(
     if encoding:
         m = replace(m, encoding=encoding)
     results: list[ImportResult] = []
-    with store.transaction() as txn:
+    # Imports stream: they run under their own small memory budget, queries under the store's.
+    with store.transaction(memory_limit=cfg.engine.import_memory_limit) as txn:
         txn.con.execute("SET TimeZone = 'UTC'")
         for f in files:
             results.append(_import_one(txn, Path(f), m, cfg, key, tmp_dir, progress))

@@ -35,7 +35,7 @@ def open_store(
     engine: str = "duckdb",
     spark_master: str = "local[*]",
     spark_path: Path | None = None,
-    memory_limit: str = "1GB",
+    memory_limit: str = "",
 ) -> Store:
     """Open (creating if needed) the store of the workspace at ``workspace``.
 

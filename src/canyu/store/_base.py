@@ -55,8 +55,11 @@ class Store(Protocol):
         """The table ``name`` as an Ibis expression on this engine."""
         ...
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """An atomic write transaction (see :class:`Transaction`)."""
+    def transaction(self, *, memory_limit: str = "") -> AbstractContextManager[Transaction]:
+        """An atomic write transaction (see :class:`Transaction`).
+
+        ``memory_limit`` bounds the transaction's kernel (e.g. ``"1GB"``; empty: the store's).
+        """
         ...
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:

@@ -52,7 +52,7 @@ class DuckDBStore:
 
     engine = "duckdb"
 
-    def __init__(self, path: Path, *, memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, *, memory_limit: str = "", temp_dir: Path | None = None) -> None:
         self.path = Path(path)
         try:
             self.con = duckdb.connect(str(self.path))
@@ -60,7 +60,8 @@ class DuckDBStore:
             raise EngineError(
                 f"cannot open the store {self.path}: {exc}", message_zh=f"无法打开数据库 {self.path}：{exc}"
             ) from exc
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
         # Track progress (the importer shows it) but never print DuckDB's own bar to stdout,
         # where it would corrupt --json output.
         self.con.execute("SET enable_progress_bar = true")
@@ -76,14 +77,23 @@ class DuckDBStore:
         return self._ibis.table(name)
 
     @contextmanager
-    def transaction(self) -> Iterator[_DuckDBTransaction]:
-        self.con.execute("BEGIN TRANSACTION")
+    def transaction(self, *, memory_limit: str = "") -> Iterator[_DuckDBTransaction]:
+        before = (
+            self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] if memory_limit else ""
+        )
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
         try:
-            yield _DuckDBTransaction(self.con)
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield _DuckDBTransaction(self.con)
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")
+        finally:
+            if before:
+                self.con.execute(f"SET memory_limit = '{before}'")
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         return self._ibis.to_pyarrow(expr)

@@ -123,7 +123,7 @@ class SparkStore:
     engine = "spark"
 
     def __init__(
-        self, root: Path, *, master: str = "local[*]", memory_limit: str = "1GB", temp_dir: Path | None = None
+        self, root: Path, *, master: str = "local[*]", memory_limit: str = "", temp_dir: Path | None = None
     ) -> None:
         reason = spark_available()
         if reason:
@@ -170,9 +170,10 @@ class SparkStore:
 
     # -- writes --------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[_SparkTransaction]:
+    def transaction(self, *, memory_limit: str = "") -> Iterator[_SparkTransaction]:
         con = duckdb.connect()
-        con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        if memory_limit or self.memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit or self.memory_limit}'")
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
         if self.temp_dir is not None:
