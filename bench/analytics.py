@@ -307,7 +307,10 @@ def run_size(rows: int, tmp: Path, *, with_pandas: bool = True) -> dict[str, tup
         print(f"{name:34} {t_c:9.3f} {t_p:9.3f} {t_p / t_c:8.1f}x  {note}")
     total_c = sum(r[0] for r in results.values())
     total_p = sum(r[1] for r in results.values())
-    print(f"{'total':34} {total_c:9.3f} {total_p:9.3f} {total_p / total_c:8.1f}x")
+    if with_pandas:
+        print(f"{'total':34} {total_c:9.3f} {total_p:9.3f} {total_p / total_c:8.1f}x")
+    else:
+        print(f"{'total':34} {total_c:9.3f} {'-':>9} {'-':>9}")
     settings = ws.store.con.execute(
         "SELECT current_setting('threads'), current_setting('memory_limit')"
     ).fetchone()
