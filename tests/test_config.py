@@ -33,6 +33,7 @@ def test_defaults_and_round_trip(workspace: canyu.Workspace) -> None:
         ),
         ('weibo = "broadcast"', 'weibo = "megaphone"', "product.roles"),
         ('name = "duckdb"', 'name = "oracle"', "engine.name"),
+        ('import_memory_limit = "1GB"', 'import_memory_limit = "1GB\'; DROP"', "engine.import_memory_limit"),
     ],
 )
 def test_bad_values_name_the_key(workspace: canyu.Workspace, old: str, new: str, key: str) -> None:

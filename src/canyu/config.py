@@ -6,6 +6,7 @@ where to find it (an environment variable or an owner-only key file).
 
 from __future__ import annotations
 
+import re
 import tomllib
 import uuid
 import zoneinfo
@@ -21,6 +22,8 @@ from canyu.errors import ConfigError
 __all__ = ["CONFIG_FILE", "DEFAULT_ROLES", "LOCALES", "WorkspaceConfig", "load_config", "save_config"]
 
 CONFIG_FILE = "canyu.toml"
+# A memory size as DuckDB reads it (also keeps the value safe to put in a SET statement).
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 LOCALES = ("zh-CN", "en")
 
 # The playbook's default: one-to-many channels spread events, WeChat serves,
@@ -117,6 +120,15 @@ def _check(cfg: WorkspaceConfig, path: Path) -> WorkspaceConfig:
                 message_zh=f"{p}：product.roles 中 {channel!r} = {role!r} 无效",
                 path=p,
                 key="product.roles",
+            )
+    for key in ("memory_limit", "import_memory_limit"):
+        value = getattr(cfg.engine, key)
+        if value and not _MEMORY.fullmatch(value):
+            raise ConfigError(
+                f"{p}: engine.{key} {value!r} must be a size such as '4GB' or '512MiB' (empty: the engine's default)",
+                message_zh=f"{p}：engine.{key} {value!r} 必须是 '4GB'、'512MiB' 这样的大小（留空：引擎默认）",
+                path=p,
+                key=f"engine.{key}",
             )
     if cfg.engine.name not in ("duckdb", "spark"):
         raise ConfigError(

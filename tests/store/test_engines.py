@@ -115,3 +115,16 @@ def test_duckdb_store_is_locked_by_one_writer(tmp_path: Path) -> None:
             check=False,
         )
         assert out.returncode != 0 and "EngineError" in out.stderr
+
+
+def test_import_budget_is_restored_for_queries(tmp_path: Path, data_dir: Path) -> None:
+    with canyu.create(tmp_path / "ws", locale="en") as ws:
+        con = ws.store.con  # type: ignore[attr-defined]  # the DuckDB store's connection
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        seen: list[str] = []
+        with ws.store.transaction(memory_limit="256MB") as txn:
+            seen.append(txn.con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        assert seen == ["244.1 MiB"]  # 256 MB in DuckDB's binary units
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit != seen[0]
+        ws.import_files([data_dir / "events_basic.csv"], mapping="generic_events")  # under 1GB
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit

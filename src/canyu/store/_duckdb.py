@@ -54,6 +54,7 @@ class DuckDBStore:
 
     def __init__(self, path: Path, *, memory_limit: str = "", temp_dir: Path | None = None) -> None:
         self.path = Path(path)
+        self.memory_limit = memory_limit
         try:
             self.con = duckdb.connect(str(self.path))
         except duckdb.IOException as exc:  # locked by another process, or not a DuckDB file
@@ -78,9 +79,6 @@ class DuckDBStore:
 
     @contextmanager
     def transaction(self, *, memory_limit: str = "") -> Iterator[_DuckDBTransaction]:
-        before = (
-            self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] if memory_limit else ""
-        )
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         try:
@@ -92,8 +90,10 @@ class DuckDBStore:
                 raise
             self.con.execute("COMMIT")
         finally:
-            if before:
-                self.con.execute(f"SET memory_limit = '{before}'")
+            if memory_limit:  # back to the store's own limit (not the rounded figure DuckDB reports)
+                self.con.execute(
+                    f"SET memory_limit = '{self.memory_limit}'" if self.memory_limit else "RESET memory_limit"
+                )
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         return self._ibis.to_pyarrow(expr)
