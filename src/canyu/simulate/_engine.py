@@ -117,8 +117,8 @@ class EventLog:
             topic=topic,
         )
         for key, (dtype, _) in _COLUMNS.items():
-            val = given[key]
-            self.parts[key].append(val.astype(dtype) if isinstance(val, np.ndarray) and val.ndim else val)
+            arr = np.asarray(given[key])
+            self.parts[key].append(arr.astype(dtype) if arr.ndim else arr.item())
         self.sizes.append(m)
         self._laid_out = None
         ids = np.arange(self.n, self.n + m, dtype=np.int64)
