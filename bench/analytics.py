@@ -40,11 +40,14 @@ import pyarrow.parquet as pq
 
 import canyu
 from canyu.analytics.activity import ACTIVE_ACTIONS, active_people, activity_lifecycle, stickiness
+from canyu.analytics.calendar import Zone
 from canyu.analytics.community import community_health
 from canyu.analytics.funnels import funnel
 from canyu.analytics.products import hit_products
 from canyu.analytics.retention import retention
 from canyu.analytics.service import service_levels
+
+ZONE = Zone("Asia/Shanghai")
 
 CHANNELS = np.array(["weibo", "wechat_oa", "wecom", "douyin", "xiaohongshu", "forum", "ecommerce"])
 ACTIONS = np.array(
@@ -248,27 +251,27 @@ def run_size(rows: int, tmp: Path, *, with_pandas: bool = True) -> dict[str, tup
     start, end = datetime(2026, 7, 15), datetime(2026, 9, 15)
     cases: dict[str, tuple[Callable[[], Any], Callable[[], Any], Callable[[Any, Any], str]]] = {
         "DAU per channel": (
-            lambda: ws.to_pandas(active_people(ev_t, period="day", by_channel=True)),
+            lambda: ws.to_pandas(active_people(ev_t, period="day", by_channel=True, zone=ZONE)),
             lambda: pd_dau(ev),
             lambda c, p: f"{c.active.sum()}={p.person_id.sum()}",
         ),
         "MAU per channel": (
-            lambda: ws.to_pandas(active_people(ev_t, period="month", by_channel=True)),
+            lambda: ws.to_pandas(active_people(ev_t, period="month", by_channel=True, zone=ZONE)),
             lambda: pd_mau(ev),
             lambda c, p: f"{c.active.sum()}={p.person_id.sum()}",
         ),
         "stickiness per channel": (
-            lambda: ws.to_pandas(stickiness(ev_t, by_channel=True)),
+            lambda: ws.to_pandas(stickiness(ev_t, by_channel=True, zone=ZONE)),
             lambda: pd_stickiness(ev),
             lambda c, p: f"{c.stickiness.sum():.4f}={p.stickiness.sum():.4f}",
         ),
         "activity lifecycle (week)": (
-            lambda: ws.to_pandas(activity_lifecycle(ev_t, period="week")),
+            lambda: ws.to_pandas(activity_lifecycle(ev_t, period="week", zone=ZONE)),
             lambda: pd_lifecycle(ev),
             lambda c, p: f"{c.dormant.sum()}={int(p.dormant.sum())}",
         ),
         "retention 1/7/30 by first week": (
-            lambda: ws.to_pandas(retention(ev_t, days=(1, 7, 30), cohort="first_week")),
+            lambda: ws.to_pandas(retention(ev_t, days=(1, 7, 30), cohort="first_week", zone=ZONE)),
             lambda: pd_retention(ev),
             lambda c, p: f"{c.retained.sum()}={int(p.retained.sum())}",
         ),
@@ -278,17 +281,17 @@ def run_size(rows: int, tmp: Path, *, with_pandas: bool = True) -> dict[str, tup
             lambda c, p: f"{c.people.tolist()}={p}",
         ),
         "service levels per channel": (
-            lambda: ws.to_pandas(service_levels(ev_t)),
+            lambda: ws.to_pandas(service_levels(ev_t, zone=ZONE)),
             lambda: pd_service(ev),
             lambda c, p: f"{c.answered.sum()}={int(p['count'].sum())}",
         ),
         "community health (week)": (
-            lambda: ws.to_pandas(community_health(ev_t)),
+            lambda: ws.to_pandas(community_health(ev_t, zone=ZONE)),
             lambda: pd_community(ev),
             lambda c, p: f"{c.members.sum()}={int(p.members.sum())}",
         ),
         "hit products": (
-            lambda: ws.to_pandas(hit_products(ev_t, start=start, end=end)),
+            lambda: ws.to_pandas(hit_products(ev_t, start=start, end=end, conversion_actions=("purchase",))),
             lambda: pd_hit_products(ev, start, end),
             lambda c, p: f"{c.orders.sum()}={int(p.orders.sum())}",
         ),

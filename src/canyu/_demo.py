@@ -46,14 +46,10 @@ def build(
 
 def analyses(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     """Run the analyses that exist and print their headline."""
-    from canyu.analytics.attribution import attribute, journey_path_table, journeys
-
-    touches = journeys(ws.table("events"), conversion_actions=ws.config.conversion_actions)
-    paths = ws.to_pandas(journey_path_table(touches))
-    if not paths.empty:
-        result = attribute(paths, model="markov", order=1)
-        credits = result.credits("markov").sort_values("conversions", ascending=False)
-        echo(t("demo_attribution", ws.config.locale))
+    attr = ws.session().run("attribution", model="markov")
+    if attr.result is not None:
+        credits = attr.result.credits("markov").sort_values("conversions", ascending=False)
+        echo(t("demo_attribution", ws.config.locale, attributed=f"{attr.attributed:,.0f}", orders=f"{attr.orders:,}"))
         for channel, row in credits.head(8).iterrows():
             echo(f"  {channel:<14} {row['conversions']:>10,.1f}  ¥{row['value']:>12,.0f}")
     from canyu.report import write_report

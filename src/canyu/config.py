@@ -77,6 +77,10 @@ class WorkspaceConfig:
     timezone: str = "Asia/Shanghai"
     locale: str = "zh-CN"
     conversion_actions: tuple[str, ...] = ("purchase",)
+    currency: str = "CNY"
+    # The brand's own accounts per channel (channel code -> account ids): the accounts
+    # whose posts are the brand's agenda and which seeding never picks.
+    accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     product: ProductProfile = field(default_factory=ProductProfile)
     channel_costs: dict[str, float] = field(default_factory=dict)
     engine: EngineSettings = field(default_factory=EngineSettings)
@@ -120,6 +124,21 @@ def _check(cfg: WorkspaceConfig, path: Path) -> WorkspaceConfig:
                 message_zh=f"{p}：product.roles 中 {channel!r} = {role!r} 无效",
                 path=p,
                 key="product.roles",
+            )
+    if not re.fullmatch(r"[A-Z]{3}", cfg.currency):
+        raise ConfigError(
+            f"{p}: workspace.currency {cfg.currency!r} must be an ISO 4217 code such as CNY",
+            message_zh=f"{p}：workspace.currency {cfg.currency!r} 必须是 ISO 4217 货币代码，例如 CNY",
+            path=p,
+            key="workspace.currency",
+        )
+    for channel, ids in cfg.accounts.items():
+        if channel not in vocab.CHANNELS or not all(isinstance(a, str) and a for a in ids):
+            raise ConfigError(
+                f"{p}: accounts.{channel} must be a channel code ({', '.join(vocab.CHANNELS)}) with a list of account ids",
+                message_zh=f"{p}：accounts.{channel} 必须是渠道代码并对应账号 ID 列表",
+                path=p,
+                key=f"accounts.{channel}",
             )
     for key in ("memory_limit", "import_memory_limit"):
         value = getattr(cfg.engine, key)
@@ -165,6 +184,11 @@ def load_config(workspace: Path) -> WorkspaceConfig:
             timezone=str(ws.get("timezone", "Asia/Shanghai")),
             locale=str(ws.get("locale", "zh-CN")),
             conversion_actions=tuple(ws.get("conversion_actions", ["purchase"])),
+            currency=str(ws.get("currency", "CNY")),
+            accounts={
+                str(ch): tuple(str(a) for a in (ids if isinstance(ids, list) else [ids]))
+                for ch, ids in data.get("accounts", {}).items()
+            },
             product=ProductProfile(
                 name=str(prod.get("name", "")),
                 category=str(prod.get("category", "")),
@@ -198,7 +222,9 @@ def save_config(workspace: Path, cfg: WorkspaceConfig) -> Path:
             "timezone": cfg.timezone,
             "locale": cfg.locale,
             "conversion_actions": list(cfg.conversion_actions),
+            "currency": cfg.currency,
         },
+        "accounts": {ch: list(ids) for ch, ids in cfg.accounts.items()},
         "product": prod,
         "channel_costs": dict(cfg.channel_costs),
         "engine": asdict(cfg.engine),

@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "EngineError",
     "IngestError",
+    "InvalidArgumentError",
     "MappingError",
     "PrivacyError",
     "UnknownNameError",
@@ -50,6 +51,20 @@ class ConfigError(CanyuError):
         super().__init__(message, message_zh=message_zh)
         self.path = path
         self.key = key
+
+
+class InvalidArgumentError(CanyuError, ValueError):
+    """An argument with a value outside what it accepts (``valid`` says what it accepts)."""
+
+    def __init__(self, param: str, value: Any, valid: str | Sequence[str], *, message_zh: str | None = None) -> None:
+        accepted = valid if isinstance(valid, str) else ", ".join(map(str, valid))
+        super().__init__(
+            f"{param} = {value!r} is not valid; expected {accepted}",
+            message_zh=message_zh or f"{param} = {value!r} 无效；应为 {accepted}",
+        )
+        self.param = param
+        self.value = value
+        self.valid = valid
 
 
 class UnknownNameError(CanyuError):

@@ -61,8 +61,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已模拟 {events} 条事件（场景 {scenario}）；文件与 truth.json 在 {files}。",
     ),
     "demo_attribution": (
-        "Who earns the orders (exact Markov, by channel):",
-        "谁带来了订单（精确马尔可夫归因，按渠道）：",
+        "Who earns the orders (exact Markov, by channel; {attributed} of {orders} orders had a social touch):",
+        "谁带来了订单（精确马尔可夫归因，按渠道；{orders} 笔订单中 {attributed} 笔有社交触点）：",
     ),
     "demo_simulating": (
         "Demo: simulating {people} people over {days} days into {path}",

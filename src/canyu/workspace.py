@@ -25,9 +25,12 @@ from canyu.privacy import ForgetResult, create_key, forget_person, load_key
 from canyu.store import ENGINES, TABLES, Store, open_store
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import pandas as pd
 
     from canyu.ingest._importer import ProgressFn
+    from canyu.session import AnalysisSession, Period
 
 __all__ = ["Workspace", "WorkspaceStatus", "create_workspace", "open_workspace"]
 
@@ -82,7 +85,40 @@ class Workspace:
     def to_pandas(self, expr: ibis.Expr | str) -> pd.DataFrame:
         return self.to_arrow(expr).to_pandas()
 
+    # -- analysing -----------------------------------------------------------
+    def session(
+        self,
+        *,
+        period: Period | str | tuple[date | None, date | None] | None = None,
+        channels: Sequence[str] | str | None = None,
+        engine: str | None = None,
+    ) -> AnalysisSession:
+        """An analysis session over this workspace (see :class:`canyu.session.AnalysisSession`).
+
+        ``period`` is a :class:`~canyu.session.Period`, its text (``2026-10``,
+        ``2026-10-01..2026-10-31``, ``last-30d``) or a ``(start, end)`` pair of local dates;
+        ``channels`` a list or ``"a,b"``; ``engine`` reads through another engine than this
+        workspace's (the session then owns and closes that connection).
+        """
+        from canyu.session import AnalysisSession
+
+        if isinstance(channels, str):
+            channels = [c for c in channels.split(",") if c.strip()]
+        if engine and engine != self.store.engine:
+            other = open_workspace(self.path, engine=engine)
+            return AnalysisSession(other, period=period, channels=channels, owns_workspace=True)
+        return AnalysisSession(self, period=period, channels=channels)
+
     # -- writing -------------------------------------------------------------
+    def update_config(self, **changes: Any) -> WorkspaceConfig:
+        """Change settings (fields of :class:`~canyu.config.WorkspaceConfig`), validate and save canyu.toml."""
+        from dataclasses import replace
+
+        cfg = replace(self.config, **changes)
+        save_config(self.path, cfg)
+        self.config = cfg
+        return cfg
+
     def _key(self) -> bytes | None:
         try:
             return load_key(self.config)

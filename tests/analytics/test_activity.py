@@ -15,6 +15,9 @@ from canyu.analytics.activity import (
     activity_lifecycle,
     stickiness,
 )
+from canyu.analytics.calendar import Zone
+
+ZONE = Zone("Asia/Shanghai")
 
 CHANNELS = ["wechat_oa", "weibo", "forum", "ecommerce"]
 ACTIONS = ["expose", "view", "like", "comment", "reply", "purchase", "post"]
@@ -62,7 +65,9 @@ def loaded(workspace: canyu.Workspace, rng: np.random.Generator, tmp_path: Path)
 def test_active_people_matches_pandas(
     workspace: canyu.Workspace, loaded: pd.DataFrame, period: str, freq: str, by_channel: bool
 ) -> None:
-    got = workspace.to_pandas(active_people(workspace.table("events"), period=period, by_channel=by_channel))
+    got = workspace.to_pandas(
+        active_people(workspace.table("events"), period=period, by_channel=by_channel, zone=ZONE)
+    )
     want = reference_active(loaded, freq, by_channel=by_channel)
     keys = (["channel"] if by_channel else []) + ["period_start"]
     got = got.drop(columns="period_index").sort_values(keys).reset_index(drop=True)
@@ -84,13 +89,13 @@ def test_local_day_boundary(workspace: canyu.Workspace, tmp_path: Path) -> None:
         }
     )
     load(workspace, frame, tmp_path)
-    got = workspace.to_pandas(active_people(workspace.table("events"), period="day"))
+    got = workspace.to_pandas(active_people(workspace.table("events"), period="day", zone=ZONE))
     assert [str(d) for d in got.period_start] == ["2026-09-01", "2026-09-02"]
     assert got.active.tolist() == [1, 1]
 
 
 def test_stickiness_matches_pandas(workspace: canyu.Workspace, loaded: pd.DataFrame) -> None:
-    got = workspace.to_pandas(stickiness(workspace.table("events"), by_channel=True))
+    got = workspace.to_pandas(stickiness(workspace.table("events"), by_channel=True, zone=ZONE))
     act = loaded[loaded.action.isin(ACTIVE_ACTIONS)].copy()
     act["day"] = act.local.dt.date
     act["month"] = act.local.dt.to_period("M").dt.start_time.dt.date
@@ -130,7 +135,7 @@ def reference_lifecycle(stored: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_activity_lifecycle_matches_pandas(workspace: canyu.Workspace, loaded: pd.DataFrame) -> None:
-    got = workspace.to_pandas(activity_lifecycle(workspace.table("events"), period="week"))
+    got = workspace.to_pandas(activity_lifecycle(workspace.table("events"), period="week", zone=ZONE))
     want = reference_lifecycle(loaded)
     # Week index 0 starts on Monday 1969-12-29.
     got["period_start"] = (
@@ -146,7 +151,7 @@ def test_activity_lifecycle_matches_pandas(workspace: canyu.Workspace, loaded: p
 def test_dau_same_on_engines(engine: str, tmp_path: Path, rng: np.random.Generator) -> None:
     with canyu.create(tmp_path / "ws", engine=engine) as ws:
         stored = load(ws, random_events(rng, n=300), tmp_path)
-        got = ws.to_pandas(active_people(ws.table("events"), period="day", by_channel=True))
+        got = ws.to_pandas(active_people(ws.table("events"), period="day", by_channel=True, zone=ZONE))
     want = reference_active(stored, "D", by_channel=True)
     got["period_start"] = pd.to_datetime(got.period_start).dt.date
     merged = want.merge(got, on=["channel", "period_start"], how="outer", suffixes=("_want", "_got"))

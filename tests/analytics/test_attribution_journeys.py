@@ -114,7 +114,12 @@ def events() -> ibis.Table:
 
 @pytest.fixture(scope="module")
 def touches(events: ibis.Table) -> pd.DataFrame:
-    return journeys(events).to_pandas().sort_values(["journey_id", "seq"]).reset_index(drop=True)
+    return (
+        journeys(events, conversion_actions=("purchase",))
+        .to_pandas()
+        .sort_values(["journey_id", "seq"])
+        .reset_index(drop=True)
+    )
 
 
 def test_journeys_cut_events_into_expected_paths(touches: pd.DataFrame) -> None:
@@ -151,22 +156,28 @@ def test_journeys_cut_events_into_expected_paths(touches: pd.DataFrame) -> None:
 
 
 def test_lookback_window_is_a_parameter(events: ibis.Table) -> None:
-    wide = journeys(events, lookback_days=90).to_pandas()
+    wide = journeys(events, lookback_days=90, conversion_actions=("purchase",)).to_pandas()
     assert sorted(wide.loc[wide.journey_id == "p2:0", "channel"]) == ["douyin", "web", "weibo"]
 
 
 def test_share_received_can_be_left_out(events: ibis.Table) -> None:
-    plain = journeys(events, touch_actions=("view", "click", "message")).to_pandas()
+    plain = journeys(
+        events, touch_actions=("view", "click", "message"), conversion_actions=("purchase",)
+    ).to_pandas()
     assert plain["sharer"].isna().all()
     assert (plain.action == "view").sum() == 4
 
 
 def test_path_keys_and_engine_side_aggregation(events: ibis.Table) -> None:
-    table = journey_path_table(journeys(events, key="campaign")).to_pandas().set_index("path")
+    table = (
+        journey_path_table(journeys(events, key="campaign", conversion_actions=("purchase",)))
+        .to_pandas()
+        .set_index("path")
+    )
     assert table.loc["weibo:c1 > wechat_oa:c2"].tolist() == [1.0, 100.0, 0.0]
     assert table.loc["douyin"].tolist() == [0.0, 0.0, 1.0]
     assert table["total_conversions"].sum() == 4
-    content = journeys(events, key="content").to_pandas()
+    content = journeys(events, key="content", conversion_actions=("purchase",)).to_pandas()
     assert set(content.touch) >= {"weibo:w1", "wechat_oa:a1", "douyin"}
 
 
@@ -231,4 +242,4 @@ def test_credit_by_sharer_and_share_chain(touches: pd.DataFrame, events: ibis.Ta
 
 def test_overlapping_actions_are_rejected(events: ibis.Table) -> None:
     with pytest.raises(ValueError, match="both touches and conversions"):
-        journeys(events, touch_actions=("view", "purchase"))
+        journeys(events, touch_actions=("view", "purchase"), conversion_actions=("purchase",))

@@ -22,7 +22,9 @@ def test_credit_per_touch_follows_the_true_channel_effects(tmp_path: Path) -> No
     effects = sim.truth["channel_effects"]["effects"]
     with canyu.create(tmp_path / "ws", locale="en") as ws:
         import_simulation(ws, sim.path)
-        paths = ws.to_pandas(journey_path_table(journeys(ws.table("events"))))
+        paths = ws.to_pandas(
+            journey_path_table(journeys(ws.table("events"), conversion_actions=("purchase",)))
+        )
         ev = ws.table("events")
         volume = ws.to_pandas(
             ev.filter(ev.action.isin(TOUCHES)).group_by("channel").aggregate(n=ibis._.count())

@@ -10,7 +10,10 @@ import pytest
 
 import canyu
 from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
 from canyu.analytics.campaigns import campaign_participation, interaction_effects
+
+ZONE = Zone("Asia/Shanghai")
 
 CAMPAIGNS = pd.DataFrame(
     {
@@ -111,6 +114,8 @@ def test_participation_matches_pandas(
         workspace.table("campaigns"),
         days=7,
         kinds=["participation_node", "interaction"],
+        zone=ZONE,
+        conversion_actions=("purchase",),
     )
     got = workspace.to_pandas(expr).set_index("campaign_id")
     camps = stored["campaigns"][stored["campaigns"].kind != "wom_event"]
@@ -145,7 +150,13 @@ def test_lift_by_hand(workspace: canyu.Workspace, tmp_path: Path) -> None:
     frame["channel"] = "forum"
     load(workspace, tmp_path, events=frame, campaigns=CAMPAIGNS.iloc[:1])
     [row] = workspace.to_pandas(
-        campaign_participation(workspace.table("events"), workspace.table("campaigns"), days=7)
+        campaign_participation(
+            workspace.table("events"),
+            workspace.table("campaigns"),
+            days=7,
+            zone=ZONE,
+            conversion_actions=("purchase",),
+        )
     ).to_dict("records")
     assert (row["participants"], row["audience"]) == (1, 2)
     assert row["activity_lift"] == 2.0

@@ -11,7 +11,10 @@ import pytest
 
 import canyu
 from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
 from canyu.analytics.community import community_growth, community_health, core_member_retention
+
+ZONE = Zone("Asia/Shanghai")
 
 
 def random_events(rng: np.random.Generator, n: int = 1500, users: int = 30, days: int = 90) -> pd.DataFrame:
@@ -45,7 +48,7 @@ def stored(workspace: canyu.Workspace, rng: np.random.Generator, tmp_path: Path)
 
 
 def test_health_matches_pandas(workspace: canyu.Workspace, stored: pd.DataFrame) -> None:
-    got = workspace.to_pandas(community_health(workspace.table("events"), period="week"))
+    got = workspace.to_pandas(community_health(workspace.table("events"), period="week", zone=ZONE))
     ev = stored[stored.channel.isin(["forum", "wecom"])].copy()
     ev["period_start"] = (ev.ts + pd.Timedelta(hours=8)).dt.to_period("W-SUN").dt.start_time.dt.date
     g = ev.groupby(["channel", "period_start"])
@@ -103,7 +106,7 @@ def test_members_by_hand(workspace: canyu.Workspace, tmp_path: Path) -> None:
     frame["event_id"] = [f"x{i}" for i in range(len(frame))]
     frame["channel"] = "forum"
     load(workspace, frame, tmp_path)
-    got = workspace.to_pandas(community_health(workspace.table("events")))
+    got = workspace.to_pandas(community_health(workspace.table("events"), zone=ZONE))
     assert got.members.tolist() == [2, 2, 3]
     assert got.poster_share.tolist()[0] == 0.5
     assert got.replies_per_post.tolist()[0] == 2.0

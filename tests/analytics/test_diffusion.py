@@ -111,7 +111,7 @@ def hand_built() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_reconstruction_with_missing_parents(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
-    c = reconstruct_cascades(ev, follows)
+    c = reconstruct_cascades(ev, follows, conversion_actions=("purchase",))
     nodes = c.nodes.set_index("node")
     parents = {k: None if pd.isna(v) else v for k, v in nodes["parent"].items()}
     assert parents == {"e1": None, "e2": "e1", "e3": "e2", "e4": "e3", "e5": None, "e6": None}
@@ -130,7 +130,7 @@ def test_reconstruction_with_missing_parents(hand_built: tuple[pd.DataFrame, pd.
 
 def test_without_follows_nothing_is_inferred(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, _ = hand_built
-    c = reconstruct_cascades(ev)
+    c = reconstruct_cascades(ev, conversion_actions=("purchase",))
     assert c.inferred_share == 0.0
     assert c.nodes.set_index("node").loc["e4", "link"] == "root"
     assert c.nodes["cascade_id"].nunique() == 4
@@ -138,13 +138,15 @@ def test_without_follows_nothing_is_inferred(hand_built: tuple[pd.DataFrame, pd.
 
 def test_max_lag_limits_inference(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
-    c = reconstruct_cascades(ev, follows, max_lag=pd.Timedelta(minutes=5))
+    c = reconstruct_cascades(ev, follows, max_lag=pd.Timedelta(minutes=5), conversion_actions=("purchase",))
     assert c.nodes.set_index("node").loc["e4", "link"] == "root"  # u3 shared 10 minutes before
 
 
 def test_cascade_metrics(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
-    metrics = cascade_metrics(reconstruct_cascades(ev, follows)).set_index("cascade_id")
+    metrics = cascade_metrics(reconstruct_cascades(ev, follows, conversion_actions=("purchase",))).set_index(
+        "cascade_id"
+    )
     top = metrics.loc["e1"]
     assert (top["size"], top["depth"], top["max_breadth"]) == (4, 3, 1)
     assert top["structural_virality"] == pytest.approx(5 / 3)  # a path of 4
@@ -156,7 +158,7 @@ def test_cascade_metrics(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
 
 def test_people_and_ranking(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
-    c = reconstruct_cascades(ev, follows)
+    c = reconstruct_cascades(ev, follows, conversion_actions=("purchase",))
     people = person_influence(c).set_index("person")
     assert people["downstream_reach"].to_dict() == {"p1": 4, "p2": 3, "p3": 2, "p4": 1, "p5": 0, "p6": 0}
     assert people["downstream_conversions"].to_dict() == {
@@ -184,7 +186,11 @@ def test_people_and_ranking(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> No
 
 def test_viral_coefficient(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
-    k = viral_coefficient(reconstruct_cascades(ev, follows)).set_index("campaign_id").loc["c1"]
+    k = (
+        viral_coefficient(reconstruct_cascades(ev, follows, conversion_actions=("purchase",)))
+        .set_index("campaign_id")
+        .loc["c1"]
+    )
     assert (k["sharers"], k["invitees"], k["converted_invitees"]) == (6, 4, 2)
     assert k["invites_per_sharer"] == pytest.approx(4 / 6)
     assert k["invitee_conversion"] == pytest.approx(0.5)
@@ -194,7 +200,7 @@ def test_viral_coefficient(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> Non
 
 def test_fission_tree(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
-    tree = fission_tree(reconstruct_cascades(ev, follows), "e1")
+    tree = fission_tree(reconstruct_cascades(ev, follows, conversion_actions=("purchase",)), "e1")
     assert [n["id"] for n in tree["nodes"]] == ["e1", "e2", "e3", "e4"]
     assert [(e["source"], e["target"], e["inferred"]) for e in tree["edges"]] == [
         ("e1", "e2", False),
@@ -203,14 +209,14 @@ def test_fission_tree(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ]
     assert {n["id"]: n["value"] for n in tree["nodes"]}["e4"] == 99.0
     with pytest.raises(KeyError):
-        fission_tree(reconstruct_cascades(ev, follows), "nope")
+        fission_tree(reconstruct_cascades(ev, follows, conversion_actions=("purchase",)), "nope")
 
 
 def test_shares_of_a_brand_post_form_one_star() -> None:
     n = 8  # the post plus seven direct shares
     rows = [(f"s{i}", minutes(i), "share", f"u{i}", f"p{i}", "brand", "post1", None) for i in range(1, n)]
     rows.append(("post1", minutes(0), "post", "brand", None, None, None, None))
-    c = reconstruct_cascades(events(rows))
+    c = reconstruct_cascades(events(rows), conversion_actions=("purchase",))
     assert c.nodes["cascade_id"].nunique() == 1
     origin = c.nodes.loc[c.nodes["origin"]]
     assert origin["node"].tolist() == ["post1"] and origin["user_id"].tolist() == ["brand"]
@@ -227,7 +233,7 @@ def test_random_cascades_partition_every_share(rng_seed: int = 3) -> None:
     for i in range(300):
         parent = f"e{rng.integers(0, i)}" if i and rng.random() < 0.7 else None
         rows.append((f"e{i}", minutes(i), "share", f"u{i % 50}", f"p{i % 50}", None, parent, None))
-    c = reconstruct_cascades(events(rows))
+    c = reconstruct_cascades(events(rows), conversion_actions=("purchase",))
     assert len(c.nodes) == 300 and not c.nodes["origin"].any()
     metrics = cascade_metrics(c)
     assert metrics["size"].sum() == 300
@@ -243,8 +249,10 @@ def test_arrow_input_gives_same_cascades(hand_built: tuple[pd.DataFrame, pd.Data
     import pyarrow as pa
 
     ev, follows = hand_built
-    a = reconstruct_cascades(pa.Table.from_pandas(ev), pa.Table.from_pandas(follows))
-    b = reconstruct_cascades(ev, follows)
+    a = reconstruct_cascades(
+        pa.Table.from_pandas(ev), pa.Table.from_pandas(follows), conversion_actions=("purchase",)
+    )
+    b = reconstruct_cascades(ev, follows, conversion_actions=("purchase",))
     assert isinstance(a, Cascades)
     pd.testing.assert_frame_equal(a.nodes, b.nodes)
 
@@ -255,7 +263,7 @@ def test_parent_cycle_is_cut_at_the_earliest_share() -> None:
         ("e2", minutes(1), "share", "u2", "p2", None, "e1", None),
         ("e3", minutes(2), "share", "u3", "p3", None, "e2", None),
     ]
-    c = reconstruct_cascades(events(rows))
+    c = reconstruct_cascades(events(rows), conversion_actions=("purchase",))
     nodes = c.nodes.set_index("node")
     assert nodes["cascade_id"].tolist() == ["e1", "e1", "e1"]
     assert nodes.loc["e1", "link"] == "root" and nodes["depth"].to_dict() == {"e1": 0, "e2": 1, "e3": 2}
@@ -263,7 +271,7 @@ def test_parent_cycle_is_cut_at_the_earliest_share() -> None:
 
 def test_follows_without_times(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
-    c = reconstruct_cascades(ev, follows.drop(columns="ts"))
+    c = reconstruct_cascades(ev, follows.drop(columns="ts"), conversion_actions=("purchase",))
     nodes = c.nodes.set_index("node")
     # without a follow time, u6's follow of u2 counts, so e6 joins the first cascade under e2
     assert nodes.loc["e6", "parent"] == "e2" and nodes.loc["e6", "link"] == "follows"
@@ -274,7 +282,9 @@ def test_follows_without_times(hand_built: tuple[pd.DataFrame, pd.DataFrame]) ->
 def test_nested_shares_by_one_person_count_once(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     ev, follows = hand_built
     again = events([("e7", minutes(15), "share", "u1", "p1", "u2", "e2", None)])
-    c = reconstruct_cascades(pd.concat([ev, again], ignore_index=True), follows)
+    c = reconstruct_cascades(
+        pd.concat([ev, again], ignore_index=True), follows, conversion_actions=("purchase",)
+    )
     people = person_influence(c).set_index("person")
     assert people.loc["p1", "shares"] == 2
     assert people.loc["p1", "downstream_reach"] == 4  # p2, p3, p4, pv1: p1 itself is not counted
@@ -286,6 +296,6 @@ def test_conversion_actions_are_configurable(hand_built: tuple[pd.DataFrame, pd.
     ev, follows = hand_built
     lead = events([("l1", minutes(50), "lead", "w1", "pv1", None, None, None)])
     both = pd.concat([ev, lead], ignore_index=True)
-    assert len(reconstruct_cascades(both, follows).conversions) == 2
+    assert len(reconstruct_cascades(both, follows, conversion_actions=("purchase",)).conversions) == 2
     c = reconstruct_cascades(both, follows, conversion_actions=("purchase", "lead"))
     assert c.conversions.set_index("event_id")["via"].to_dict() == {"l1": "e4", "b1": "e4", "b3": "e2"}

@@ -11,7 +11,10 @@ import pytest
 
 import canyu
 from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
 from canyu.analytics.lifecycle import ENGAGE_ACTIONS, STAGES, fan_stages, stage_transitions
+
+ZONE = Zone("Asia/Shanghai")
 
 ACTIONS = [
     "expose",
@@ -109,7 +112,7 @@ def stored(workspace: canyu.Workspace, rng: np.random.Generator, tmp_path: Path)
 @pytest.mark.parametrize("as_of", ["2026-08-20", "2026-09-25"])
 def test_fan_stages_match_pandas(workspace: canyu.Workspace, stored: pd.DataFrame, as_of: str) -> None:
     when = pd.Timestamp(as_of)
-    got = workspace.to_pandas(fan_stages(workspace.table("events"), as_of=when.to_pydatetime()))
+    got = workspace.to_pandas(fan_stages(workspace.table("events"), as_of=when.to_pydatetime(), zone=ZONE))
     got = got.set_index("person_id").stage.sort_index()
     want = reference(stored, when)
     pd.testing.assert_series_equal(got, want, check_names=False)
@@ -119,7 +122,9 @@ def test_fan_stages_match_pandas(workspace: canyu.Workspace, stored: pd.DataFram
 def test_transitions_match_pandas(workspace: canyu.Workspace, stored: pd.DataFrame) -> None:
     a, b = pd.Timestamp("2026-08-20"), pd.Timestamp("2026-09-25")
     got = workspace.to_pandas(
-        stage_transitions(workspace.table("events"), start=a.to_pydatetime(), end=b.to_pydatetime())
+        stage_transitions(
+            workspace.table("events"), start=a.to_pydatetime(), end=b.to_pydatetime(), zone=ZONE
+        )
     )
     s0 = reference(stored, a)
     s1 = reference(stored, b)
@@ -155,7 +160,7 @@ def test_ladder_by_hand(workspace: canyu.Workspace, tmp_path: Path) -> None:
     load(workspace, frame, tmp_path)
     ids = workspace.to_pandas(workspace.table("events").select("user_id", "person_id").distinct())
     name = dict(zip(ids.person_id, ids.user_id, strict=True))
-    got = workspace.to_pandas(fan_stages(workspace.table("events"), as_of=datetime(2026, 9, 10)))
+    got = workspace.to_pandas(fan_stages(workspace.table("events"), as_of=datetime(2026, 9, 10), zone=ZONE))
     stages = {name[p]: s for p, s in zip(got.person_id, got.stage, strict=True)}
     assert stages == {
         "a": "exposed",

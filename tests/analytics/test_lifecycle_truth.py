@@ -10,8 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import canyu
+from canyu.analytics.calendar import Zone
 from canyu.analytics.lifecycle import fan_stages
 from canyu.simulate import import_simulation, simulate
+
+ZONE = Zone("Asia/Shanghai")
 
 
 @pytest.mark.slow
@@ -22,7 +25,9 @@ def test_stages_match_the_truth_for_fully_linked_people(tmp_path: Path) -> None:
         import_simulation(ws, sim.path)
         # the period ends at local midnight after the last day (Asia/Shanghai is UTC+8)
         as_of = dt.datetime(2026, 8, 1) + dt.timedelta(days=days) - dt.timedelta(hours=8)
-        got = ws.to_pandas(fan_stages(ws.table("events"), as_of=as_of).select("person_id", "stage"))
+        got = ws.to_pandas(
+            fan_stages(ws.table("events"), as_of=as_of, zone=ZONE).select("person_id", "stage")
+        )
         ev = ws.table("events")
         ids = ws.to_pandas(ev.select("channel", "user_id", "person_id").distinct())
     truth = pq.read_table(sim.path / "truth_people.parquet").to_pandas()

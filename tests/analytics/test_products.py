@@ -72,6 +72,7 @@ def test_hit_products_match_pandas(workspace: canyu.Workspace, stored: dict[str,
             start=start.to_pydatetime(),
             end=end.to_pydatetime(),
             products=workspace.table("products"),
+            conversion_actions=("purchase",),
         )
     )
     ev = stored["events"]
@@ -102,7 +103,11 @@ def test_hit_products_match_pandas(workspace: canyu.Workspace, stored: dict[str,
 
 
 def test_launch_effects_match_pandas(workspace: canyu.Workspace, stored: dict[str, pd.DataFrame]) -> None:
-    got = workspace.to_pandas(launch_effects(workspace.table("events"), workspace.table("campaigns"), days=7))
+    got = workspace.to_pandas(
+        launch_effects(
+            workspace.table("events"), workspace.table("campaigns"), days=7, conversion_actions=("purchase",)
+        )
+    )
     ev = stored["events"]
     camps = stored["campaigns"]
     rows = []

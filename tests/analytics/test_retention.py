@@ -10,8 +10,11 @@ import pytest
 
 import canyu
 from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
 from canyu.analytics.retention import first_seen, retention
 from canyu.errors import UnknownNameError
+
+ZONE = Zone("Asia/Shanghai")
 
 CHANNELS = ["wechat_oa", "weibo", "forum"]
 
@@ -122,6 +125,7 @@ def test_retention_matches_pandas(
             cohort=case["cohort"],
             within=within,
             min_times=case["min_times"],
+            zone=ZONE,
         )
     )
     want = reference(stored, days, **case)
@@ -152,26 +156,30 @@ def test_hand_computed_example(workspace: canyu.Workspace, tmp_path: Path) -> No
         }
     )
     load(workspace, frame, tmp_path)
-    got = workspace.to_pandas(retention(workspace.table("events"), days=[1, 2], cohort=None))
+    got = workspace.to_pandas(retention(workspace.table("events"), days=[1, 2], cohort=None, zone=ZONE))
     # Day 1: a, b, c eligible (c's day 1 is day 3 = horizon); a and c return.
     # Day 2: only a, b eligible (c's day 2 is after the horizon); neither returns on day 2.
     assert got[["day", "cohort_size", "retained"]].values.tolist() == [[1, 3, 2], [2, 2, 0]]
-    unb = workspace.to_pandas(retention(workspace.table("events"), days=[2], cohort=None, unbounded=True))
+    unb = workspace.to_pandas(
+        retention(workspace.table("events"), days=[2], cohort=None, unbounded=True, zone=ZONE)
+    )
     assert unb[["cohort_size", "retained"]].values.tolist() == [[2, 1]]
-    fs = workspace.to_pandas(first_seen(workspace.table("events")))
+    fs = workspace.to_pandas(first_seen(workspace.table("events"), zone=ZONE))
     assert sorted(str(w) for w in fs.first_week) == ["2026-09-07"] * 3
 
 
 def test_unknown_cohort_lists_choices(workspace: canyu.Workspace) -> None:
     with pytest.raises(UnknownNameError, match="first_channel"):
-        retention(workspace.table("events"), cohort="first_month")  # type: ignore[arg-type]
+        retention(workspace.table("events"), cohort="first_month", zone=ZONE)  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
 def test_retention_same_on_engines(engine: str, tmp_path: Path, rng: np.random.Generator) -> None:
     with canyu.create(tmp_path / "ws", engine=engine) as ws:
         stored = load(ws, random_events(rng, n=400), tmp_path)
-        got = ws.to_pandas(retention(ws.table("events"), days=[1, 7], cohort="first_channel", min_times=2))
+        got = ws.to_pandas(
+            retention(ws.table("events"), days=[1, 7], cohort="first_channel", min_times=2, zone=ZONE)
+        )
     want = reference(stored, [1, 7], unbounded=False, cohort="first_channel", within=None, min_times=2)
     got = got[want.columns].sort_values(["first_channel", "day"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)

@@ -11,8 +11,12 @@ import pytest
 
 import canyu
 from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
 from canyu.analytics.roles import channel_role_metrics, channel_roles, score_roles
 from canyu.config import DEFAULT_ROLES
+from canyu.plan._rules import role_findings
+
+ZONE = Zone("Asia/Shanghai")
 
 T0 = pd.Timestamp("2026-09-01 10:00")
 
@@ -58,7 +62,13 @@ def test_designed_channels_play_their_roles(
 ) -> None:
     load(workspace, designed_events(rng), tmp_path)
     metrics = workspace.to_pandas(
-        channel_role_metrics(workspace.table("events"), as_of=datetime(2026, 9, 30), core_min_days=3)
+        channel_role_metrics(
+            workspace.table("events"),
+            as_of=datetime(2026, 9, 30),
+            core_min_days=3,
+            zone=ZONE,
+            conversion_actions=("purchase",),
+        )
     )
     result = channel_roles(metrics, expected=workspace.config.product.roles)
     assert result.actual == {
@@ -69,7 +79,7 @@ def test_designed_channels_play_their_roles(
         "weibo": "broadcast",
     }
     assert workspace.config.product.roles == DEFAULT_ROLES
-    [finding] = result.findings
+    [finding] = role_findings(result, min_people=1)
     assert finding.key == "channel_role_mismatch:wechat_oa"
     assert finding.severity == "high"
     assert finding.value == "conversion"
@@ -77,7 +87,12 @@ def test_designed_channels_play_their_roles(
     assert "微信公众号" in finding.text("metric", "zh") and finding.text("action", "zh")
     # Planning wechat_oa for conversion removes the finding.
     again = channel_roles(metrics, expected={**DEFAULT_ROLES, "wechat_oa": "conversion"})
-    assert again.findings == ()
+    assert role_findings(again, min_people=1) == []
+    # With fewer active people on the channel than the rule needs, it says the data are too thin.
+    people = int(metrics.set_index("channel").loc["wechat_oa", "active_people"])
+    [thin] = role_findings(result, min_people=people + 1)
+    assert thin.key == "channel_role_thin:wechat_oa" and thin.severity == "info"
+    assert f"{people:,}" in thin.text("metric", "en")
 
 
 def test_scores_by_hand() -> None:
@@ -119,7 +134,14 @@ def test_metrics_match_pandas(workspace: canyu.Workspace, rng: np.random.Generat
     ev = load(workspace, frame, tmp_path)
     as_of = pd.Timestamp("2026-09-25")
     got = workspace.to_pandas(
-        channel_role_metrics(workspace.table("events"), as_of=as_of.to_pydatetime(), days=20, core_min_days=4)
+        channel_role_metrics(
+            workspace.table("events"),
+            as_of=as_of.to_pydatetime(),
+            days=20,
+            core_min_days=4,
+            zone=ZONE,
+            conversion_actions=("purchase",),
+        )
     ).set_index("channel")
     want = {}
     for channel, e in ev.groupby("channel"):

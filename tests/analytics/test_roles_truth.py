@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import canyu
+from canyu.analytics.calendar import Zone
 from canyu.analytics.roles import channel_role_metrics, channel_roles
 from canyu.simulate import import_simulation, simulate
 
@@ -15,11 +16,22 @@ def _roles(tmp_path: Path, scenario: str) -> tuple[dict[str, str | None], set[st
     sim = simulate(tmp_path / scenario, people=8000, days=45, seed=5, scenario=scenario)
     with canyu.create(tmp_path / f"ws-{scenario}", locale="en") as ws:
         import_simulation(ws, sim.path)
+        session = ws.session()
+        roles = session.run("roles", days=20)
+        findings = session.findings(rules=["channel_roles"])
+        # the workspace analysis is the same query as the building blocks with the session's settings
         metrics = ws.to_pandas(
-            channel_role_metrics(ws.table("events"), content_stats=ws.table("content_stats"), days=20)
+            channel_role_metrics(
+                ws.table("events"),
+                content_stats=ws.table("content_stats"),
+                days=20,
+                zone=Zone("Asia/Shanghai"),
+                conversion_actions=("purchase",),
+            )
         )
-        roles = channel_roles(metrics, expected=ws.config.product.roles)
-    return roles.actual, {f.key.split(":", 1)[1] for f in roles.findings}, sim.truth["channel_roles"]
+        assert channel_roles(metrics, expected=ws.config.product.roles).actual == roles.actual
+    flagged = {f.key.split(":", 1)[1] for f in findings if f.key.startswith("channel_role_mismatch")}
+    return roles.actual, flagged, sim.truth["channel_roles"]
 
 
 @pytest.mark.slow

@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 
 import canyu
+from canyu.analytics.calendar import Zone
 from canyu.analytics.service import message_responses, service_levels
+
+ZONE = Zone("Asia/Shanghai")
 
 
 def random_conversations(rng: np.random.Generator, n: int = 700, users: int = 25) -> pd.DataFrame:
@@ -66,7 +69,7 @@ def test_service_levels_match_pandas(
     stored = load(workspace, random_conversations(rng), tmp_path)
     got = workspace.to_pandas(
         service_levels(
-            workspace.table("events"), within=None if within is None else timedelta(seconds=within)
+            workspace.table("events"), within=None if within is None else timedelta(seconds=within), zone=ZONE
         )
     )
     want = reference(stored, within)
@@ -103,9 +106,9 @@ def test_by_hand(workspace: canyu.Workspace, tmp_path: Path) -> None:
     assert per_msg.response_seconds.to_dict() == pytest.approx(
         {"m1": 600.0, "m2": 300.0, "m3": np.nan, "m4": 0.0}, nan_ok=True
     )
-    [row] = workspace.to_pandas(service_levels(workspace.table("events"), by_channel=False)).to_dict(
-        "records"
-    )
+    [row] = workspace.to_pandas(
+        service_levels(workspace.table("events"), by_channel=False, zone=ZONE)
+    ).to_dict("records")
     assert (row["messages"], row["answered"]) == (4, 3)
     assert row["median_seconds"] == 300.0
     assert row["p90_seconds"] == pytest.approx(540.0)
@@ -121,7 +124,7 @@ def test_levels_per_account_and_week_match_pandas(
     frame["account_id"] = np.where(frame.user_id.str[-1].isin(list("01234")), "acc1", "acc2")
     stored = load(workspace, frame, tmp_path)
     got = workspace.to_pandas(
-        service_levels(workspace.table("events"), by_channel=False, by_account=True, period="week")
+        service_levels(workspace.table("events"), by_channel=False, by_account=True, period="week", zone=ZONE)
     )
     rows = []
     for _user, conv in stored.groupby(["channel", "user_id"]):

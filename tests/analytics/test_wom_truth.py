@@ -72,7 +72,9 @@ def test_learned_probabilities_rise_with_the_true_ones(
 @pytest.mark.slow
 def test_top_sharers_are_the_true_opinion_leaders(simulated: tuple[object, dict[str, pd.DataFrame]]) -> None:
     sim, f = simulated
-    ranking = kol_ranking(reconstruct_cascades(f["spread_events"], f["follows"]), top=300)
+    ranking = kol_ranking(
+        reconstruct_cascades(f["spread_events"], f["follows"], conversion_actions=("purchase",)), top=300
+    )
     people = f["weibo_people"]
     found = set(people[people.person_id.isin(ranking.person)].user_id)
     spread = sim.truth["spread"]  # type: ignore[attr-defined]

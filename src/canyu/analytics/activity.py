@@ -11,15 +11,14 @@ active event
     someone; they did nothing) and ``reply`` (written by the brand). Events
     without a ``person_id`` are ignored everywhere.
 local day
-    Times are stored in UTC; a day is the workspace's local calendar day,
-    ``floor((epoch_seconds(ts) + utc_offset_hours * 3600) / 86400)``. China
-    keeps no daylight saving time, so one fixed offset (default ``+8``,
-    Asia/Shanghai) is exact.
+    Times are stored in UTC; a day is the workspace's local calendar day in its
+    IANA time zone, daylight saving included (:class:`canyu.analytics.calendar.Zone`,
+    handed over by the analysis session).
 period
     ``day``, ``week`` (Monday to Sunday) or ``month`` of the local time. Each
-    period has an integer index (``period_index``: days since 1970-01-01,
-    weeks since the Monday 1969-12-29, or ``12 * year + month - 1``) and a
-    ``period_start`` date.
+    period has an integer index (days since 1970-01-01, weeks since the Monday
+    1969-12-29, or ``12 * year + month - 1``) and a ``period_start`` date
+    (:func:`canyu.analytics.calendar.period_date`).
 active people (DAU / WAU / MAU)
     Distinct ``person_id`` with at least one active event in the period,
     overall or per channel.
@@ -30,88 +29,30 @@ Everything is an Ibis expression and runs unchanged on DuckDB and Spark.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
+from canyu.analytics.calendar import PERIODS, Unit, Zone, check_period, period_date, period_index_date
+from canyu.analytics.registry import register_analysis
 from canyu.vocab import ACTIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = [
     "ACTIVE_ACTIONS",
-    "PERIODS",
-    "Period",
     "active_events",
     "active_people",
     "activity_lifecycle",
     "earliest",
-    "local_day",
-    "period_date",
-    "period_index",
-    "period_start",
     "stickiness",
 ]
-
-Period = Literal["day", "week", "month"]
-PERIODS: tuple[str, ...] = ("day", "week", "month")
 ACTIVE_ACTIONS: tuple[str, ...] = tuple(a for a in ACTIONS if a not in ("expose", "reply"))
 """Actions that make a person active: all but ``expose`` and ``reply``."""
-
-_DAY_S = 86_400
-# 1970-01-01 was a Thursday: adding 3 days makes weeks start on Monday.
-_MONDAY_SHIFT = 3
-
-
-def _check_period(period: str) -> None:
-    if period not in PERIODS:
-        from canyu.errors import UnknownNameError
-
-        raise UnknownNameError("period", period, PERIODS)
-
-
-def local_day(ts: ir.TimestampValue, *, utc_offset_hours: float = 8) -> ir.IntegerValue:
-    """The local day number (days since 1970-01-01) of a UTC timestamp."""
-    seconds = ts.epoch_seconds() + round(utc_offset_hours * 3600)
-    return (seconds // _DAY_S).cast("int64")
-
-
-def period_index(
-    ts: ir.TimestampValue, period: Period = "day", *, utc_offset_hours: float = 8
-) -> ir.IntegerValue:
-    """The integer index of the local ``period`` that holds ``ts`` (consecutive periods differ by 1)."""
-    _check_period(period)
-    day = local_day(ts, utc_offset_hours=utc_offset_hours)
-    if period == "day":
-        return day
-    if period == "week":
-        return ((day + _MONDAY_SHIFT) // 7).cast("int64")
-    local = ts + ibis.interval(seconds=round(utc_offset_hours * 3600))
-    return (local.year().cast("int64") * 12 + local.month().cast("int64") - 1).cast("int64")
-
-
-def period_start(
-    ts: ir.TimestampValue, period: Period = "day", *, utc_offset_hours: float = 8
-) -> ir.DateValue:
-    """The local date on which the ``period`` holding ``ts`` starts."""
-    _check_period(period)
-    local = ts + ibis.interval(seconds=round(utc_offset_hours * 3600))
-    unit = {"day": "D", "week": "W", "month": "M"}[period]
-    return local.truncate(unit).date()
-
-
-def period_date(index: ir.IntegerValue, period: Period = "day") -> ir.DateValue:
-    """The local date on which period number ``index`` (see :func:`period_index`) starts.
-
-    Integer arithmetic on the (few) aggregated rows, so an aggregate need not
-    carry a ``min(ts)`` only to name its period: next to a distinct count that
-    extra aggregate made DuckDB split the query in two.
-    """
-    _check_period(period)
-    if period == "month":
-        return ibis.date((index // 12).cast("int32"), (index % 12 + 1).cast("int32"), 1)
-    days = index if period == "day" else index * 7 - _MONDAY_SHIFT
-    return ibis.date(1970, 1, 1) + days.as_interval("D")
-
 
 def active_events(events: ir.Table, *, actions: Sequence[str] | None = None) -> ir.Table:
     """Events that make their person active (see :data:`ACTIVE_ACTIONS`), with a ``person_id``."""
@@ -139,10 +80,10 @@ def earliest(events: ir.Table, by: Sequence[str], columns: Sequence[str] = ()) -
 def active_people(
     events: ir.Table,
     *,
-    period: Period = "day",
+    period: Unit = "day",
     by_channel: bool = False,
     actions: Sequence[str] | None = None,
-    utc_offset_hours: float = 8,
+    zone: Zone,
 ) -> ir.Table:
     """Active people per period (DAU for ``day``, WAU for ``week``, MAU for ``month``).
 
@@ -157,8 +98,8 @@ def active_people(
         active on two channels counts once overall and once on each).
     actions
         The actions that count as active (default :data:`ACTIVE_ACTIONS`).
-    utc_offset_hours
-        The workspace's offset from UTC.
+    zone
+        The workspace's time zone (the analysis session's ``zone``).
 
     Returns
     -------
@@ -170,7 +111,7 @@ def active_people(
     >>> dau = active_people(ws.table("events"), period="day")  # doctest: +SKIP
     """
     ev = active_events(events, actions=actions)
-    ev = ev.mutate(period_index=period_index(ev.ts, period, utc_offset_hours=utc_offset_hours))
+    ev = ev.mutate(period_index=zone.period_index(ev.ts, period))
     keys = (["channel"] if by_channel else []) + ["period_index"]
     out = ev.group_by(keys).aggregate(active=ev.person_id.nunique())
     out = out.mutate(period_start=period_date(out.period_index, period))
@@ -182,7 +123,7 @@ def stickiness(
     *,
     by_channel: bool = False,
     actions: Sequence[str] | None = None,
-    utc_offset_hours: float = 8,
+    zone: Zone,
 ) -> ir.Table:
     """Monthly stickiness: average DAU over the month divided by MAU.
 
@@ -198,8 +139,8 @@ def stickiness(
     """
     ev = active_events(events, actions=actions)
     ev = ev.mutate(
-        day=local_day(ev.ts, utc_offset_hours=utc_offset_hours),
-        period_index=period_index(ev.ts, "month", utc_offset_hours=utc_offset_hours),
+        day=zone.local_day(ev.ts),
+        period_index=zone.period_index(ev.ts, "month"),
     )
     group = ["channel"] if by_channel else []
     month = ["period_index"]
@@ -223,9 +164,9 @@ def stickiness(
 def activity_lifecycle(
     events: ir.Table,
     *,
-    period: Period = "week",
+    period: Unit = "week",
     actions: Sequence[str] | None = None,
-    utc_offset_hours: float = 8,
+    zone: Zone,
 ) -> ir.Table:
     """How the active people of each period came to be active (growth accounting).
 
@@ -252,7 +193,7 @@ def activity_lifecycle(
         anyone was active or went dormant.
     """
     ev = active_events(events, actions=actions)
-    ev = ev.mutate(p=period_index(ev.ts, period, utc_offset_hours=utc_offset_hours))
+    ev = ev.mutate(p=zone.period_index(ev.ts, period))
     # Growth accounting from counts, not a lag/lead window over each person's periods
     # (the window sort was over half the query's time): with pairs (person, p),
     # returning(p) = pairs also active in p - 1 (a join), new(p) = people whose first
@@ -289,3 +230,33 @@ def activity_lifecycle(
     )
     out = out.mutate(active=out.new + out.returning + out.resurrecting).rename(period_index="p")
     return out.order_by("period_index")
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("activity", title=("Active people", "活跃人数"), choices={"unit": PERIODS})
+def activity(session: AnalysisSession, *, unit: str = "day", by_channel: bool = True) -> pd.DataFrame:
+    """Active people per day, week or month (DAU/WAU/MAU), per channel or overall."""
+    check_period(unit)
+    return session.to_pandas(
+        active_people(session.events(), period=unit, by_channel=by_channel, zone=session.zone)  # type: ignore[arg-type]
+    )
+
+
+@register_analysis("stickiness", title=("Stickiness (DAU/MAU)", "粘性（日活/月活）"))
+def stickiness_analysis(session: AnalysisSession, *, by_channel: bool = True) -> pd.DataFrame:
+    """Monthly stickiness: average DAU over MAU, per channel or overall."""
+    return session.to_pandas(stickiness(session.events(), by_channel=by_channel, zone=session.zone))
+
+
+@register_analysis(
+    "activity_lifecycle",
+    title=("New, returning, resurrecting and dormant people", "新增、留存、回流与沉睡人数"),
+    choices={"unit": PERIODS},
+)
+def activity_lifecycle_analysis(session: AnalysisSession, *, unit: str = "week") -> pd.DataFrame:
+    """Growth accounting of the active people per period."""
+    check_period(unit)
+    out = session.to_pandas(activity_lifecycle(session.events(), period=unit, zone=session.zone))  # type: ignore[arg-type]
+    if not out.empty:
+        out.insert(1, "period_start", [period_index_date(int(i), unit) for i in out["period_index"]])  # type: ignore[arg-type]
+    return out

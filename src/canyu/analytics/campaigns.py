@@ -34,11 +34,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import ACTIVE_ACTIONS, local_day
+from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["campaign_participation", "interaction_effects"]
 
@@ -49,8 +57,8 @@ def campaign_participation(
     *,
     days: int = 14,
     kinds: Sequence[str] | None = None,
-    conversion_actions: Sequence[str] = ("purchase",),
-    utc_offset_hours: float = 8,
+    conversion_actions: Sequence[str],
+    zone: Zone,
 ) -> ir.Table:
     """Participants, participation rate and the lift in activity and conversion per campaign.
 
@@ -64,8 +72,8 @@ def campaign_participation(
         Only campaigns of these kinds (default all).
     conversion_actions
         What counts as a conversion.
-    utc_offset_hours
-        The workspace's offset from UTC (for local days).
+    zone
+        The workspace's time zone (the analysis session's ``zone``).
 
     Returns
     -------
@@ -99,7 +107,7 @@ def campaign_participation(
         action=ev.action,
     )
     near = near.mutate(
-        day=local_day(near.ts, utc_offset_hours=utc_offset_hours),
+        day=zone.local_day(near.ts),
         pre=near.ts < near.S,
         conv=near.action.isin(list(conversion_actions)),
         act=near.action.isin(list(ACTIVE_ACTIONS)),
@@ -207,3 +215,18 @@ def interaction_effects(participation: ir.Table) -> ir.Table:
         "activity_lift",
         "conversion_lift",
     ).order_by(ibis.desc("activity_lift"))
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("campaigns", title=("Campaign participation", "活动参与"))
+def campaigns(session: AnalysisSession, *, days: int = 14) -> pd.DataFrame:
+    """Per campaign: participants against comparable non-participants, activity and conversion lift."""
+    return session.to_pandas(
+        campaign_participation(
+            session.events(),
+            session.table("campaigns"),
+            days=days,
+            conversion_actions=session.conversion_actions,
+            zone=session.zone,
+        )
+    )

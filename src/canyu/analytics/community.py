@@ -29,11 +29,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import ACTIVE_ACTIONS, Period, period_date, period_index
+from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Unit, Zone, period_date
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["COMMUNITY_CHANNELS", "community_growth", "community_health", "core_member_retention"]
 
@@ -44,8 +52,8 @@ def community_health(
     events: ir.Table,
     *,
     channels: Sequence[str] = COMMUNITY_CHANNELS,
-    period: Period = "week",
-    utc_offset_hours: float = 8,
+    period: Unit = "week",
+    zone: Zone,
 ) -> ir.Table:
     """Membership and participation of each community channel per period.
 
@@ -60,7 +68,7 @@ def community_health(
     >>> community_health(ws.table("events"), period="month")  # doctest: +SKIP
     """
     ev = events.filter(events.channel.isin(list(channels)))
-    ev = ev.mutate(period_index=period_index(ev.ts, period, utc_offset_hours=utc_offset_hours))
+    ev = ev.mutate(period_index=zone.period_index(ev.ts, period))
     per = ev.group_by(["channel", "period_index"]).aggregate(
         joins=(ev.action == "join").sum().cast("int64"),
         leaves=(ev.action == "leave").sum().cast("int64"),
@@ -190,3 +198,13 @@ def community_growth(
         "posters",
         "poster_share",
     ).order_by("channel")
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("community", title=("Community health", "社群健康度"), choices={"unit": ("day", "week", "month")})
+def community(session: AnalysisSession, *, unit: str = "week") -> pd.DataFrame:
+    """Forum and WeCom groups per period: members, joins, leaves, posts, poster share, replies per post, growth."""
+    from canyu.analytics.calendar import check_period
+
+    check_period(unit)
+    return session.to_pandas(community_health(session.events_until_end(), period=unit, zone=session.zone))  # type: ignore[arg-type]

@@ -46,9 +46,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
+
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["COUNTS", "account_performance", "bci", "content_performance", "wci"]
 
@@ -227,3 +235,18 @@ def bci(content_stats: ir.Table, *, start: date, end: date, channel: str = "weib
     )
     acc = acc.mutate(bci=(0.2 * acc.W1 + 0.8 * acc.W2) * 160)
     return acc.order_by(ibis.desc("bci"))
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("content", title=("Content performance", "内容表现"))
+def content(session: AnalysisSession, *, top: int = 50) -> pd.DataFrame:
+    """Per content: exposes, views, interactions and engagement from the platforms' daily statistics."""
+    out = session.to_pandas(
+        content_performance(
+            session.on_channels(session.table("content_stats")),
+            start=session.period.start,
+            end=session.period.end,
+            contents=session.table("contents"),
+        )
+    )
+    return out.head(top) if top > 0 else out

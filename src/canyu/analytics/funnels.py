@@ -36,12 +36,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import ibis
 import ibis.expr.types as ir
 
 from canyu.analytics.activity import earliest
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["BREAKDOWNS", "Exclusion", "FunnelStep", "funnel"]
 
@@ -225,3 +231,28 @@ def funnel(
     out = ibis.union(*parts)
     out = out.rename({breakdown: "bd"}) if breakdown else out.drop("_all")
     return out.order_by([*([breakdown] if breakdown else []), "step"])
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("funnels", title=("Conversion funnel", "转化漏斗"))
+def funnels(
+    session: AnalysisSession,
+    *,
+    steps: tuple[str, ...] = (),
+    window_days: int = 14,
+    breakdown: str | None = None,
+) -> pd.DataFrame:
+    """People reaching each step in order within ``window_days`` of the first (default view → follow → conversion)."""
+    chosen = list(steps) or ["view", "follow", session.conversion_actions[0]]
+    if window_days < 1:
+        from canyu.errors import InvalidArgumentError
+
+        raise InvalidArgumentError("window_days", window_days, ">= 1")
+    return session.to_pandas(
+        funnel(
+            session.events(),
+            chosen,
+            window=timedelta(days=window_days),
+            breakdown=breakdown,  # type: ignore[arg-type]
+        )
+    )

@@ -31,12 +31,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import ACTIVE_ACTIONS, local_day
+from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
 from canyu.analytics.community import COMMUNITY_CHANNELS
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["ENGAGE_ACTIONS", "STAGES", "fan_stages", "stage_transitions"]
 
@@ -66,7 +74,7 @@ def fan_stages(
     window_days: int = 30,
     core_interactions: int = 10,
     community_channels: Sequence[str] = COMMUNITY_CHANNELS,
-    utc_offset_hours: float = 8,
+    zone: Zone,
 ) -> ir.Table:
     """Each person's fan stage as of ``as_of`` (a UTC time; see the module docstring).
 
@@ -88,7 +96,7 @@ def fan_stages(
     )
     recent = ev.filter(ev.action.isin(list(ACTIVE_ACTIONS)) & (ev.ts >= as_of - timedelta(days=window_days)))
     recent = recent.group_by("person_id").aggregate(
-        days=local_day(recent.ts, utc_offset_hours=utc_offset_hours).nunique().cast("int64")
+        days=zone.local_day(recent.ts).nunique().cast("int64")
     )
     following = _net_state(ev, "follow", "unfollow")
     member = _net_state(ev.filter(ev.channel.isin(list(community_channels))), "join", "leave")
@@ -149,7 +157,7 @@ def stage_transitions(
     window_days: int = 30,
     core_interactions: int = 10,
     community_channels: Sequence[str] = COMMUNITY_CHANNELS,
-    utc_offset_hours: float = 8,
+    zone: Zone,
 ) -> ir.Table:
     """How many people moved from each stage at ``start`` to each stage at ``end``.
 
@@ -169,7 +177,7 @@ def stage_transitions(
         window_days=window_days,
         core_interactions=core_interactions,
         community_channels=community_channels,
-        utc_offset_hours=utc_offset_hours,
+        zone=zone,
     )
     a = stages(as_of=start).select("person_id", r0="stage_rank")
     b = stages(as_of=end).select(pid="person_id", r1="stage_rank")
@@ -190,3 +198,38 @@ def stage_transitions(
         .order_by(["_r0", "_r1"])
         .drop("_r0", "_r1")
     )
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+def _as_of(session: AnalysisSession) -> datetime | None:
+    """The end of the session's period (or just after its last event) as a naive UTC instant."""
+    _, hi = session.utc_bounds()
+    if hi is not None:
+        return hi
+    _, last = session.data_bounds()
+    return None if last is None else last + timedelta(seconds=1)
+
+
+@register_analysis("lifecycle", title=("Fan lifecycle", "粉丝生命周期"))
+def lifecycle(session: AnalysisSession, *, active_days: int = 3, window_days: int = 30) -> pd.DataFrame:
+    """People per fan stage (exposed → engaged → follower → active fan → core fan → advocate) at the period's end."""
+    import pandas as pd
+
+    as_of = _as_of(session)
+    if as_of is None:
+        return pd.DataFrame({"stage": list(STAGES[1:]), "people": 0, "share": 0.0})
+    stages = fan_stages(
+        session.events_until_end(),
+        as_of=as_of,
+        active_days=active_days,
+        window_days=window_days,
+        zone=session.zone,
+    )
+    counts = session.to_pandas(stages.group_by("stage").aggregate(people=stages.count()))
+    found = dict(zip(counts["stage"], counts["people"], strict=True))
+    out = pd.DataFrame({"stage": list(STAGES[1:])})
+    out["people"] = [int(found.get(s, 0)) for s in out["stage"]]
+    total = int(out["people"].sum())
+    out["share"] = out["people"] / total if total else 0.0
+    out["of_people"] = total
+    return out

@@ -25,9 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
+
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["hit_products", "launch_effects"]
 
@@ -38,7 +46,7 @@ def hit_products(
     start: datetime,
     end: datetime,
     products: ir.Table | None = None,
-    conversion_actions: Sequence[str] = ("purchase",),
+    conversion_actions: Sequence[str],
 ) -> ir.Table:
     """Products ranked by orders in ``[start, end)``.
 
@@ -106,7 +114,7 @@ def launch_effects(
     campaigns: ir.Table,
     *,
     days: int = 14,
-    conversion_actions: Sequence[str] = ("purchase",),
+    conversion_actions: Sequence[str],
 ) -> ir.Table:
     """Orders of each launched product in the ``days`` days after a launch vs the ``days`` before.
 
@@ -149,3 +157,30 @@ def launch_effects(
         )
     )
     return out.order_by(["starts", "campaign_id", "product_id"])
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("products", title=("Hit products", "爆品"))
+def products(session: AnalysisSession) -> pd.DataFrame:
+    """Orders, revenue, growth and share per product in the period; ``declared_hit`` marks canyu.toml's hit products."""
+    import pandas as pd
+
+    lo, hi = session.utc_bounds()
+    if lo is None or hi is None:
+        first, last = session.data_bounds()
+        if first is None or last is None:
+            return pd.DataFrame()
+        lo = lo or first
+        hi = hi or last + timedelta(seconds=1)
+    out = session.to_pandas(
+        hit_products(
+            session.events(),
+            start=lo,
+            end=hi,
+            products=session.table("products"),
+            conversion_actions=session.conversion_actions,
+        )
+    )
+    declared = set(session.config.product.hit_products)
+    out["declared_hit"] = out["product_id"].isin(declared) if "product_id" in out else False
+    return out

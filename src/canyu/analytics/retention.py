@@ -31,12 +31,19 @@ eligible
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import ACTIVE_ACTIONS, earliest, local_day, period_start
+from canyu.analytics.activity import ACTIVE_ACTIONS, earliest
+from canyu.analytics.calendar import Zone
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["COHORTS", "Cohort", "first_seen", "retention"]
 
@@ -57,7 +64,7 @@ def first_seen(
     *,
     actions: Sequence[str] | None = None,
     within: Literal["channel", "campaign"] | None = None,
-    utc_offset_hours: float = 8,
+    zone: Zone,
     detail: bool = True,
 ) -> ir.Table:
     """Each unit's first event (see the module docstring).
@@ -79,8 +86,8 @@ def first_seen(
     return first.select(
         *keys,
         first_ts=first.ts,
-        first_day=local_day(first.ts, utc_offset_hours=utc_offset_hours),
-        first_week=period_start(first.ts, "week", utc_offset_hours=utc_offset_hours),
+        first_day=zone.local_day(first.ts),
+        first_week=zone.period_start(first.ts, "week"),
         **extra,
     )
 
@@ -95,7 +102,7 @@ def retention(
     start_actions: Sequence[str] | None = None,
     return_actions: Sequence[str] | None = None,
     min_times: int = 1,
-    utc_offset_hours: float = 8,
+    zone: Zone,
 ) -> ir.Table:
     """N-day (or unbounded) retention per cohort.
 
@@ -116,8 +123,8 @@ def retention(
         What starts a unit and what counts as a return (default: active actions).
     min_times
         "Did it N or more times": the returns needed on the day (or days).
-    utc_offset_hours
-        The workspace's offset from UTC.
+    zone
+        The workspace's time zone (the analysis session's ``zone``).
 
     Returns
     -------
@@ -138,13 +145,13 @@ def retention(
         events,
         actions=start_actions,
         within=within,
-        utc_offset_hours=utc_offset_hours,
+        zone=zone,
         detail=cohort in ("first_channel", "first_campaign"),
     )
     ev = events.filter(events.person_id.notnull())
-    horizon = local_day(ev.ts, utc_offset_hours=utc_offset_hours).max().as_scalar()
+    horizon = zone.local_day(ev.ts).max().as_scalar()
     back = ev.filter(ev.action.isin(list(return_actions or ACTIVE_ACTIONS)))
-    back = back.mutate(day=local_day(back.ts, utc_offset_hours=utc_offset_hours)).select(*unit, "day")
+    back = back.mutate(day=zone.local_day(back.ts)).select(*unit, "day")
     joined = back.join(starts, unit)
     joined = joined.mutate(offset=joined.day - joined.first_day)
     per_day = (
@@ -176,3 +183,28 @@ def retention(
     if not group:
         out = out.drop("_all")
     return out.order_by([*group, "day"])
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis(
+    "retention", title=("Retention", "留存"), choices={"cohort": COHORTS, "within": tuple(_WITHIN)}
+)
+def retention_analysis(
+    session: AnalysisSession,
+    *,
+    days: tuple[int, ...] = (1, 7, 30),
+    cohort: str = "first_channel",
+    within: str | None = None,
+    unbounded: bool = False,
+) -> pd.DataFrame:
+    """N-day retention of the people first seen in the period, by cohort."""
+    return session.to_pandas(
+        retention(
+            session.events(),
+            days=tuple(int(d) for d in days),
+            cohort=cohort,  # type: ignore[arg-type]
+            within=within,  # type: ignore[arg-type]
+            unbounded=unbounded,
+            zone=session.zone,
+        )
+    )

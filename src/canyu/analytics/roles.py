@@ -41,22 +41,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from canyu import vocab
-from canyu.analytics.activity import ACTIVE_ACTIONS, local_day
+from canyu.analytics.activity import ACTIVE_ACTIONS
+from canyu.analytics.calendar import Zone
+from canyu.analytics.registry import register_analysis
 from canyu.analytics.service import message_responses
-from canyu.plan._findings import Finding
+
+if TYPE_CHECKING:
+    from canyu.session import AnalysisSession
 
 __all__ = [
     "ROLE_METRICS",
     "ChannelRoles",
     "channel_role_metrics",
     "channel_roles",
-    "role_findings",
     "score_roles",
 ]
 
@@ -95,8 +99,8 @@ def channel_role_metrics(
     as_of: datetime | None = None,
     days: int = 30,
     core_min_days: int = 3,
-    conversion_actions: Sequence[str] = ("purchase",),
-    utc_offset_hours: float = 8,
+    conversion_actions: Sequence[str],
+    zone: Zone,
 ) -> ir.Table:
     """The role metrics of each channel (see the module docstring).
 
@@ -104,7 +108,8 @@ def channel_role_metrics(
     -------
     ibis.Table
         ``channel, events, reach_per_post, share_fanout, one_to_one_share,
-        reply_rate, core_retention, orders_per_active``.
+        reply_rate, core_retention, orders_per_active`` (``active_people``: distinct
+        people with an active event on the channel).
     """
     ev = events
     span = timedelta(days=days)
@@ -149,7 +154,7 @@ def channel_role_metrics(
     pivot = (
         ibis.literal(as_of) if as_of is not None else (act.ts.max().as_scalar() - ibis.interval(days=days))
     )
-    act = act.mutate(day=local_day(act.ts, utc_offset_hours=utc_offset_hours), _pivot=pivot)
+    act = act.mutate(day=zone.local_day(act.ts), _pivot=pivot)
     before = act.filter((act.ts >= act._pivot - span) & (act.ts < act._pivot))
     core = before.group_by(["channel", "person_id"]).aggregate(n=before.day.nunique())
     core = core.filter(core.n >= core_min_days).select("channel", "person_id")
@@ -175,6 +180,7 @@ def channel_role_metrics(
         "reply_rate",
         "core_retention",
         "orders_per_active",
+        active_people=out._active.cast("int64"),
     ).order_by("channel")
 
 
@@ -214,75 +220,17 @@ def score_roles(metrics: pd.DataFrame) -> pd.DataFrame:
     return scores.reset_index()
 
 
-def role_findings(scores: pd.DataFrame, expected: Mapping[str, str]) -> list[Finding]:
-    """One ``high`` finding per channel whose actual role differs from ``expected`` (the product profile).
-
-    Channels without data are not judged; a channel with data but no clear role (every score
-    below :data:`MIN_ROLE_SCORE`) is reported as playing none.
-    """
-    findings = []
-    for row in scores.to_dict("records"):
-        channel = row["channel"]
-        actual = (
-            row["actual_role"] if isinstance(row["actual_role"], str) else None
-        )  # None may come back as NaN
-        want = expected.get(channel)
-        if want is None or want == actual or (actual is None and not row.get("top_score", 0)):
-            continue
-        ch_zh = vocab.CHANNELS.get(channel, channel)
-        want_zh = vocab.CHANNEL_ROLES[want]
-        if actual is None:
-            findings.append(
-                Finding(
-                    key=f"channel_role_mismatch:{channel}",
-                    metric=(
-                        f"{channel} plays no clear role (best score {row['top_score']:.2f}); "
-                        f"its {want} score is {row[want]:.2f}",
-                        f"{ch_zh} 没有承担明确角色（最高得分 {row['top_score']:.2f}），「{want_zh}」得分 {row[want]:.2f}",
-                    ),
-                    value="none",
-                    expectation=(
-                        f"the product profile gives {channel} the {want} role",
-                        f"产品定位要求 {ch_zh} 承担「{want_zh}」角色",
-                    ),
-                    severity="high",
-                    action=_ACTIONS[want],
-                    evidence={role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES},
-                    section="roles",
-                )
-            )
-            continue
-        actual_zh = vocab.CHANNEL_ROLES[actual]
-        findings.append(
-            Finding(
-                key=f"channel_role_mismatch:{channel}",
-                metric=(
-                    f"{channel} plays the {actual} role (score {row[actual]:.2f}); "
-                    f"its {want} score is {row[want]:.2f}",
-                    f"{ch_zh} 实际承担「{actual_zh}」角色（得分 {row[actual]:.2f}），"
-                    f"「{want_zh}」得分仅 {row[want]:.2f}",
-                ),
-                value=actual,
-                expectation=(
-                    f"the product profile gives {channel} the {want} role",
-                    f"产品定位要求 {ch_zh} 承担「{want_zh}」角色",
-                ),
-                severity="high",
-                action=_ACTIONS[want],
-                evidence={role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES},
-                section="roles",
-            )
-        )
-    return findings
-
-
 @dataclass(frozen=True)
 class ChannelRoles:
-    """Role metrics, scores and findings of every channel."""
+    """Role metrics and scores of every channel, and the role each should play (the product profile).
+
+    Judging a gap between ``actual`` and ``expected`` is diagnosis: see the
+    ``channel_roles`` rule in :mod:`canyu.plan`.
+    """
 
     metrics: pd.DataFrame
     scores: pd.DataFrame
-    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    expected: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def actual(self) -> dict[str, str | None]:
@@ -292,6 +240,11 @@ class ChannelRoles:
             for c, r in zip(self.scores.channel, self.scores.actual_role, strict=True)
         }
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        scores = self.scores.copy()
+        scores["planned"] = scores["channel"].map(self.expected)
+        return {"scores": scores, "metrics": self.metrics}
+
 
 def channel_roles(metrics: pd.DataFrame, *, expected: Mapping[str, str]) -> ChannelRoles:
     """Score the executed :func:`channel_role_metrics` and compare with ``expected``.
@@ -300,7 +253,25 @@ def channel_roles(metrics: pd.DataFrame, *, expected: Mapping[str, str]) -> Chan
     --------
     >>> m = ws.to_pandas(channel_role_metrics(ws.table("events")))          # doctest: +SKIP
     >>> roles = channel_roles(m, expected=ws.config.product.roles)          # doctest: +SKIP
-    >>> [f.key for f in roles.findings]                                     # doctest: +SKIP
+    >>> roles.actual["weibo"]                                               # doctest: +SKIP
+    'broadcast'
     """
-    scores = score_roles(metrics)
-    return ChannelRoles(metrics=metrics, scores=scores, findings=tuple(role_findings(scores, expected)))
+    return ChannelRoles(metrics=metrics, scores=score_roles(metrics), expected=dict(expected))
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("roles", title=("Channel roles", "渠道角色"))
+def roles(session: AnalysisSession, *, days: int = 30) -> ChannelRoles:
+    """Which role each channel plays (broadcast, service, retention, conversion) against the product profile."""
+    _, hi = session.utc_bounds()
+    metrics = session.to_pandas(
+        channel_role_metrics(
+            session.events_until_end(),
+            content_stats=session.content_stats(),
+            as_of=None if hi is None else hi - timedelta(days=days),
+            days=days,
+            conversion_actions=session.conversion_actions,
+            zone=session.zone,
+        )
+    )
+    return channel_roles(metrics, expected=session.config.product.roles)

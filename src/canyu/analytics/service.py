@@ -24,11 +24,18 @@ query stays linear in the number of events.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
-from canyu.analytics.activity import Period, period_date, period_index
+from canyu.analytics.calendar import Unit, Zone, period_date
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.session import AnalysisSession
 
 __all__ = ["RESPONSE_BUCKETS", "message_responses", "service_levels"]
 
@@ -90,8 +97,8 @@ def service_levels(
     within: timedelta | None = None,
     by_channel: bool = True,
     by_account: bool = False,
-    period: Period | None = None,
-    utc_offset_hours: float = 8,
+    period: Unit | None = None,
+    zone: Zone,
 ) -> ir.Table:
     """Answer rate and response-time distribution of user messages.
 
@@ -108,8 +115,8 @@ def service_levels(
     period
         Also one row per local ``"day"``, ``"week"`` or ``"month"`` in which the
         message was sent (to follow the service level over time).
-    utc_offset_hours
-        The workspace's offset from UTC (for periods).
+    zone
+        The workspace's time zone (the analysis session's ``zone``).
 
     Returns
     -------
@@ -126,7 +133,7 @@ def service_levels(
     m = message_responses(events, within=within)
     keys = (["channel"] if by_channel else []) + (["account_id"] if by_account else [])
     if period is not None:
-        m = m.mutate(period_index=period_index(m.ts, period, utc_offset_hours=utc_offset_hours))
+        m = m.mutate(period_index=zone.period_index(m.ts, period))
         keys.append("period_index")
     secs = m.response_seconds
     buckets = {}
@@ -152,3 +159,10 @@ def service_levels(
     cols += [name for name, _ in RESPONSE_BUCKETS] + ["later", "unanswered"]
     out = out.select(*cols)
     return out.order_by(keys) if keys else out
+
+
+# -- workspace-level analyses ------------------------------------------------------------
+@register_analysis("service", title=("One-to-one service", "一对一服务"))
+def service(session: AnalysisSession, *, by_account: bool = False) -> pd.DataFrame:
+    """Per channel: messages, answered share and response times (median, p90)."""
+    return session.to_pandas(service_levels(session.events(), by_account=by_account, zone=session.zone))

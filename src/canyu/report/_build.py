@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from canyu.plan import SEVERITIES, Finding, rank_findings
+from canyu.plan import SEVERITIES, Finding, diagnose, rank_findings
 from canyu.report._contracts import Period, ReportContext, SectionResult, resolve_sections
 from canyu.report._messages import normalize_locale, t
 from canyu.report._render import RenderedSection, render_page
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PeriodLike", "Report", "ReportResult", "build_report", "default_report_path", "write_report"]
 
-PeriodLike = Period | tuple[date | None, date | None] | None
+PeriodLike = Period | str | tuple[date | None, date | None] | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,12 +74,7 @@ class ReportResult:
 
 
 def _period(period: PeriodLike) -> Period:
-    if period is None:
-        return Period()
-    if isinstance(period, Period):
-        return period
-    start, end = period
-    return Period(start, end)
+    return Period.of(period)
 
 
 def build_report(
@@ -107,10 +102,12 @@ def build_report(
 
     loc = normalize_locale(locale or ws.config.locale)
     chosen = resolve_sections(sections)
-    per = _period(period)
-    ctx = ReportContext(workspace=ws, locale=loc, period=per)
+    session = ws.session(period=_period(period))
+    per = session.period
+    ctx = ReportContext(session=session, locale=loc)
     rendered: list[RenderedSection] = []
-    findings: list[Finding] = []
+    # The diagnosis: the rules whose evidence these sections show (canyu.plan), plus any a section adds.
+    findings: list[Finding] = diagnose(session, sections=[s.name for s in chosen])
     for sec in chosen:
         result = sec.render(ctx)
         if not isinstance(result, SectionResult):

@@ -12,20 +12,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import ibis
 
-from canyu.errors import CanyuError, UnknownNameError
+from canyu.errors import UnknownNameError
 from canyu.plan import Finding
 from canyu.report._messages import Text, channel_label, localize, t
+from canyu.session import Period
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
+    from canyu.session import AnalysisSession
     from canyu.workspace import Workspace
 
 __all__ = [
@@ -45,46 +45,6 @@ __all__ = [
     "resolve_sections",
     "section_names",
 ]
-
-
-# -- the period ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Period:
-    """Calendar days ``start`` to ``end`` (both included) in the workspace's time zone.
-
-    ``None`` on either side means open: ``Period()`` is all the data.
-    """
-
-    start: date | None = None
-    end: date | None = None
-
-    def __post_init__(self) -> None:
-        if self.start and self.end and self.start > self.end:
-            raise CanyuError(
-                f"the period starts {self.start} after it ends {self.end}",
-                message_zh=f"周期的开始日期 {self.start} 晚于结束日期 {self.end}",
-            )
-
-    def label(self, locale: str) -> str:
-        if self.start and self.end:
-            return f"{self.start.isoformat()} — {self.end.isoformat()}"
-        if self.start:
-            return t("period_from", locale, start=self.start.isoformat())
-        if self.end:
-            return t("period_until", locale, end=self.end.isoformat())
-        return t("period_all", locale)
-
-    def utc_bounds(self, timezone: str) -> tuple[datetime | None, datetime | None]:
-        """``[lower, upper)`` as naive UTC datetimes (how ``ts`` columns are stored)."""
-        tz = ZoneInfo(timezone)
-
-        def utc(d: date) -> datetime:
-            local = datetime.combine(d, time.min, tzinfo=tz)
-            return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-        lower = utc(self.start) if self.start else None
-        upper = utc(self.end + timedelta(days=1)) if self.end else None
-        return lower, upper
 
 
 # -- blocks ----------------------------------------------------------------------
@@ -152,19 +112,31 @@ class SectionResult:
 # -- the context -------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReportContext:
-    """What a section gets: the workspace, the report's locale and period, and helpers.
+    """What a section gets: the analysis session (workspace, period, zone...), the locale, helpers.
 
-    Sections query with Ibis (``ctx.table``, ``ctx.in_period``) and bring back only
-    aggregates (``ctx.to_pandas``).
+    Sections read registered analyses (``ctx.run("roles")``, memoised per report, so
+    the findings and the sections share one computation) or query with Ibis
+    (``ctx.table``, ``ctx.in_period``), and bring back only aggregates.
     """
 
-    workspace: Workspace
+    session: AnalysisSession
     locale: str
-    period: Period = field(default_factory=Period)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.session.workspace
+
+    @property
+    def period(self) -> Period:
+        return self.session.period
 
     @property
     def timezone(self) -> str:
-        return self.workspace.config.timezone
+        return self.session.timezone
+
+    def run(self, name: str, /, **params: Any) -> Any:
+        """A registered analysis over the report's session."""
+        return self.session.run(name, **params)
 
     def t(self, key: str, /, **fields: object) -> str:
         """A report message (see ``canyu.report._messages.MESSAGES``) in the report's locale."""
@@ -180,36 +152,19 @@ class ReportContext:
 
     def table(self, name: str) -> ibis.Table:
         """A workspace table as an Ibis expression (unfiltered)."""
-        return self.workspace.table(name)
+        return self.session.table(name)
 
     def in_period(self, table: ibis.Table | str, column: str) -> ibis.Table:
         """``table`` restricted to the report's period on ``column`` (a UTC TIMESTAMP or a DATE)."""
-        tab = self.table(table) if isinstance(table, str) else table
-        if self.period.start is None and self.period.end is None:
-            return tab
-        col = tab[column]
-        if col.type().is_date():
-            lower: Any = self.period.start
-            upper: Any = self.period.end
-            if lower is not None:
-                tab = tab.filter(col >= lower)
-            if upper is not None:
-                tab = tab.filter(col <= upper)
-            return tab
-        lo, hi = self.period.utc_bounds(self.timezone)
-        if lo is not None:
-            tab = tab.filter(col >= lo)
-        if hi is not None:
-            tab = tab.filter(col < hi)
-        return tab
+        return self.session.in_period(table, column)
 
     def events(self) -> ibis.Table:
         """The events of the period."""
-        return self.in_period("events", "ts")
+        return self.session.events()
 
     def to_pandas(self, expr: ibis.Expr) -> pd.DataFrame:
         """Run an (aggregating) expression and return pandas."""
-        return self.workspace.to_pandas(expr)
+        return self.session.to_pandas(expr)
 
 
 # -- the registry --------------------------------------------------------------------

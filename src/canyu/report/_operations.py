@@ -7,9 +7,6 @@ store's engine) and shows only aggregates.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pandas as pd
 import plotly.graph_objects as go
 
 from canyu.report._contracts import (
@@ -37,17 +34,12 @@ def _has_events(ctx: ReportContext) -> bool:
 @register_section("roles", order=15)
 def roles(ctx: ReportContext) -> SectionResult:
     """Which role each channel plays (broadcast, service, retention, conversion) against the product profile."""
-    from canyu.analytics.roles import channel_role_metrics, channel_roles
-
     title = ("Channel roles", "渠道角色")
     if not _has_events(ctx):
         return _empty(title)
-    metrics = ctx.to_pandas(
-        channel_role_metrics(ctx.events(), content_stats=ctx.in_period("content_stats", "date"))
-    )
-    result = channel_roles(metrics, expected=ctx.workspace.config.product.roles)
+    result = ctx.run("roles")
     scores = result.scores.drop(columns=["top_score"]).copy()
-    scores["planned"] = scores["channel"].map(ctx.workspace.config.product.roles)
+    scores["planned"] = scores["channel"].map(result.expected)
     scores["channel"] = scores["channel"].map(ctx.channel)
     fig = go.Figure()
     for role in ("broadcast", "service", "retention", "conversion"):
@@ -76,22 +68,19 @@ def roles(ctx: ReportContext) -> SectionResult:
         ),
         FigureBlock(fig),
     ]
-    return SectionResult(title=title, blocks=blocks, findings=list(result.findings))
+    return SectionResult(title=title, blocks=blocks)
 
 
 @register_section("attribution", order=20)
 def attribution(ctx: ReportContext) -> SectionResult:
     """Who earns the orders: heuristics and exact Markov attribution by channel."""
-    from canyu.analytics.attribution import attribute, journey_path_table, journeys
-
     title = ("Conversion attribution", "转化归因")
-    touches = journeys(ctx.events(), conversion_actions=ctx.workspace.config.conversion_actions)
-    paths = ctx.to_pandas(journey_path_table(touches))
-    if paths.empty or paths["total_conversions"].sum() == 0:
+    attr = ctx.run("attribution", model="last_touch,linear,markov,shapley")
+    result = attr.result
+    if result is None:
         return SectionResult(
             title=title, blocks=[TextBlock(("No converting journeys in this period.", "本期没有转化路径。"))]
         )
-    result = attribute(paths, model=["last_touch", "linear", "markov", "shapley"], order=1)
     wide = result.wide("conversions").reset_index()
     wide["channel"] = wide["channel"].map(ctx.channel)
     fig = go.Figure()
@@ -103,10 +92,11 @@ def attribution(ctx: ReportContext) -> SectionResult:
         blocks=[
             TextBlock(
                 (
-                    f"{result.total_conversions:,.0f} orders on journeys of up to 30 days. Markov: exact removal effects of a "
-                    "first-order chain (Anderl et al. 2016); Shapley: Zhao et al. 2018.",
-                    f"共 {result.total_conversions:,.0f} 笔订单（30 天内的触点路径）。马尔可夫：一阶链的精确移除效应（Anderl 等 2016）；"
-                    "Shapley：Zhao 等 2018。",
+                    f"{attr.attributed:,.0f} of {attr.orders:,} orders had a social touch in the {attr.lookback_days} days "
+                    f"before them and are attributed here; {attr.unattributed:,.0f} had none. Markov: exact removal "
+                    "effects of a first-order chain (Anderl et al. 2016); Shapley: Zhao et al. 2018.",
+                    f"{attr.orders:,} 笔订单中有 {attr.attributed:,.0f} 笔在下单前 {attr.lookback_days} 天内有社交触点，在此归因；"
+                    f"{attr.unattributed:,.0f} 笔没有。马尔可夫：一阶链的精确移除效应（Anderl 等 2016）；Shapley：Zhao 等 2018。",
                 )
             ),
             TableBlock(
@@ -122,13 +112,11 @@ def attribution(ctx: ReportContext) -> SectionResult:
 @register_section("activity", order=40)
 def activity(ctx: ReportContext) -> SectionResult:
     """Daily active people per channel and stickiness (DAU/MAU)."""
-    from canyu.analytics.activity import active_people, stickiness
-
     title = ("User activity", "用户活跃度")
     if not _has_events(ctx):
         return _empty(title)
-    dau = ctx.to_pandas(active_people(ctx.events(), period="day", by_channel=True))
-    stick = ctx.to_pandas(stickiness(ctx.events(), by_channel=True))
+    dau = ctx.run("activity", unit="day", by_channel=True)
+    stick = ctx.run("stickiness", by_channel=True)
     fig = go.Figure()
     for channel, part in dau.sort_values("period_start").groupby("channel"):
         fig.add_scatter(
@@ -160,13 +148,11 @@ def activity(ctx: ReportContext) -> SectionResult:
 @register_section("funnel", order=45)
 def funnel_section(ctx: ReportContext) -> SectionResult:
     """View → follow → purchase within 14 days, by first channel."""
-    from canyu.analytics.funnels import funnel
-
     title = ("Conversion funnel", "转化漏斗")
     if not _has_events(ctx):
         return _empty(title)
-    steps = ["view", "follow", *ctx.workspace.config.conversion_actions[:1]]
-    table = ctx.to_pandas(funnel(ctx.events(), steps, window=timedelta(days=14)))
+    steps = ["view", "follow", *ctx.session.conversion_actions[:1]]
+    table = ctx.run("funnels", steps=tuple(steps), window_days=14)
     return SectionResult(
         title=title,
         blocks=[
@@ -184,12 +170,10 @@ def funnel_section(ctx: ReportContext) -> SectionResult:
 @register_section("retention", order=50)
 def retention_section(ctx: ReportContext) -> SectionResult:
     """Day-1, day-7 and day-30 retention by first channel."""
-    from canyu.analytics.retention import retention
-
     title = ("Retention", "留存")
     if not _has_events(ctx):
         return _empty(title)
-    ret = ctx.to_pandas(retention(ctx.events(), days=(1, 7, 30), cohort="first_channel"))
+    ret = ctx.run("retention", days=(1, 7, 30), cohort="first_channel")
     if ret.empty:
         return _empty(title)
     wide = ret.pivot_table(index="first_channel", columns="day", values="rate").reset_index()
@@ -210,10 +194,8 @@ def retention_section(ctx: ReportContext) -> SectionResult:
 @register_section("service", order=60)
 def service(ctx: ReportContext) -> SectionResult:
     """One-to-one service: answer rate and response times per channel."""
-    from canyu.analytics.service import service_levels
-
     title = ("One-to-one service", "一对一服务")
-    table = ctx.to_pandas(service_levels(ctx.events()))
+    table = ctx.run("service").copy()
     if table.empty:
         return SectionResult(
             title=title, blocks=[TextBlock(("No messages in this period.", "本期没有用户消息。"))]
@@ -237,10 +219,8 @@ def service(ctx: ReportContext) -> SectionResult:
 @register_section("community", order=70)
 def community(ctx: ReportContext) -> SectionResult:
     """Forum and WeCom groups: members, posting share, replies per post, growth."""
-    from canyu.analytics.community import community_health
-
     title = ("Community health", "社群健康度")
-    table = ctx.to_pandas(community_health(ctx.events()))
+    table = ctx.run("community", unit="week")
     if table.empty:
         return SectionResult(
             title=title, blocks=[TextBlock(("No community activity in this period.", "本期没有社群活动。"))]
@@ -267,20 +247,8 @@ def community(ctx: ReportContext) -> SectionResult:
 @register_section("products", order=80)
 def products(ctx: ReportContext) -> SectionResult:
     """Hit products (爆品): orders, growth and share of conversions."""
-    from canyu.analytics.products import hit_products
-
     title = ("Hit products", "爆品")
-    ev = ctx.events()
-    bounds = ctx.to_pandas(ev.aggregate(lo=ev.ts.min(), hi=ev.ts.max()))
-    if bounds.empty or pd.isna(bounds.loc[0, "lo"]):
-        return _empty(title)
-    table = ctx.to_pandas(
-        hit_products(
-            ev,
-            start=bounds.loc[0, "lo"].to_pydatetime(),
-            end=bounds.loc[0, "hi"].to_pydatetime() + timedelta(seconds=1),
-        )
-    )
+    table = ctx.run("products")
     if table.empty:
         return SectionResult(title=title, blocks=[TextBlock(("No orders in this period.", "本期没有订单。"))])
     return SectionResult(
@@ -296,23 +264,11 @@ def products(ctx: ReportContext) -> SectionResult:
 @register_section("word_of_mouth", order=30)
 def word_of_mouth(ctx: ReportContext) -> SectionResult:
     """Share cascades: their size and virality, the people who bring orders, K-factor per campaign."""
-    from canyu.analytics.diffusion import (
-        cascade_metrics,
-        kol_ranking,
-        reconstruct_cascades,
-        viral_coefficient,
-    )
-
     title = ("Word of mouth", "口碑传播")
-    ev = ctx.events()
-    conv = list(ctx.workspace.config.conversion_actions)
-    events = ctx.to_pandas(ev.filter(ev.action.isin(["share", *conv]) | ev.parent_user_id.notnull()))
-    if events.empty or not (events["action"] == "share").any():
+    wom = ctx.run("cascades", top=10)
+    if wom.shares == 0:
         return SectionResult(title=title, blocks=[TextBlock(("No shares in this period.", "本期没有转发。"))])
-    casc = reconstruct_cascades(events, ctx.to_pandas(ctx.table("follows")), conversion_actions=conv)
-    metrics = cascade_metrics(casc).sort_values(["size", "reach"], ascending=False)
-    people = kol_ranking(casc, top=10)
-    k_factor = viral_coefficient(casc)
+    metrics, people, k_factor = wom.cascades, wom.people, wom.k_factor
     fig = go.Figure(go.Histogram(x=metrics["size"], nbinsx=40))
     fig.update_layout(title=ctx.text(("Cascade sizes", "传播级联规模")), yaxis_type="log")
     largest = metrics.head(10).copy()
@@ -322,9 +278,9 @@ def word_of_mouth(ctx: ReportContext) -> SectionResult:
         blocks=[
             TextBlock(
                 (
-                    f"{len(metrics):,} cascades; {casc.inferred_share:.1%} of parent links were inferred from follows and timing. "
+                    f"{len(metrics):,} cascades; {wom.inferred_share:.1%} of parent links were inferred from follows and timing. "
                     "Structural virality: mean distance between sharers in the tree (Goel et al. 2016).",
-                    f"共 {len(metrics):,} 个传播级联；{casc.inferred_share:.1%} 的上级关系由关注关系与时间推断。"
+                    f"共 {len(metrics):,} 个传播级联；{wom.inferred_share:.1%} 的上级关系由关注关系与时间推断。"
                     "结构病毒性：传播树中转发者之间的平均距离（Goel 等 2016）。",
                 )
             ),

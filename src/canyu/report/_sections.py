@@ -12,7 +12,6 @@ from pathlib import PurePath
 import ibis
 import pandas as pd
 
-from canyu.plan import Finding
 from canyu.report._charts import channel_colors, daily_lines, horizontal_bars
 from canyu.report._contracts import (
     FigureBlock,
@@ -25,12 +24,8 @@ from canyu.report._contracts import (
 from canyu.report._messages import MESSAGES
 from canyu.store import TABLES
 
-__all__ = ["QUARANTINE_SHARE_LIMIT", "content", "data_quality", "overview"]
+__all__ = ["content", "data_quality", "overview"]
 
-# An import with more of its rows quarantined than this is a finding.
-QUARANTINE_SHARE_LIMIT = 0.05
-# ...and a high-severity one past this.
-QUARANTINE_SHARE_HIGH = 0.20
 
 _STAT_COLUMNS = ("exposes", "views", "likes", "comments", "shares", "collects", "follows_gained")
 
@@ -216,70 +211,15 @@ def content(ctx: ReportContext) -> SectionResult:
 
 
 # -- data quality ------------------------------------------------------------------------
-def _quarantine_findings(imports: pd.DataFrame) -> list[Finding]:
-    findings = []
-    for r in imports.itertuples(index=False):
-        rows_in = int(r.rows_in)
-        share = int(r.rows_quarantined) / rows_in if rows_in else 0.0
-        if share <= QUARANTINE_SHARE_LIMIT:
-            continue
-        source = PurePath(str(r.source)).name
-        limit = f"{QUARANTINE_SHARE_LIMIT:.0%}"
-        findings.append(
-            Finding(
-                key=f"quarantine_share:{r.batch_id}",
-                metric=(
-                    MESSAGES["f_quarantine_metric"][0].format(source=source),
-                    MESSAGES["f_quarantine_metric"][1].format(source=source),
-                ),
-                value=f"{share:.1%}",
-                expectation=(
-                    MESSAGES["f_quarantine_expect"][0].format(limit=limit),
-                    MESSAGES["f_quarantine_expect"][1].format(limit=limit),
-                ),
-                severity="high" if share > QUARANTINE_SHARE_HIGH else "medium",
-                action=(
-                    MESSAGES["f_quarantine_action"][0].format(batch=r.batch_id),
-                    MESSAGES["f_quarantine_action"][1].format(batch=r.batch_id),
-                ),
-                evidence={
-                    "batch_id": str(r.batch_id),
-                    "source": source,
-                    "table": str(r.table_name),
-                    "rows_in": rows_in,
-                    "rows_quarantined": int(r.rows_quarantined),
-                    "quarantined_share": round(share, 4),
-                },
-                section="data_quality",
-            )
-        )
-    # Worst import first (the ranking keeps this order among equal severities).
-    return sorted(findings, key=lambda f: -float(f.evidence["quarantined_share"]))
-
-
 @register_section("data_quality", order=900)
 def data_quality(ctx: ReportContext) -> SectionResult:
     """Imports with loaded, duplicate and quarantined rows; top quarantine reasons."""
     blocks: list[TextBlock | TableBlock | FigureBlock] = [TextBlock(_m("data_quality_intro"))]
-    imp = ctx.table("imports")
-    imports = ctx.to_pandas(
-        imp.select(
-            "batch_id",
-            "source",
-            "table_name",
-            "started",
-            "rows_in",
-            "rows_loaded",
-            "rows_duplicate",
-            "rows_quarantined",
-        )
-        .order_by([ibis.desc("started"), "batch_id"])
-        .limit(200)
-    )
+    quality = ctx.run("data_quality")
+    imports = quality.imports
     if imports.empty:
         blocks.append(TextBlock(_m("no_imports")))
         return SectionResult(title=_m("data_quality"), blocks=blocks)
-    findings = _quarantine_findings(imports)
     shown = imports.assign(
         source=[PurePath(str(s)).name for s in imports["source"]],
         started=_local(imports["started"], ctx.timezone),
@@ -303,13 +243,7 @@ def data_quality(ctx: ReportContext) -> SectionResult:
             formats={"share": "{:.1%}"},
         )
     )
-    q = ctx.table("quarantine")
-    reasons = ctx.to_pandas(
-        q.group_by(["table_name", "field"])
-        .aggregate(rows=q.count(), example=q.reason.min())
-        .order_by([ibis.desc("rows"), "table_name", "field"])
-        .limit(10)
-    )
+    reasons = quality.reasons.copy()
     if reasons.empty:
         blocks.append(TextBlock(_m("no_quarantine")))
     else:
@@ -328,4 +262,4 @@ def data_quality(ctx: ReportContext) -> SectionResult:
             )
         )
         blocks.append(TextBlock(_m("quarantine_hint"), note=True))
-    return SectionResult(title=_m("data_quality"), blocks=blocks, findings=findings)
+    return SectionResult(title=_m("data_quality"), blocks=blocks)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from canyu.simulate._engine import run
-from canyu.simulate._export import FILES, write_files
+from canyu.simulate._export import BRAND_ACCOUNT, FILES, write_files
 from canyu.simulate._scenarios import SCENARIOS, Scenario, get_scenario
 from canyu.simulate._world import build_world
 
@@ -89,8 +89,16 @@ def simulate(
 
 
 def import_simulation(ws: Any, files: Path, *, progress: Any = None) -> list[Any]:
-    """Import the simulated files into a workspace with their shipped mappings (in dependency order)."""
+    """Import the simulated files into a workspace with their shipped mappings (in dependency order).
+
+    The simulated brand's own accounts are declared in the workspace's canyu.toml
+    ``[accounts]`` (as a brand declares its real ones), so analyses tell them from people.
+    """
     results = []
     for name, (table, mapping) in FILES.items():
         results += ws.import_files([files / name], table=table, mapping=mapping, progress=progress)
+    accounts = dict(ws.config.accounts)
+    for channel, account in BRAND_ACCOUNT.items():
+        accounts.setdefault(channel, (account,))
+    ws.update_config(accounts=accounts)
     return results

@@ -68,7 +68,7 @@ def journeys(
     *,
     lookback_days: int = 30,
     touch_actions: Sequence[str] = ("view", "click", "message", SHARE_RECEIVED),
-    conversion_actions: Sequence[str] = ("purchase",),
+    conversion_actions: Sequence[str],
     key: PathKey = "channel",
 ) -> ir.Table:
     """The per-touch journey table of ``events`` (see the module docstring for the rules).

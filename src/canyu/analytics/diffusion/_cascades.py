@@ -312,7 +312,7 @@ def reconstruct_cascades(
     *,
     max_lag: pd.Timedelta | None = None,
     conversion_window: pd.Timedelta | None = None,
-    conversion_actions: Sequence[str] = ("purchase",),
+    conversion_actions: Sequence[str],
 ) -> Cascades:
     """Rebuild share cascades from the events table (and, for missing parents, the follow graph).
 
@@ -328,7 +328,7 @@ def reconstruct_cascades(
         An inferred parent must have shared at most this long before.
     conversion_window : pandas.Timedelta, optional
         A purchase counts for a cascade only this long after the buyer entered it.
-    conversion_actions : sequence of str, default ("purchase",)
+    conversion_actions : sequence of str
         The actions that count as conversions (a workspace's ``conversion_actions``, e.g. also
         ``lead``); their ``value`` is summed.
 
