@@ -49,7 +49,14 @@ def analyses(ws: Workspace, *, echo: Callable[[str], None] = print) -> None:
     attr = ws.session().run("attribution", model="markov")
     if attr.result is not None:
         credits = attr.result.credits("markov").sort_values("conversions", ascending=False)
-        echo(t("demo_attribution", ws.config.locale, attributed=f"{attr.attributed:,.0f}", orders=f"{attr.orders:,}"))
+        echo(
+            t(
+                "demo_attribution",
+                ws.config.locale,
+                attributed=f"{attr.attributed:,.0f}",
+                orders=f"{attr.orders:,}",
+            )
+        )
         for channel, row in credits.head(8).iterrows():
             echo(f"  {channel:<14} {row['conversions']:>10,.1f}  ¥{row['value']:>12,.0f}")
     from canyu.report import write_report

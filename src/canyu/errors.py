@@ -56,7 +56,9 @@ class ConfigError(CanyuError):
 class InvalidArgumentError(CanyuError, ValueError):
     """An argument with a value outside what it accepts (``valid`` says what it accepts)."""
 
-    def __init__(self, param: str, value: Any, valid: str | Sequence[str], *, message_zh: str | None = None) -> None:
+    def __init__(
+        self, param: str, value: Any, valid: str | Sequence[str], *, message_zh: str | None = None
+    ) -> None:
         accepted = valid if isinstance(valid, str) else ", ".join(map(str, valid))
         super().__init__(
             f"{param} = {value!r} is not valid; expected {accepted}",

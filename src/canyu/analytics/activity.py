@@ -54,6 +54,7 @@ __all__ = [
 ACTIVE_ACTIONS: tuple[str, ...] = tuple(a for a in ACTIONS if a not in ("expose", "reply"))
 """Actions that make a person active: all but ``expose`` and ``reply``."""
 
+
 def active_events(events: ir.Table, *, actions: Sequence[str] | None = None) -> ir.Table:
     """Events that make their person active (see :data:`ACTIVE_ACTIONS`), with a ``person_id``."""
     acts = list(actions) if actions is not None else list(ACTIVE_ACTIONS)

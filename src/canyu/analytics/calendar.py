@@ -11,9 +11,8 @@ function of the instant: the zone's transitions (from the IANA database through
 :mod:`zoneinfo`) become a balanced tree of ``ifelse`` comparisons on the epoch
 seconds. A zone without daylight saving in the span (Asia/Shanghai since 1991)
 is one constant; Europe/London over ten years is a tree about five levels deep.
-Months come from the local day number by integer civil-calendar arithmetic
-(Hinnant, "chrono-compatible low-level date algorithms"), so no interval or
-timestamp arithmetic with a column offset is needed on either engine.
+Months come from the calendar date of the local day number, so no timestamp
+arithmetic with a column offset is needed on either engine.
 
 Periods have an integer index (:func:`Zone.period_index`): days since
 1970-01-01, weeks since the Monday 1969-12-29, or ``12 * year + month - 1``;
@@ -32,7 +31,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["PERIODS", "Unit", "Zone", "check_period", "day_to_period", "period_date", "period_index_date", "period_index_of"]
+__all__ = [
+    "PERIODS",
+    "Unit",
+    "Zone",
+    "check_period",
+    "day_to_period",
+    "period_date",
+    "period_index_date",
+    "period_index_of",
+]
 
 Unit = Literal["day", "week", "month"]
 """A calendar unit: ``day``, ``week`` (Monday to Sunday) or ``month``."""
@@ -221,21 +229,11 @@ def day_to_period(day: ir.IntegerValue, period: Unit) -> ir.IntegerValue:
         return day
     if period == "week":
         return ((day + _MONDAY_SHIFT) // 7).cast("int64")
-    year, month = _civil(day)
-    return (year * 12 + month - 1).cast("int64")
-
-
-def _civil(day: ir.IntegerValue) -> tuple[ir.IntegerValue, ir.IntegerValue]:
-    """(year, month) of a day number, for days after 0000-03-01 (Hinnant's civil_from_days)."""
-    z = day + 719_468
-    era = z // 146_097
-    doe = z - era * 146_097
-    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    month = ibis.ifelse(mp < 10, mp + 3, mp - 9)
-    year = yoe + era * 400 + ibis.ifelse(month <= 2, 1, 0)
-    return year.cast("int64"), month.cast("int64")
+    # The calendar date of the day number, then 12 * year + month - 1. (Integer civil-calendar
+    # arithmetic would repeat the day expression, and with it the zone's offset tree, many
+    # times over in the compiled SQL; this repeats it twice.)
+    d = ibis.date(1970, 1, 1) + day.as_interval("D")
+    return (d.year().cast("int64") * 12 + d.month().cast("int64") - 1).cast("int64")
 
 
 def period_date(index: ir.IntegerValue, period: Unit = "day") -> ir.DateValue:
@@ -276,4 +274,3 @@ def transition_instants(zone: Zone) -> Sequence[datetime]:
     """The zone's offset changes within its span, as naive UTC datetimes (for tests and docs)."""
     instants, _ = zone._table()
     return [datetime.fromtimestamp(t, UTC).replace(tzinfo=None) for t in instants]
-

@@ -201,7 +201,9 @@ def community_growth(
 
 
 # -- workspace-level analyses ------------------------------------------------------------
-@register_analysis("community", title=("Community health", "社群健康度"), choices={"unit": ("day", "week", "month")})
+@register_analysis(
+    "community", title=("Community health", "社群健康度"), choices={"unit": ("day", "week", "month")}
+)
 def community(session: AnalysisSession, *, unit: str = "week") -> pd.DataFrame:
     """Forum and WeCom groups per period: members, joins, leaves, posts, poster share, replies per post, growth."""
     from canyu.analytics.calendar import check_period

@@ -95,9 +95,7 @@ def fan_stages(
         posted=(ev.action.isin(["post"]) & ev.channel.isin(list(community_channels))).sum() > 0,
     )
     recent = ev.filter(ev.action.isin(list(ACTIVE_ACTIONS)) & (ev.ts >= as_of - timedelta(days=window_days)))
-    recent = recent.group_by("person_id").aggregate(
-        days=zone.local_day(recent.ts).nunique().cast("int64")
-    )
+    recent = recent.group_by("person_id").aggregate(days=zone.local_day(recent.ts).nunique().cast("int64"))
     following = _net_state(ev, "follow", "unfollow")
     member = _net_state(ev.filter(ev.channel.isin(list(community_channels))), "join", "leave")
     # Who a parent_user_id is: (channel, user_id) -> person_id, from all events.

@@ -41,7 +41,9 @@ def _period_days(session: AnalysisSession) -> float:
 def channel_costs(session: AnalysisSession) -> pd.DataFrame:
     """Per channel: paid spend, fixed cost, attributed orders and revenue, ROAS, cost per order and per new follower."""
     sp = session.on_channels(session.in_period("spend", "date"))
-    paid = session.to_pandas(sp.group_by("channel").aggregate(spend=sp.amount.sum(), impressions=sp.impressions.sum()))
+    paid = session.to_pandas(
+        sp.group_by("channel").aggregate(spend=sp.amount.sum(), impressions=sp.impressions.sum())
+    )
     ev = session.events()
     fol = session.to_pandas(
         ev.filter(ev.action == "follow").group_by("channel").aggregate(new_followers=ev.person_id.nunique())

@@ -205,7 +205,10 @@ def role_findings(
                         f"至少 {min_people} 名活跃用户才能判断计划的「{want_zh}」角色",
                     ),
                     severity="info",
-                    action=("Collect more person-level events on this channel.", "在该渠道收集更多用户级事件。"),
+                    action=(
+                        "Collect more person-level events on this channel.",
+                        "在该渠道收集更多用户级事件。",
+                    ),
                     evidence={"active_people": people, "planned": want},
                     section="roles",
                 )

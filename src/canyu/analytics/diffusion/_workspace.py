@@ -31,7 +31,12 @@ class WordOfMouth:
         summary = pd.DataFrame(
             [{"cascades": len(self.cascades), "shares": self.shares, "inferred_share": self.inferred_share}]
         )
-        return {"summary": summary, "cascades": self.cascades, "people": self.people, "k_factor": self.k_factor}
+        return {
+            "summary": summary,
+            "cascades": self.cascades,
+            "people": self.people,
+            "k_factor": self.k_factor,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
