@@ -33,11 +33,13 @@ from datetime import datetime, timedelta
 import ibis
 import ibis.expr.types as ir
 
+from canyu import vocab
 from canyu.analytics.activity import ACTIVE_ACTIONS, Period, period_date, period_index
 
 __all__ = ["COMMUNITY_CHANNELS", "community_growth", "community_health", "core_member_retention"]
 
-COMMUNITY_CHANNELS: tuple[str, ...] = ("forum", "wecom")
+# The channels people join and leave groups on (``vocab.Channel.community``): WeCom groups, the forum.
+COMMUNITY_CHANNELS: tuple[str, ...] = tuple(code for code, c in vocab.CHANNEL_INFO.items() if c.community)
 
 
 def community_health(

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import ibis
 
 from canyu.errors import CanyuError, UnknownNameError
+from canyu.i18n import Text, channel_label, localize, t
 from canyu.plan import Finding
-from canyu.report._messages import Text, channel_label, localize, t
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +167,7 @@ class ReportContext:
         return self.workspace.config.timezone
 
     def t(self, key: str, /, **fields: object) -> str:
-        """A report message (see ``canyu.report._messages.MESSAGES``) in the report's locale."""
+        """A report message (see ``canyu.i18n.MESSAGES``) in the report's locale."""
         return t(key, self.locale, **fields)
 
     def text(self, text: Text) -> str:

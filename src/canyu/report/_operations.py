@@ -12,6 +12,7 @@ from datetime import timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
+from canyu.report._charts import channel_colors
 from canyu.report._contracts import (
     FigureBlock,
     ReportContext,
@@ -130,9 +131,14 @@ def activity(ctx: ReportContext) -> SectionResult:
     dau = ctx.to_pandas(active_people(ctx.events(), period="day", by_channel=True))
     stick = ctx.to_pandas(stickiness(ctx.events(), by_channel=True))
     fig = go.Figure()
+    colors = channel_colors()
     for channel, part in dau.sort_values("period_start").groupby("channel"):
         fig.add_scatter(
-            x=part["period_start"], y=part["active"], mode="lines", name=ctx.channel(str(channel))
+            x=part["period_start"],
+            y=part["active"],
+            mode="lines",
+            name=ctx.channel(str(channel)),
+            line={"color": colors.get(str(channel))},
         )
     fig.update_layout(title=ctx.text(("Daily active people", "日活跃人数")))
     latest = stick.sort_values("period_start").groupby("channel").tail(1).copy()

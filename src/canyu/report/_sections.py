@@ -12,6 +12,7 @@ from pathlib import PurePath
 import ibis
 import pandas as pd
 
+from canyu.i18n import MESSAGES
 from canyu.plan import Finding
 from canyu.report._charts import channel_colors, daily_lines, horizontal_bars
 from canyu.report._contracts import (
@@ -22,7 +23,6 @@ from canyu.report._contracts import (
     TextBlock,
     register_section,
 )
-from canyu.report._messages import MESSAGES
 from canyu.store import TABLES
 
 __all__ = ["QUARANTINE_SHARE_LIMIT", "content", "data_quality", "overview"]
@@ -288,7 +288,7 @@ def data_quality(ctx: ReportContext) -> SectionResult:
     blocks.append(
         TableBlock(
             shown,
-            caption=_m("imports"),
+            caption=_m("import_log"),
             labels={
                 "batch_id": _m("batch"),
                 "source": _m("source"),
@@ -327,5 +327,5 @@ def data_quality(ctx: ReportContext) -> SectionResult:
                 },
             )
         )
-        blocks.append(TextBlock(_m("quarantine_hint"), note=True))
+        blocks.append(TextBlock(_m("quarantine_fix_hint"), note=True))
     return SectionResult(title=_m("data_quality"), blocks=blocks, findings=findings)
