@@ -162,12 +162,11 @@ _CLI_TABLES: dict[str, tuple[str, str]] = {
     "cli.cascades.person": ("person", "用户"),
     "cli.cascades.role": ("role", "角色"),
     "cli.cascades.shares": ("shares", "转发"),
-    "cli.cascades.k_factor_title": ("K-factor", "K 因子"),
     "cli.cascades.sharers": ("sharers", "转发人数"),
     "cli.cascades.invitees": ("invitees", "受邀人数"),
     "cli.cascades.invites_per_sharer": ("invites/sharer", "人均邀请"),
     "cli.cascades.invitee_conversion": ("invitee conversion", "受邀者转化率"),
-    "cli.cascades.k_factor": ("K-factor", "K 因子"),
+    "cli.cascades.k_factor": ("K-factor", "K 因子"),  # also the title of the K-factor table
 }
 
 # -- the report ----------------------------------------------------------------------------------
