@@ -27,17 +27,10 @@ _MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 LOCALES = ("zh-CN", "en")
 
 # The playbook's default: one-to-many channels spread events, WeChat serves,
-# the forum retains core users, the shop converts. A brand edits this to what
-# its product needs.
+# the forum retains core users, the shops convert (each channel's
+# ``vocab.Channel.role``). A brand edits this to what its product needs.
 DEFAULT_ROLES: dict[str, str] = {
-    "weibo": "broadcast",
-    "qzone": "broadcast",
-    "douyin": "broadcast",
-    "xiaohongshu": "broadcast",
-    "wechat_oa": "service",
-    "wecom": "service",
-    "forum": "retention",
-    "ecommerce": "conversion",
+    code: channel.role for code, channel in vocab.CHANNEL_INFO.items() if channel.role is not None
 }
 
 

@@ -122,14 +122,15 @@ class Period:
         return None
 
     def label(self, locale: str) -> str:
-        zh = locale.lower().startswith("zh")
+        from canyu.i18n import t
+
         if self.start and self.end:
             return f"{self.start.isoformat()} — {self.end.isoformat()}"
         if self.start:
-            return f"{self.start.isoformat()} 起" if zh else f"from {self.start.isoformat()}"
+            return t("period_from", locale, start=self.start.isoformat())
         if self.end:
-            return f"截至 {self.end.isoformat()}" if zh else f"until {self.end.isoformat()}"
-        return "全部数据" if zh else "all data"
+            return t("period_until", locale, end=self.end.isoformat())
+        return t("period_all", locale)
 
     def to_dict(self) -> dict[str, str | None]:
         return {

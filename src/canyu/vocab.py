@@ -7,43 +7,172 @@ lists what is unusual about its source.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
+
+from canyu.errors import UnknownNameError
 
 __all__ = [
     "ACTIONS",
     "ACTION_LABELS",
     "CAMPAIGN_KINDS",
     "CHANNELS",
+    "CHANNEL_INFO",
     "CHANNEL_LABELS",
     "CHANNEL_ROLES",
     "CONTENT_KINDS",
     "LINK_KINDS",
+    "PLATFORM_KINDS",
+    "Channel",
     "normalize_label",
 ]
 
-CHANNELS: Final = MappingProxyType(
+CHANNEL_ROLES: Final = MappingProxyType(
+    {"broadcast": "传播", "service": "服务", "retention": "留存", "conversion": "转化"}
+)
+
+# What sort of place a channel is: public social media, the brand's own WeChat
+# (private domain), a community it hosts, a shop, its web site, offline.
+PLATFORM_KINDS: Final = MappingProxyType(
     {
-        "wechat_oa": "微信公众号",
-        "wecom": "企业微信",
-        "wechat_channels": "视频号",
-        "mini_program": "小程序",
-        "weibo": "微博",
-        "qzone": "QQ空间",
-        "douyin": "抖音",
-        "xiaohongshu": "小红书",
-        "bilibili": "B站",
-        "forum": "论坛/社区",
-        "web": "官网/H5",
-        "ecommerce": "电商",
+        "social": "社交媒体",
+        "private_domain": "私域",
+        "community": "社区",
+        "commerce": "电商",
+        "web": "网站",
         "offline": "线下",
         "other": "其他",
     }
 )
 
-CHANNEL_ROLES: Final = MappingProxyType(
-    {"broadcast": "传播", "service": "服务", "retention": "留存", "conversion": "转化"}
-)
+_COLOR = re.compile(r"#[0-9A-F]{6}")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """Everything canyu knows about one channel code, in one place.
+
+    Parameters
+    ----------
+    code
+        The code stored in ``events.channel`` and every other ``channel`` column.
+    name_zh, name_en
+        The channel's name for readers (reports, CLI tables, charts).
+    color
+        Its line and bar colour in every chart, ``#RRGGBB``, close to the platform's own.
+    role
+        The role the playbook gives it by default (a key of :data:`CHANNEL_ROLES`), or
+        ``None`` where it has none (``config.DEFAULT_ROLES`` is built from this).
+    kind
+        What sort of place it is (a key of :data:`PLATFORM_KINDS`).
+    graph
+        The social graph its shares spread over (WeChat's official account, WeCom and
+        Channels share the one WeChat friend graph), or ``None`` for channels without one.
+    directed
+        Whether that graph's links are one-way follows (``True``) or two-way friendships
+        (``False``); ``None`` when ``graph`` is.
+    community
+        Whether people join and leave groups there (``join`` / ``leave`` events): the
+        channels that community analyses read.
+    """
+
+    code: str
+    name_zh: str
+    name_en: str
+    color: str
+    role: str | None
+    kind: str
+    graph: str | None = None
+    directed: bool | None = None
+    community: bool = False
+
+    def __post_init__(self) -> None:
+        if not _COLOR.fullmatch(self.color):
+            raise ValueError(f"channel {self.code!r}: colour {self.color!r} is not #RRGGBB")
+        if self.role is not None and self.role not in CHANNEL_ROLES:
+            raise UnknownNameError("channel role", self.role, tuple(CHANNEL_ROLES))
+        if self.kind not in PLATFORM_KINDS:
+            raise UnknownNameError("platform kind", self.kind, tuple(PLATFORM_KINDS))
+        if (self.graph is None) != (self.directed is None):
+            raise ValueError(f"channel {self.code!r}: a graph needs a direction, and only a graph has one")
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """``(en, zh)``, the pair :func:`canyu.i18n.localize` picks from."""
+        return (self.name_en, self.name_zh)
+
+
+class _Registry(Mapping[str, Channel]):
+    """A read-only ``code -> Channel`` mapping whose unknown codes raise :class:`UnknownNameError`."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, channels: tuple[Channel, ...]) -> None:
+        self._items = {c.code: c for c in channels}
+        if len(self._items) != len(channels):
+            raise ValueError("channel codes must be unique")
+
+    def __getitem__(self, code: str) -> Channel:
+        try:
+            return self._items[code]
+        except KeyError:
+            raise UnknownNameError("channel", str(code), tuple(self._items)) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._items
+
+    def get(self, code: str, default: Channel | None = None) -> Channel | None:  # type: ignore[override]
+        return self._items.get(code, default)
+
+    def __repr__(self) -> str:
+        return f"CHANNEL_INFO({', '.join(self._items)})"
+
+
+_BROADCAST, _SERVICE, _RETENTION, _CONVERSION = "broadcast", "service", "retention", "conversion"
+_FOLLOW, _FRIEND = True, False  # a graph of one-way follows, or of two-way friendships
+
+# The one description of every channel code, in the order channels are listed.
+# fmt: off
+CHANNEL_INFO: Final[Mapping[str, Channel]] = _Registry((
+    Channel("wechat_oa", "微信公众号", "WeChat OA", "#07C160", _SERVICE, "private_domain",
+            graph="wechat", directed=_FRIEND),
+    Channel("wecom", "企业微信", "WeCom", "#2B7CE9", _SERVICE, "private_domain",
+            graph="wechat", directed=_FRIEND, community=True),
+    Channel("wechat_channels", "视频号", "WeChat Channels", "#FA9D3B", _BROADCAST, "social",
+            graph="wechat", directed=_FRIEND),
+    # a mini program has no followers of its own: its links travel in WeChat chats
+    Channel("mini_program", "小程序", "Mini Program", "#6467F0", None, "private_domain"),
+    Channel("weibo", "微博", "Weibo", "#E6162D", _BROADCAST, "social", graph="weibo", directed=_FOLLOW),
+    Channel("qzone", "QQ空间", "Qzone", "#F4C20D", _BROADCAST, "social", graph="qzone", directed=_FRIEND),
+    Channel("douyin", "抖音", "Douyin", "#161823", _BROADCAST, "social", graph="douyin", directed=_FOLLOW),
+    Channel("kuaishou", "快手", "Kuaishou", "#FF4906", _BROADCAST, "social",
+            graph="kuaishou", directed=_FOLLOW),
+    Channel("xiaohongshu", "小红书", "Xiaohongshu", "#FF5C8A", _BROADCAST, "social",
+            graph="xiaohongshu", directed=_FOLLOW),
+    Channel("bilibili", "B站", "Bilibili", "#00A1D6", _BROADCAST, "social",
+            graph="bilibili", directed=_FOLLOW),
+    Channel("forum", "论坛/社区", "Forum", "#8E44AD", _RETENTION, "community",
+            graph="forum", directed=_FOLLOW, community=True),
+    Channel("web", "官网/H5", "Web / H5", "#7F8C8D", None, "web"),
+    Channel("ecommerce", "电商", "E-commerce", "#FF7A00", _CONVERSION, "commerce"),
+    Channel("jd", "京东", "JD.com", "#C91623", _CONVERSION, "commerce"),
+    Channel("pinduoduo", "拼多多", "Pinduoduo", "#F25C54", _CONVERSION, "commerce"),
+    Channel("offline", "线下", "Offline", "#8D6E63", None, "offline"),
+    Channel("other", "其他", "Other", "#BDBDBD", None, "other"),
+))
+# fmt: on
+
+# code -> Chinese name, the form most of canyu reads.
+CHANNELS: Final = MappingProxyType({code: c.name_zh for code, c in CHANNEL_INFO.items()})
 
 ACTIONS: Final = MappingProxyType(
     {
@@ -103,6 +232,8 @@ CHANNEL_LABELS: Final = MappingProxyType(
         "空间": "qzone",
         "抖音": "douyin",
         "tiktok": "douyin",
+        "快手": "kuaishou",
+        "kuaishou": "kuaishou",
         "小红书": "xiaohongshu",
         "xhs": "xiaohongshu",
         "red": "xiaohongshu",
@@ -116,12 +247,15 @@ CHANNEL_LABELS: Final = MappingProxyType(
         "电商": "ecommerce",
         "天猫": "ecommerce",
         "淘宝": "ecommerce",
-        "京东": "ecommerce",
         "有赞": "ecommerce",
         "tmall": "ecommerce",
         "taobao": "ecommerce",
-        "jd": "ecommerce",
         "youzan": "ecommerce",
+        "京东": "jd",
+        "jd": "jd",
+        "jd.com": "jd",
+        "拼多多": "pinduoduo",
+        "pdd": "pinduoduo",
         "线下": "offline",
         "门店": "offline",
         "其他": "other",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 import canyu
 from canyu.errors import CanyuError, UnknownNameError
+from canyu.i18n import MESSAGES
 from canyu.plan import Finding
 from canyu.report import (
     SECTIONS,
@@ -29,7 +29,6 @@ from canyu.report import (
     write_report,
 )
 from canyu.report._charts import plotly_js
-from canyu.report._messages import MESSAGES, normalize_locale
 
 DATA = Path(__file__).parents[1] / "data"
 # (file, table, mapping): events with a broken file among them, platform stats, campaigns.
@@ -171,23 +170,7 @@ def test_text_from_sections_is_escaped(workspace: canyu.Workspace, extra_section
 
 
 # -- locales -----------------------------------------------------------------------------
-def test_every_message_in_both_languages() -> None:
-    fields = string.Formatter()
-    for key, (en, zh) in MESSAGES.items():
-        assert en and zh, key
-        assert re.search(r"[\u4e00-\u9fff]", zh), f"{key}: no Chinese in {zh!r}"
-        names_en = {f for _, f, _, _ in fields.parse(en) if f}
-        names_zh = {f for _, f, _, _ in fields.parse(zh) if f}
-        assert names_en == names_zh, key
-
-
-@pytest.mark.parametrize(
-    ("given", "expected"), [("zh", "zh-CN"), ("zh_CN", "zh-CN"), ("zh-cn", "zh-CN"), ("en-US", "en")]
-)
-def test_locale_names(given: str, expected: str) -> None:
-    assert normalize_locale(given) == expected
-
-
+# Every message in both languages, and locale names: tests/test_i18n.py.
 def test_unknown_locale(workspace: canyu.Workspace) -> None:
     with pytest.raises(UnknownNameError, match="'fr'"):
         write_report(workspace, locale="fr")
@@ -199,7 +182,7 @@ def test_both_locales(data_ws: canyu.Workspace, tmp_path: Path) -> None:
     zh_html = zh.path.read_text(encoding="utf-8")
     en_html = en.path.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in zh_html and '<html lang="en">' in en_html
-    for key in ("findings", "overview", "content", "data_quality", "rows_per_table", "imports"):
+    for key in ("findings", "overview", "content", "data_quality", "rows_per_table", "import_log"):
         en_text, zh_text = MESSAGES[key]
         assert f">{zh_text}<" in zh_html and f">{en_text}<" in en_html, key
     # Fixed strings of one language do not leak into the other.
@@ -261,7 +244,7 @@ def test_overview_counts_match_the_tables(data_ws: canyu.Workspace) -> None:
 
 
 def report_label(code: str) -> str:
-    from canyu.report._messages import channel_label
+    from canyu.i18n import channel_label
 
     return channel_label(code, "en")
 

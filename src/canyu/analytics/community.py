@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
+from canyu import vocab
 from canyu.analytics.activity import ACTIVE_ACTIONS
 from canyu.analytics.calendar import Unit, Zone, period_date
 from canyu.analytics.registry import register_analysis
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMUNITY_CHANNELS", "community_growth", "community_health", "core_member_retention"]
 
-COMMUNITY_CHANNELS: tuple[str, ...] = ("forum", "wecom")
+# The channels people join and leave groups on (``vocab.Channel.community``): WeCom groups, the forum.
+COMMUNITY_CHANNELS: tuple[str, ...] = tuple(code for code, c in vocab.CHANNEL_INFO.items() if c.community)
 
 
 def community_health(

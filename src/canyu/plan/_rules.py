@@ -188,8 +188,8 @@ def role_findings(
         people = 0
         if metrics is not None and "active_people" in metrics and channel in metrics.index:
             people = int(metrics.loc[channel, "active_people"] or 0)
-        ch_en = channel
-        ch_zh = vocab.CHANNELS.get(channel, channel)
+        info = vocab.CHANNEL_INFO.get(channel)
+        ch_en, ch_zh = (info.name_en, info.name_zh) if info else (channel, channel)
         want_zh = vocab.CHANNEL_ROLES[want]
         if people < min_people:
             out.append(

@@ -36,6 +36,7 @@ Write a report:
 
 from __future__ import annotations
 
+from canyu.i18n import Text
 from canyu.report._build import (
     PeriodLike,
     Report,
@@ -61,7 +62,6 @@ from canyu.report._contracts import (
     resolve_sections,
     section_names,
 )
-from canyu.report._messages import Text
 
 __all__ = [
     "SECTIONS",

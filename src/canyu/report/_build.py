@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from canyu.i18n import normalize_locale, t
 from canyu.plan import SEVERITIES, Finding, diagnose, rank_findings
 from canyu.report._contracts import Period, ReportContext, SectionResult, resolve_sections
-from canyu.report._messages import normalize_locale, t
 from canyu.report._render import RenderedSection, render_page
 
 if TYPE_CHECKING:

@@ -32,28 +32,10 @@ FONT_STACK = (
     '"Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
 )
 
-# Close to each platform's own colour, so a reader recognises the line.
-_CHANNEL_COLORS: dict[str, str] = {
-    "wechat_oa": "#07C160",
-    "wecom": "#2B7CE9",
-    "wechat_channels": "#FA9D3B",
-    "mini_program": "#6467F0",
-    "weibo": "#E6162D",
-    "qzone": "#F4C20D",
-    "douyin": "#161823",
-    "xiaohongshu": "#FF5C8A",
-    "bilibili": "#00A1D6",
-    "forum": "#8E44AD",
-    "web": "#7F8C8D",
-    "ecommerce": "#FF7A00",
-    "offline": "#8D6E63",
-    "other": "#BDBDBD",
-}
-
 
 def channel_colors() -> dict[str, str]:
-    """A fixed colour per channel code, the same in every chart and every report."""
-    return {code: _CHANNEL_COLORS.get(code, "#59636E") for code in vocab.CHANNELS}
+    """A fixed colour per channel code (``vocab.Channel.color``), the same in every chart and every report."""
+    return {code: channel.color for code, channel in vocab.CHANNEL_INFO.items()}
 
 
 def plotly_js() -> str:

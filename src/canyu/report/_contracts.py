@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from canyu.errors import UnknownNameError
+from canyu.i18n import Text, channel_label, localize, t
 from canyu.plan import Finding
-from canyu.report._messages import Text, channel_label, localize, t
 from canyu.session import Period
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class ReportContext:
         return self.session.run(name, **params)
 
     def t(self, key: str, /, **fields: object) -> str:
-        """A report message (see ``canyu.report._messages.MESSAGES``) in the report's locale."""
+        """A report message (see ``canyu.i18n.MESSAGES``) in the report's locale."""
         return t(key, self.locale, **fields)
 
     def text(self, text: Text) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from canyu.report._charts import channel_colors
 from canyu.report._contracts import (
     FigureBlock,
     ReportContext,
@@ -118,9 +119,14 @@ def activity(ctx: ReportContext) -> SectionResult:
     dau = ctx.run("activity", unit="day", by_channel=True)
     stick = ctx.run("stickiness", by_channel=True)
     fig = go.Figure()
+    colors = channel_colors()
     for channel, part in dau.sort_values("period_start").groupby("channel"):
         fig.add_scatter(
-            x=part["period_start"], y=part["active"], mode="lines", name=ctx.channel(str(channel))
+            x=part["period_start"],
+            y=part["active"],
+            mode="lines",
+            name=ctx.channel(str(channel)),
+            line={"color": colors.get(str(channel))},
         )
     fig.update_layout(title=ctx.text(("Daily active people", "日活跃人数")))
     latest = stick.sort_values("period_start").groupby("channel").tail(1).copy()

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from canyu.i18n import localize, t
 from canyu.plan import Finding
 from canyu.report._charts import FONT_STACK, figure_html, plotly_js
 from canyu.report._contracts import Block, FigureBlock, SectionResult, TableBlock, TextBlock
-from canyu.report._messages import localize, t
 
 __all__ = ["RenderedSection", "render_page", "section_anchor"]
 
@@ -179,7 +179,7 @@ def _findings_html(findings: Sequence[Finding], locale: str, titles: Mapping[str
             link = f' <a href="#{section_anchor(f.section)}">{_e(label)}</a>'
         value = _cell(f.value, None) if not isinstance(f.value, str) else f.value
         rows = [
-            ("value", _e(value)),
+            ("finding_value", _e(value)),
             ("expectation", _e(f.text("expectation", locale))),
             ("evidence", _evidence_html(f.evidence)),
             ("action", _e(f.text("action", locale)) + link),

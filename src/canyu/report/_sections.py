@@ -12,6 +12,7 @@ from pathlib import PurePath
 import ibis
 import pandas as pd
 
+from canyu.i18n import MESSAGES
 from canyu.report._charts import channel_colors, daily_lines, horizontal_bars
 from canyu.report._contracts import (
     FigureBlock,
@@ -21,7 +22,6 @@ from canyu.report._contracts import (
     TextBlock,
     register_section,
 )
-from canyu.report._messages import MESSAGES
 from canyu.store import TABLES
 
 __all__ = ["content", "data_quality", "overview"]
@@ -228,7 +228,7 @@ def data_quality(ctx: ReportContext) -> SectionResult:
     blocks.append(
         TableBlock(
             shown,
-            caption=_m("imports"),
+            caption=_m("import_log"),
             labels={
                 "batch_id": _m("batch"),
                 "source": _m("source"),
@@ -261,5 +261,5 @@ def data_quality(ctx: ReportContext) -> SectionResult:
                 },
             )
         )
-        blocks.append(TextBlock(_m("quarantine_hint"), note=True))
+        blocks.append(TextBlock(_m("quarantine_fix_hint"), note=True))
     return SectionResult(title=_m("data_quality"), blocks=blocks)

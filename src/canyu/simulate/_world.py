@@ -14,6 +14,7 @@ from numba import njit
 
 from canyu.simulate._scenarios import Scenario
 from canyu.simulate._text import TOPICS
+from canyu.vocab import CHANNEL_INFO
 
 __all__ = ["CHANNELS", "Graph", "World", "build_world"]
 
@@ -29,17 +30,10 @@ CHANNELS: tuple[str, ...] = (
     "mini_program",
     "ecommerce",
 )
-SOCIAL = ("weibo", "qzone", "douyin", "xiaohongshu", "wechat_oa", "wecom", "forum")
-# wechat_oa and wecom spread over the same WeChat friend graph.
-GRAPH_OF = {
-    "weibo": "weibo",
-    "qzone": "qzone",
-    "douyin": "douyin",
-    "xiaohongshu": "xiaohongshu",
-    "wechat_oa": "wechat",
-    "wecom": "wechat",
-    "forum": "forum",
-}
+# The channels with a social graph, in the same order, and the graph each spreads over
+# (``vocab.Channel.graph``: wechat_oa and wecom share the one WeChat friend graph).
+SOCIAL: tuple[str, ...] = tuple(ch for ch in CHANNELS if CHANNEL_INFO[ch].graph is not None)
+GRAPH_OF: dict[str, str] = {ch: str(CHANNEL_INFO[ch].graph) for ch in SOCIAL}
 
 
 @dataclass
@@ -279,7 +273,7 @@ def build_world(rng: np.random.Generator, scenario: Scenario, n: int) -> World:
             community,
             fitness,
             mean_degree=params.out_degree,
-            directed=params.directed,
+            directed=bool(CHANNEL_INFO[ch].directed),
             edge_p=params.edge_p,
         )
     # products: a log-normal price ladder, a few hit products with high appeal
