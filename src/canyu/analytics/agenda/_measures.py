@@ -54,30 +54,34 @@ def circular_ccf(lead: np.ndarray, follow: np.ndarray) -> np.ndarray:
     return np.fft.irfft(spec, n=lead.shape[0], axis=0) / lead.shape[0]
 
 
+def _batched_ols(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Residuals of least squares per topic: ``z`` (topics, T, m), ``y`` (topics, T, q)."""
+    zz = np.swapaxes(z, 1, 2) @ z
+    zy = np.swapaxes(z, 1, 2) @ y
+    beta = np.linalg.solve(zz + 1e-12 * np.eye(zz.shape[1]), zy)
+    return y - z @ beta
+
+
 def var_order(effect: np.ndarray, cause: np.ndarray, max_lag: int, *, ic: str = "aic") -> np.ndarray:
     """The lag order of a bivariate VAR with a constant, per topic, by an information criterion.
 
     Every order is fitted on the same days (the first ``max_lag`` dropped), AIC or BIC on the
     maximum-likelihood residual covariance (Lütkepohl 2005, sec. 4.3), as statsmodels'
-    ``VAR.select_order``; orders 0..``max_lag``.
+    ``VAR.select_order`` (the tests check they agree); orders 0..``max_lag``.
     """
     n, k = effect.shape
     t_obs = n - max_lag
     penalty = {"aic": 2.0 / t_obs, "bic": np.log(t_obs) / t_obs}[ic]
+    y = np.stack([effect[max_lag:].T, cause[max_lag:].T], axis=2)  # (k, T, 2)
     best = np.zeros(k, dtype=np.int64)
     best_ic = np.full(k, np.inf)
+    cols = [np.ones((k, t_obs))]
     for p in range(0, max_lag + 1):
-        ic_p = np.empty(k)
-        for j in range(k):
-            y = np.column_stack([effect[max_lag:, j], cause[max_lag:, j]])
-            cols = [np.ones(t_obs)]
-            for lag in range(1, p + 1):
-                cols += [effect[max_lag - lag : n - lag, j], cause[max_lag - lag : n - lag, j]]
-            z = np.column_stack(cols)
-            beta, *_ = np.linalg.lstsq(z, y, rcond=None)
-            resid = y - z @ beta
-            sign, logdet = np.linalg.slogdet(resid.T @ resid / t_obs)
-            ic_p[j] = (logdet if sign > 0 else -np.inf) + penalty * (4 * p + 2)
+        if p:
+            cols += [effect[max_lag - p : n - p].T, cause[max_lag - p : n - p].T]
+        resid = _batched_ols(np.stack(cols, axis=2), y)
+        sign, logdet = np.linalg.slogdet(np.swapaxes(resid, 1, 2) @ resid / t_obs)
+        ic_p = np.where(sign > 0, logdet, -np.inf) + penalty * (4 * p + 2)
         better = ic_p < best_ic
         best[better], best_ic[better] = p, ic_p[better]
     return best
@@ -157,6 +161,11 @@ def shuffled_max_ccf(lead: np.ndarray, follow: np.ndarray, max_lag: int) -> tupl
     return observed, float((1 + np.sum(null >= observed)) / (1 + len(null)))
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks along the last axis (ties share their mean rank)."""
+    return np.apply_along_axis(stats.rankdata, -1, x) if x.size else x
+
+
 def rank_correlation(
     brand: np.ndarray,
     audience: np.ndarray,
@@ -168,26 +177,35 @@ def rank_correlation(
     """McCombs & Shaw (1972): Spearman's rho between the brand's and the audience's topic ranks per period.
 
     Each period of ``period_days`` days ranks the topics by the brand's total share and by the
-    audience's total share over the same days ``lag`` days later; one row per period and lag.
+    audience's total share over the same days ``lag`` days later; one row per period and lag, with
+    the p-value of rho from the t distribution with ``topics - 2`` degrees of freedom (as scipy's
+    ``spearmanr``).
     """
-    n = brand.shape[0]
-    rows = []
+    n, k = brand.shape
+    frames = []
     for lag in lags:
-        for lo in range(0, n - lag - period_days + 1, period_days):
-            b = brand[lo : lo + period_days].sum(axis=0)
-            a = audience[lo + lag : lo + lag + period_days].sum(axis=0)
-            if np.ptp(b) == 0 or np.ptp(a) == 0:
-                rho, p = np.nan, np.nan
-            else:
-                res = stats.spearmanr(b, a)
-                rho, p = float(res.statistic), float(res.pvalue)
-            rows.append(
+        starts = np.arange(0, n - lag - period_days + 1, period_days)
+        if len(starts) == 0:
+            continue
+        b = np.stack([brand[lo : lo + period_days].sum(axis=0) for lo in starts])
+        a = np.stack([audience[lo + lag : lo + lag + period_days].sum(axis=0) for lo in starts])
+        rb, ra = _ranks(b), _ranks(a)
+        rb, ra = rb - rb.mean(axis=1, keepdims=True), ra - ra.mean(axis=1, keepdims=True)
+        den = np.sqrt((rb**2).sum(axis=1) * (ra**2).sum(axis=1))
+        rho = np.where(den > 0, (rb * ra).sum(axis=1) / np.where(den > 0, den, 1.0), np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = rho * np.sqrt((k - 2) / np.maximum(1 - rho**2, 1e-300))
+        p = 2 * stats.t.sf(np.abs(t), k - 2) if k > 2 else np.full(len(rho), np.nan)
+        frames.append(
+            pd.DataFrame(
                 {
-                    "period_start": days[lo] if len(days) else lo,
+                    "period_start": days[starts] if len(days) else starts,
                     "lag_days": lag,
                     "rho": rho,
-                    "p": p,
-                    "topics": len(b),
+                    "p": np.where(np.isfinite(rho), p, np.nan),
+                    "topics": k,
                 }
             )
-    return pd.DataFrame(rows, columns=["period_start", "lag_days", "rho", "p", "topics"])
+        )
+    columns = ["period_start", "lag_days", "rho", "p", "topics"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)

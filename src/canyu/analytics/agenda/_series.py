@@ -107,27 +107,30 @@ def residualize(values: np.ndarray, weekday: np.ndarray | None = None) -> np.nda
     if weekday is not None and n >= 21:
         cols += [(weekday == d).astype(float) for d in range(1, 7)]
     design = np.column_stack(cols)
-    beta, *_ = np.linalg.lstsq(design, values, rcond=None)
-    return values - design @ beta
+    return values - design @ (np.linalg.pinv(design) @ values)
 
 
 def ar_filter(x: np.ndarray, max_order: int) -> list[np.ndarray]:
-    """Per column of ``x``, the AR coefficients (order by AIC, 0..``max_order``) of a least-squares fit."""
-    n = x.shape[0]
-    out = []
-    for k in range(x.shape[1]):
-        col = x[:, k]
-        best, best_aic = np.zeros(0), np.log(max(np.mean(col[max_order:] ** 2), 1e-300))
-        for p in range(1, max_order + 1):
-            design = np.column_stack([col[max_order - j : n - j] for j in range(1, p + 1)])
-            target = col[max_order:]
-            phi, *_ = np.linalg.lstsq(design, target, rcond=None)
-            ssr = float(np.sum((target - design @ phi) ** 2)) / len(target)
-            aic = np.log(max(ssr, 1e-300)) + 2 * p / len(target)
-            if aic < best_aic:
-                best, best_aic = phi, aic
-        out.append(best)
-    return out
+    """Per column of ``x``, the AR coefficients (order by AIC, 0..``max_order``) of a least-squares fit.
+
+    All orders are fitted on the same days (the first ``max_order`` dropped), without intercept (the
+    series are residualized).
+    """
+    n, k = x.shape
+    target = x[max_order:].T[:, :, None]  # (k, T, 1)
+    t_obs = n - max_order
+    best = [np.zeros(0) for _ in range(k)]
+    best_aic = np.log(np.maximum((target[:, :, 0] ** 2).mean(axis=1), 1e-300))
+    for p in range(1, max_order + 1):
+        z = np.stack([x[max_order - j : n - j].T for j in range(1, p + 1)], axis=2)  # (k, T, p)
+        zz = np.swapaxes(z, 1, 2) @ z + 1e-12 * np.eye(p)
+        phi = np.linalg.solve(zz, np.swapaxes(z, 1, 2) @ target)
+        resid = target - z @ phi
+        aic = np.log(np.maximum((resid[:, :, 0] ** 2).mean(axis=1), 1e-300)) + 2 * p / t_obs
+        for j in np.flatnonzero(aic < best_aic):
+            best[j] = phi[j, :, 0]
+        best_aic = np.minimum(best_aic, aic)
+    return best
 
 
 def _apply(series: np.ndarray, phis: list[np.ndarray], drop: int) -> np.ndarray:
