@@ -111,6 +111,25 @@ def test_scenario_knobs_reach_the_truth(tmp_path: Path) -> None:
     assert texts.loc[texts["kind"] != "brand_post", "sentiment"].isin([0, 1]).all()
     reposts = mentions[mentions["parent_id"].astype(str).str.startswith("mn")]
     assert len(reposts) and reposts["text"].str.contains("//@").all()
+    # a crisis (舆情): the crisis topic floods the talk, mostly negative, on the crisis days only
+    crisis = canyu.simulate(tmp_path / "d", people=1500, days=21, seed=3, scenario="crisis", crisis_start=8)
+    assert crisis.truth["crisis"]["start"] == "2026-08-09" and crisis.truth["crisis"]["topic"] == "售后服务"
+    talk = pd.read_csv(tmp_path / "d" / "mentions.csv").join(
+        pd.read_parquet(tmp_path / "d" / "truth_texts.parquet").set_index("text_id"), on="mention_id"
+    )
+    day = pd.to_datetime(talk["ts"]).dt.day - 1
+    during = (day >= 8) & (day < 13)
+    assert (
+        (talk.loc[during, "topic"] == "售后服务").mean()
+        > 0.4
+        > (talk.loc[day < 8, "topic"] == "售后服务").mean()
+    )
+    after_sales = talk["topic"] == "售后服务"
+    assert (
+        talk.loc[during & after_sales, "sentiment"].mean()
+        < 0.2
+        < talk.loc[~during & after_sales, "sentiment"].mean()
+    )
     from canyu.errors import UnknownNameError
     from canyu.simulate import ScenarioError
 

@@ -309,7 +309,16 @@ class AgendaProcess:
             self.salience[day] = (1 - s) * self.own[day] + s * lagged
         else:
             self.salience[day] = self.own[day]
+        if self.in_crisis(day):  # a public-opinion crisis (舆情): half of the talk is about one topic
+            crisis = np.zeros(self.plan.shape[1])
+            crisis[TOPICS.index(sc.crisis_topic)] = 1.0
+            self.salience[day] = 0.5 * self.salience[day] + 0.5 * crisis
         return self.salience[day]
+
+    def in_crisis(self, day: int | np.ndarray) -> Any:
+        """Whether ``day`` falls in the scenario's crisis (``crisis_start`` .. + ``crisis_days`` - 1)."""
+        start = self.scenario.crisis_start
+        return (start >= 0) & (day >= start) & (day < start + self.scenario.crisis_days)
 
 
 def agenda_series(
@@ -386,16 +395,24 @@ def _mentions_of_day(
     pick = (member * rng.random(member.shape)).argmax(axis=1)  # a random platform of each
     ch = np.array([C[c] for c in MENTION_CHANNELS], dtype=np.int8)[pick]
     topic = _topics_of_day(rng, salience, len(who))
+    t = _times(rng, day, len(who))
+    # reposts of the day's original mentions (what is in people's feeds): originals first, so a parent
+    # always comes before its reposts; a repost stays on its parent's platform, keeps its topic and
+    # follows it by a few hours
+    repost = rng.random(len(who)) < REPOST_SHARE
+    originals = np.flatnonzero(~repost)
+    if len(originals) == 0:
+        repost[:] = False
+    order = np.r_[np.flatnonzero(~repost), np.flatnonzero(repost)]
+    who, ch, topic, t, repost = who[order], ch[order], topic[order], t[order], repost[order]
     parent = np.full(len(who), -1, dtype=np.int64)
-    if mentions.n:
-        repost = rng.random(len(who)) < REPOST_SHARE
-        earlier = mentions.n - 1 - rng.integers(0, min(mentions.n, 500), int(repost.sum()))
-        parent[repost] = earlier
-        cols_ch = np.concatenate(mentions.ch)
-        cols_topic = np.concatenate(mentions.topic)
-        ch[repost] = cols_ch[earlier]  # a repost stays on its platform and keeps its topic
-        topic[repost] = cols_topic[earlier]
-    mentions.add(_times(rng, day, len(who)), ch, who.astype(np.int32), topic, parent)
+    n_orig = int((~repost).sum())
+    src = rng.integers(0, max(n_orig, 1), int(repost.sum()))
+    parent[n_orig:] = mentions.n + src
+    ch[n_orig:], topic[n_orig:] = ch[src], topic[src]
+    delay = rng.exponential(2 * 3600, len(src)).astype(np.int64) + 60
+    t[n_orig:] = np.minimum(t[src] + delay, (day + 1) * DAY - 1)
+    mentions.add(t, ch, who.astype(np.int32), topic, parent)
 
 
 def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -> Simulation:

@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 
 from canyu.simulate._engine import ACTIONS, DAY, Simulation
 from canyu.simulate._ids import ChannelIds, draw_phones, phone_strings
-from canyu.simulate._text import TOPICS, compose_texts, repost_texts, titles
+from canyu.simulate._text import POSITIVE_SHARE, TOPICS, compose_texts, repost_texts, titles
 from canyu.simulate._truth import lifecycle, truth, write_truth_tables
 from canyu.simulate._world import CHANNELS, GRAPH_OF
 
@@ -95,7 +95,14 @@ def _draw_texts(sim: Simulation, cols: dict[str, np.ndarray], ids: ChannelIds, s
     index[rows] = np.arange(len(rows))
     m = sim.mentions.columns()
     topic = np.concatenate([cols["topic"][rows], m["topic"]]).astype(np.int64)
-    text, sentiment = compose_texts(rng, topic)
+    p_positive = None
+    sc = sim.scenario
+    if sc.crisis_start >= 0:  # the crisis topic's texts during the crisis are mostly negative
+        day = np.concatenate([cols["t"][rows], m["t"]]) // DAY
+        p_positive = np.array([POSITIVE_SHARE[t] for t in TOPICS])[topic]
+        hit = sim.agenda.in_crisis(day) & (topic == TOPICS.index(sc.crisis_topic))
+        p_positive[hit] = sc.crisis_positive_share
+    text, sentiment = compose_texts(rng, topic, p_positive=p_positive)
     # reposts: a reaction, ``//@author:`` and the parent's text (whole chains), with the parent's sentiment
     parent = m["parent"]
     if (parent >= 0).any():

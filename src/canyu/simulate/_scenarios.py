@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Final
 
 from canyu.errors import CanyuError, UnknownNameError
+from canyu.simulate._text import TOPICS
 
 __all__ = [
     "AGENDA_LEADERS",
@@ -213,6 +214,10 @@ class Scenario:
     )
     agenda_persistence: float = 0.7  # AR(1) coefficient of those log weights from one day to the next
     mention_rate: float = 0.05  # daily probability that an online person posts publicly about the category
+    crisis_start: int = -1  # day a public-opinion crisis (舆情) starts; -1 for none
+    crisis_days: int = 5  # its length: half of the audience's talk is about crisis_topic, mostly negative
+    crisis_topic: str = "售后服务"
+    crisis_positive_share: float = 0.1  # share of positive texts on the crisis topic during the crisis
     base_purchase: float = 0.0004  # daily purchase probability with no touch, for an average person
     refund_rate: float = 0.08
     launch_day: int = 30  # the hit product's launch (day index)
@@ -288,6 +293,13 @@ SCENARIOS: Final = MappingProxyType(
             description="The audience sets the agenda: the brand's posts follow what its audience discussed 3 days "
             "earlier (strength 0.6); the audience does not follow the brand.",
         ),
+        "crisis": replace(
+            _DEFAULT,
+            name="crisis",
+            crisis_start=40,
+            description="A public-opinion crisis (舆情) on after-sales from day 40 for 5 days: half of the "
+            "audience's texts are about 售后服务, 90% of them negative.",
+        ),
         "no-agenda": replace(
             _DEFAULT,
             name="no-agenda",
@@ -337,6 +349,12 @@ def check_scenario(sc: Scenario) -> None:
     if sc.agenda_volatility < 0 or not 0.0 <= sc.mention_rate <= 1.0:
         problems.append(
             ("agenda_volatility / mention_rate", (sc.agenda_volatility, sc.mention_rate), ">= 0 / 0..1")
+        )
+    if sc.crisis_topic not in TOPICS:
+        problems.append(("crisis_topic", sc.crisis_topic, " / ".join(TOPICS)))
+    if sc.crisis_days < 1 or not 0.0 <= sc.crisis_positive_share <= 1.0:
+        problems.append(
+            ("crisis_days / crisis_positive_share", (sc.crisis_days, sc.crisis_positive_share), ">= 1 / 0..1")
         )
     if problems:
         key, value, valid = problems[0]

@@ -219,12 +219,19 @@ def _pick(rng: np.random.Generator, offsets: np.ndarray, group: np.ndarray) -> n
     return lo + (rng.random(len(group)) * (hi - lo)).astype(np.int64)
 
 
-def compose_texts(rng: np.random.Generator, topics: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """A text and a sentiment (1 positive, 0 negative) for each topic index in ``topics``."""
+def compose_texts(
+    rng: np.random.Generator, topics: np.ndarray, *, p_positive: np.ndarray | None = None
+) -> tuple[pa.Array, np.ndarray]:
+    """A text and a sentiment (1 positive, 0 negative) for each topic index in ``topics``.
+
+    ``p_positive`` (one per text) replaces the topics' ``POSITIVE_SHARE`` (e.g. during a crisis).
+    """
     parts = text_parts()
     topics = np.asarray(topics, dtype=np.int64)
     m = len(topics)
     p_pos = np.array([POSITIVE_SHARE[t] for t in TOPICS])[topics] if m else np.zeros(0)
+    if p_positive is not None:
+        p_pos = np.asarray(p_positive, dtype=float)
     sentiment = (rng.random(m) < p_pos).astype(np.int8)
     group = topics * 2 + sentiment
     opener = rng.integers(0, len(parts.openers), m)

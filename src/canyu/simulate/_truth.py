@@ -141,6 +141,17 @@ def truth(
             "(1 - strength) * its plan + strength * the audience's salience lag_days earlier; none: strength 0",
             "texts_file": "truth_texts.parquet",
         },
+        "crisis": (
+            {
+                "start_day": sc.crisis_start,
+                "days": sc.crisis_days,
+                "topic": sc.crisis_topic,
+                "positive_share": sc.crisis_positive_share,
+                "start": (start + dt.timedelta(days=sc.crisis_start)).isoformat(),
+            }
+            if sc.crisis_start >= 0
+            else None
+        ),
         "lifecycle": {
             "stages": list(STAGES),
             "rules": {
