@@ -136,12 +136,30 @@ def test_lag_follows_the_knob() -> None:
 
 @pytest.mark.parametrize("seed", [21, 22, 23])
 def test_audience_leads_scenario_is_found(seed: int) -> None:
-    r = _agenda("audience-leads", seed)
+    brand, audience, _ = agenda_series(np.random.default_rng(seed), get_scenario("audience-leads"), 150)
+    r = agenda_setting(_shares(brand), _shares(audience))
     assert r.direction == "audience_leads"
-    assert abs(r.lag_days - 3) <= 1
+    assert abs(r.lag_days - 3) <= 1 and r.reverse_lag_days == r.lag_days
     assert r.strength_label == "none" and r.strength < 0.1
-    # the audience's salience is measured from ~60 texts a day, which attenuates the reverse slope
-    assert 0.15 < r.reverse_strength <= 0.65
+    # the audience's salience is measured from ~60 texts a day, which attenuates the reverse slope ...
+    assert 0.15 < r.reverse_strength < 0.5
+
+    # ... unless the texts per day are given, and the sampling noise is allowed for (below)
+
+
+def test_reverse_strength_corrected_for_sampling_noise() -> None:
+    corrected = []
+    for seed in range(5):
+        brand, audience, _ = agenda_series(
+            np.random.default_rng(80 + seed), get_scenario("audience-leads"), 150
+        )
+        texts = pd.Series(audience.sum(axis=1), index=_shares(audience).index)
+        raw = agenda_setting(_shares(brand), _shares(audience))
+        r = agenda_setting(_shares(brand), _shares(audience), audience_texts=texts)
+        assert r.direction == raw.direction and r.strength == raw.strength  # only the reverse slope changes
+        assert r.reverse_strength > raw.reverse_strength
+        corrected.append(r.reverse_strength)
+    assert np.mean(corrected) == pytest.approx(0.6, abs=0.1), corrected
 
 
 def test_null_scenario_keeps_the_nominal_rate() -> None:

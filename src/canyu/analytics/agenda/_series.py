@@ -157,6 +157,8 @@ class PairedSeries:
     brand_white: tuple[np.ndarray, np.ndarray]  # (brand, audience) filtered by the brand's AR filter
     audience_white: tuple[np.ndarray, np.ndarray]  # (audience, brand) filtered by the audience's
     innovations: tuple[np.ndarray, np.ndarray]  # (brand, audience), each filtered by its own (Haugh 1976)
+    audience_filter: tuple[np.ndarray, ...]  # the audience's AR coefficients per topic
+    order: int  # days dropped by the filters
 
 
 def paired_series(brand: pd.DataFrame, audience: pd.DataFrame, *, max_lag: int) -> PairedSeries:
@@ -205,4 +207,6 @@ def paired_series(brand: pd.DataFrame, audience: pd.DataFrame, *, max_lag: int) 
         (_apply(br, fb, order), _apply(ar, fb, order)),
         (_apply(ar, fa, order), _apply(br, fa, order)),
         (_apply(br, fb, order), _apply(ar, fa, order)),
+        tuple(fa),
+        order,
     )

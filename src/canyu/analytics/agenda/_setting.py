@@ -205,7 +205,16 @@ def _null_band(lead: np.ndarray, follow: np.ndarray, max_lag: int) -> tuple[floa
     return float(lo), float(hi)
 
 
-def _core(ps: PairedSeries, *, max_lag: int, alpha: float, boot: int, block: int, seed: int) -> _Core:
+def _core(
+    ps: PairedSeries,
+    *,
+    max_lag: int,
+    alpha: float,
+    boot: int,
+    block: int,
+    seed: int,
+    texts: np.ndarray | None = None,
+) -> _Core:
     rng = np.random.default_rng(seed)
     xb, yb = ps.brand_white  # for the brand's strength: both filtered by the brand's AR filter
     ya, xa = ps.audience_white  # for the audience's: both filtered by the audience's
@@ -223,7 +232,9 @@ def _core(ps: PairedSeries, *, max_lag: int, alpha: float, boot: int, block: int
         leads_b, leads_a = peak_b >= ECHO_RATIO * peak_a, peak_a >= ECHO_RATIO * peak_b
     direction = _direction(leads_b, leads_a)
     strength = float(np.clip(np.nansum(_num(xb, yb, lag_b)) / _den(xb, lag_b), 0.0, 1.0))
-    reverse = float(np.clip(np.nansum(_num(ya, xa, lag_a)) / _den(ya, lag_a), 0.0, 1.0))
+    reverse_raw = float(np.nansum(_num(ya, xa, lag_a)) / _den(ya, lag_a))
+    reliability = _reliability(ps, texts, lag_a) if texts is not None else 1.0
+    reverse = float(np.clip(reverse_raw / reliability, 0.0, 1.0))
     lead, follow, lag = (ea, eb, lag_a) if direction == "audience_leads" else (eb, ea, lag_b)
     lag_int, _ = _block_bootstrap(rng, lead, follow, max_lag, lag, boot=boot, block=block)
     _, str_int = _block_bootstrap(rng, xb, yb, max_lag, lag_b, boot=boot, block=block)
@@ -242,6 +253,24 @@ def _core(ps: PairedSeries, *, max_lag: int, alpha: float, boot: int, block: int
         _null_band(eb, ea, max_lag),
         _null_band(ea, eb, max_lag),
     )
+
+
+def _reliability(ps: PairedSeries, texts: np.ndarray, lag: int) -> float:
+    """Share of the prewhitened audience series' variance that is not sampling noise (Fuller 1987).
+
+    A day's share of a topic counted from ``n`` texts has sampling variance ``p (1 - p) / n``; the AR
+    filter ``1 - sum phi_j B^j`` multiplies a white noise's variance by ``1 + sum phi_j^2``. The slope
+    of the brand on the audience is attenuated by this ratio (errors in the regressor), and divided by
+    it to correct. Floored at 0.2.
+    """
+    p = np.clip(ps.audience_raw, 0.0, 1.0)
+    noise = p * (1 - p) / np.maximum(np.asarray(texts, dtype=float), 1.0)[:, None]
+    gain = np.array([1.0 + float(np.sum(phi**2)) for phi in ps.audience_filter])
+    ya = ps.audience_white[0]
+    n = ya.shape[0]
+    used = noise[ps.order :][: n - lag] * gain
+    total = float((ya[: n - lag] ** 2).sum())
+    return max(0.2, 1.0 - float(used.sum()) / max(total, 1e-300))
 
 
 def _num(lead: np.ndarray, follow: np.ndarray, lag: int) -> np.ndarray:
@@ -331,6 +360,7 @@ def agenda_setting(
     audience: pd.DataFrame,
     *,
     channels: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+    audience_texts: pd.Series | None = None,
     max_lag: int = 10,
     alpha: float = 0.05,
     ic: str = "aic",
@@ -349,6 +379,9 @@ def agenda_setting(
     channels
         Optional ``{channel: (brand, audience)}``: the same per channel (pass the overall brand
         series where a channel's own posts are too few to make a daily series).
+    audience_texts
+        Optional number of audience texts per day (indexed by day): corrects ``reverse_strength``
+        for the sampling noise of the audience's shares (errors in the regressor; Fuller 1987).
     max_lag
         Longest lag considered, in days (orders of the Granger tests, lags of the correlations).
     alpha
@@ -375,7 +408,10 @@ def agenda_setting(
         raise UnknownNameError("information criterion", ic, ("aic", "bic"))
     ps = paired_series(brand, audience, max_lag=max_lag)
     opts = dict(max_lag=max_lag, alpha=alpha, boot=boot, block=block_days, seed=seed)
-    core = _core(ps, **opts)  # type: ignore[arg-type]
+    texts = None
+    if audience_texts is not None:
+        texts = pd.Series(audience_texts).reindex(ps.days).fillna(0).to_numpy(dtype=float)
+    core = _core(ps, texts=texts, **opts)  # type: ignore[arg-type]
     topics = _topic_table(ps, core, max_lag=max_lag, alpha=alpha, ic=ic)
     lags = sorted({0, core.lag})
     ranks = rank_correlation(ps.brand_raw, ps.audience_raw, ps.days, lags=lags, period_days=period_days)
