@@ -18,7 +18,7 @@ back.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +26,14 @@ import numpy as np
 
 from canyu.simulate._engine import run
 from canyu.simulate._export import BRAND_ACCOUNT, FILES, write_files
-from canyu.simulate._scenarios import SCENARIOS, Scenario, get_scenario
+from canyu.simulate._scenarios import SCENARIOS, Scenario, ScenarioError, check_scenario, get_scenario
 from canyu.simulate._world import build_world
 
 __all__ = [
     "FILES",
     "SCENARIOS",
     "Scenario",
+    "ScenarioError",
     "SimulationResult",
     "get_scenario",
     "import_simulation",
@@ -56,9 +57,10 @@ def simulate(
     people: int = 50_000,
     days: int = 90,
     seed: int = 7,
-    scenario: str = "default",
+    scenario: str | Scenario = "default",
     start: dt.date = dt.date(2026, 8, 1),
     dirty: bool = False,
+    **overrides: Any,
 ) -> SimulationResult:
     """Simulate a brand and write its files into ``path``.
 
@@ -69,11 +71,19 @@ def simulate(
     seed
         The same seed gives byte-identical files.
     scenario
-        One of :data:`SCENARIOS` (``default``, ``wrong-roles``, ``viral-launch``, ``weak-agenda``).
+        One of :data:`SCENARIOS` (``default``, ``wrong-roles``, ``viral-launch``, ``weak-agenda``,
+        ``audience-leads``, ``no-agenda``), or a :class:`Scenario` (e.g. ``dataclasses.replace`` of one).
     dirty
         Append known broken rows (listed in ``truth.json['dirty_rows']``) that the importer must quarantine.
+    **overrides
+        Scenario knobs to replace, e.g. ``agenda_strength=0.2, agenda_lag_days=5``.
     """
-    sc = get_scenario(scenario)
+    if isinstance(scenario, Scenario):
+        check_scenario(scenario)
+        sc = replace(scenario, **overrides) if overrides else scenario
+        check_scenario(sc)
+    else:
+        sc = get_scenario(scenario, **overrides)
     if people < 100 or days < 7:
         from canyu.errors import CanyuError
 

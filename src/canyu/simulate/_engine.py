@@ -19,7 +19,7 @@ from canyu.simulate._scenarios import Scenario
 from canyu.simulate._text import TOPICS
 from canyu.simulate._world import CHANNELS, GRAPH_OF, SOCIAL, World
 
-__all__ = ["ACTIONS", "EventLog", "Simulation", "run"]
+__all__ = ["ACTIONS", "AgendaProcess", "EventLog", "Mentions", "Simulation", "agenda_series", "run"]
 
 ACTIONS: tuple[str, ...] = (
     "expose",
@@ -174,6 +174,8 @@ class Simulation:
     public_salience: np.ndarray  # (days, K) the audience's topic salience per day (before sampling)
     followers_end: dict[str, np.ndarray]
     community_end: dict[str, np.ndarray]
+    agenda: AgendaProcess
+    mentions: Mentions
 
 
 def _times(rng: np.random.Generator, day: int, m: int) -> np.ndarray:
@@ -232,10 +234,185 @@ def _campaigns(scenario: Scenario, days: int) -> list[dict[str, Any]]:
     ]
 
 
-def _topic_from(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
-    """One topic per row of ``weights`` (rows sum to 1)."""
-    cum = np.cumsum(weights, axis=1)
-    return np.minimum((cum < rng.random((len(weights), 1))).sum(axis=1), len(TOPICS) - 1).astype(np.int8)
+def _topics_of_day(rng: np.random.Generator, weights: np.ndarray, m: int) -> np.ndarray:
+    """``m`` topics drawn from one day's topic weights."""
+    cum = np.cumsum(weights)
+    return np.minimum(np.searchsorted(cum / cum[-1], rng.random(m), side="right"), len(weights) - 1).astype(
+        np.int8
+    )
+
+
+@dataclass
+class AgendaProcess:
+    """Who sets whose agenda, day by day (McCombs & Shaw 1972: the media's emphasis on a topic raises
+    its salience for the audience).
+
+    Two latent daily topic agendas drift as independent AR(1) processes on the log scale
+    (``agenda_persistence``, ``agenda_volatility``): the brand's editorial plan (plus the active
+    campaigns' topics) and the audience's own interests. The brand's emphasis on a day is the topic
+    share of what it actually posted that day. With ``agenda_leader == "brand"`` the audience's
+    salience is ``(1 - s) * own + s * emphasis[day - lag]``; with ``"audience"`` the brand's posting
+    weights are ``(1 - s) * plan + s * salience[day - lag]`` and the audience keeps its own agenda;
+    ``s = 0`` is the null (no agenda effect either way). Every text of the audience (comments,
+    community posts, public mentions) draws its topic from the day's salience.
+    """
+
+    scenario: Scenario
+    plan: np.ndarray  # (days, K) the brand's own editorial weights, campaigns included
+    own: np.ndarray  # (days, K) the audience's own agenda
+    emphasis: np.ndarray  # (days, K) topic share of the brand's posts each day
+    salience: np.ndarray  # (days, K) the audience's topic salience each day
+
+    @classmethod
+    def draw(
+        cls, rng: np.random.Generator, scenario: Scenario, days: int, campaigns: list[dict[str, Any]]
+    ) -> AgendaProcess:
+        k = len(TOPICS)
+        phi, sd = scenario.agenda_persistence, scenario.agenda_volatility
+        shocks = rng.standard_normal((2, days, k)) * sd * np.sqrt(1 - phi**2)
+        z = np.zeros((2, days, k))
+        z[:, 0] = rng.standard_normal((2, k)) * sd
+        for d in range(1, days):
+            z[:, d] = phi * z[:, d - 1] + shocks[:, d]
+        plan = np.exp(z[0])
+        plan /= plan.sum(axis=1, keepdims=True)
+        for c in campaigns:  # a campaign's topic dominates the brand's plan while it runs
+            lo, hi = int(c["start"]), int(c["end"])
+            plan[lo : hi + 1, int(c["topic"])] += 0.5
+        plan /= plan.sum(axis=1, keepdims=True)
+        own = np.exp(z[1])
+        own /= own.sum(axis=1, keepdims=True)
+        return cls(scenario, plan, own, np.zeros((days, k)), np.zeros((days, k)))
+
+    @property
+    def direction(self) -> str:
+        if self.scenario.agenda_strength <= 0:
+            return "none"
+        return f"{self.scenario.agenda_leader}_leads"
+
+    def brand_weights(self, day: int) -> np.ndarray:
+        """The topic weights of the brand's posts on ``day``."""
+        sc = self.scenario
+        if sc.agenda_leader == "audience" and day >= sc.agenda_lag_days:
+            s = sc.agenda_strength
+            return (1 - s) * self.plan[day] + s * self.salience[day - sc.agenda_lag_days]
+        return self.plan[day]
+
+    def posted(self, day: int, topics: np.ndarray) -> np.ndarray:
+        """Record the topics the brand posted on ``day``; return the audience's salience that day."""
+        sc = self.scenario
+        counts = np.bincount(np.asarray(topics, dtype=np.int64), minlength=self.plan.shape[1])
+        self.emphasis[day] = counts / counts.sum() if counts.sum() else self.brand_weights(day)
+        lag, s = sc.agenda_lag_days, sc.agenda_strength
+        if sc.agenda_leader == "brand" and s > 0:
+            lagged = self.emphasis[day - lag] if day >= lag else self.plan[0]
+            self.salience[day] = (1 - s) * self.own[day] + s * lagged
+        else:
+            self.salience[day] = self.own[day]
+        if self.in_crisis(day):  # a public-opinion crisis (舆情): half of the talk is about one topic
+            crisis = np.zeros(self.plan.shape[1])
+            crisis[TOPICS.index(sc.crisis_topic)] = 1.0
+            self.salience[day] = 0.5 * self.salience[day] + 0.5 * crisis
+        return self.salience[day]
+
+    def in_crisis(self, day: int | np.ndarray) -> Any:
+        """Whether ``day`` falls in the scenario's crisis (``crisis_start`` .. + ``crisis_days`` - 1)."""
+        start = self.scenario.crisis_start
+        return (start >= 0) & (day >= start) & (day < start + self.scenario.crisis_days)
+
+
+def agenda_series(
+    rng: np.random.Generator,
+    scenario: Scenario,
+    days: int,
+    *,
+    posts_per_day: float = 11.5,
+    texts_per_day: float = 60.0,
+) -> tuple[np.ndarray, np.ndarray, AgendaProcess]:
+    """The agenda process alone: daily topic counts of the brand's posts and of the audience's texts.
+
+    The same process ``run`` uses, without people, for tests and benchmarks that need many seeds;
+    ``posts_per_day`` and ``texts_per_day`` are Poisson means (the default scenario's brand posts
+    about 11.5 times a day across its channels).
+    """
+    k = len(TOPICS)
+    agenda = AgendaProcess.draw(rng, scenario, days, _campaigns(scenario, days))
+    brand = np.zeros((days, k), dtype=np.int64)
+    audience = np.zeros((days, k), dtype=np.int64)
+    for day in range(days):
+        topics = _topics_of_day(rng, agenda.brand_weights(day), int(rng.poisson(posts_per_day)))
+        sal = agenda.posted(day, topics)
+        brand[day] = np.bincount(topics, minlength=k)
+        audience[day] = rng.multinomial(int(rng.poisson(texts_per_day)), sal)
+    return brand, audience, agenda
+
+
+MENTION_CHANNELS = ("weibo", "douyin", "xiaohongshu", "qzone")  # where public discussion is listened to
+REPOST_SHARE = 0.15  # share of public mentions that repost an earlier one
+
+
+@dataclass
+class Mentions:
+    """Public discussion about the brand and its category, outside the brand's own posts (listening data)."""
+
+    t: list[np.ndarray] = field(default_factory=list)
+    ch: list[np.ndarray] = field(default_factory=list)
+    person: list[np.ndarray] = field(default_factory=list)
+    topic: list[np.ndarray] = field(default_factory=list)
+    parent: list[np.ndarray] = field(default_factory=list)  # index of the reposted mention, -1 for none
+    n: int = 0
+
+    def add(
+        self, t: np.ndarray, ch: np.ndarray, person: np.ndarray, topic: np.ndarray, parent: np.ndarray
+    ) -> None:
+        for name, arr in (("t", t), ("ch", ch), ("person", person), ("topic", topic), ("parent", parent)):
+            getattr(self, name).append(arr)
+        self.n += len(t)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        empty = {"t": np.int64, "ch": np.int8, "person": np.int32, "topic": np.int8, "parent": np.int64}
+        return {
+            name: (np.concatenate(getattr(self, name)).astype(dt) if getattr(self, name) else np.zeros(0, dt))
+            for name, dt in empty.items()
+        }
+
+
+def _mentions_of_day(
+    rng: np.random.Generator,
+    world: World,
+    online: np.ndarray,
+    rate: float,
+    day: int,
+    salience: np.ndarray,
+    mentions: Mentions,
+) -> None:
+    """Online people post about the brand's category on a platform they use; some repost earlier posts."""
+    who = np.flatnonzero(online & (rng.random(world.n) < rate))
+    member = np.stack([world.member[c][who] for c in MENTION_CHANNELS], axis=1)
+    who, member = who[member.any(axis=1)], member[member.any(axis=1)]
+    if len(who) == 0:
+        return
+    pick = (member * rng.random(member.shape)).argmax(axis=1)  # a random platform of each
+    ch = np.array([C[c] for c in MENTION_CHANNELS], dtype=np.int8)[pick]
+    topic = _topics_of_day(rng, salience, len(who))
+    t = _times(rng, day, len(who))
+    # reposts of the day's original mentions (what is in people's feeds): originals first, so a parent
+    # always comes before its reposts; a repost stays on its parent's platform, keeps its topic and
+    # follows it by a few hours
+    repost = rng.random(len(who)) < REPOST_SHARE
+    originals = np.flatnonzero(~repost)
+    if len(originals) == 0:
+        repost[:] = False
+    order = np.r_[np.flatnonzero(~repost), np.flatnonzero(repost)]
+    who, ch, topic, t, repost = who[order], ch[order], topic[order], t[order], repost[order]
+    parent = np.full(len(who), -1, dtype=np.int64)
+    n_orig = int((~repost).sum())
+    src = rng.integers(0, max(n_orig, 1), int(repost.sum()))
+    parent[n_orig:] = mentions.n + src
+    ch[n_orig:], topic[n_orig:] = ch[src], topic[src]
+    delay = rng.exponential(2 * 3600, len(src)).astype(np.int64) + 60
+    t[n_orig:] = np.minimum(t[src] + delay, (day + 1) * DAY - 1)
+    mentions.add(t, ch, who.astype(np.int32), topic, parent)
 
 
 def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -> Simulation:
@@ -264,9 +441,8 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
         n, dtype=np.float32
     )  # activity lift after taking part in a participation node / interaction
     posts: list[Post] = []
-    baseline = np.full(k, 1.0 / k)
-    emphasis = np.zeros((days, k))
-    salience = np.zeros((days, k))
+    agenda = AgendaProcess.draw(rng, scenario, days, campaigns)
+    mentions = Mentions()
     seen = np.zeros(n, dtype=bool)
     viewed = np.zeros(n, dtype=bool)
     hit_boost = np.ones(len(world.prices))
@@ -274,14 +450,12 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
 
     for day in range(days):
         active = [c for c in campaigns if int(c["start"]) <= day <= int(c["end"])]  # type: ignore[operator]
-        # -- the brand's agenda today: what its posts talk about
-        w = baseline.copy()
-        for c in active:
-            w[int(c["topic"])] += 1.5  # type: ignore[call-overload]
-        w /= w.sum()
-        emphasis[day] = w
-        lagged = emphasis[day - scenario.agenda_lag_days] if day >= scenario.agenda_lag_days else baseline
-        salience[day] = (1 - scenario.agenda_strength) * baseline + scenario.agenda_strength * lagged
+        # -- the brand's agenda today: what its posts talk about, and what the audience talks about
+        w = agenda.brand_weights(day)
+        day_topics = {
+            ch: _topics_of_day(rng, w, int(rng.poisson(scenario.channels[ch].posts_per_day))) for ch in SOCIAL
+        }
+        sal = agenda.posted(day, np.concatenate(list(day_topics.values())))
         if day == min(scenario.launch_day, days - 1):
             hit_boost[world.hit_products[0]] = 3.0
         online = rng.random(n) < np.clip(0.35 * world.activity * lift, 0, 1)
@@ -290,9 +464,7 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
             prm = scenario.channels[ch]
             ci = C[ch]
             g = world.graphs[GRAPH_OF[ch]]
-            n_posts = rng.poisson(prm.posts_per_day)
-            for _ in range(n_posts):
-                topic = int(rng.choice(k, p=w))
+            for topic in day_topics[ch].tolist():
                 camp_here = [c for c in active if ch in c["channels"]]  # type: ignore[operator]
                 camp = campaigns.index(camp_here[int(rng.integers(len(camp_here)))]) if camp_here else -1
                 kind = {"wechat_oa": "article", "douyin": "video", "forum": "thread", "wecom": "post"}.get(
@@ -334,12 +506,7 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
                 for act, share_of in (("like", 1.0), ("comment", 0.3), ("collect", 0.4)):
                     m = rng.random(len(viewers)) < np.clip(prm.engage * share_of * aff, 0, 1)
                     who = viewers[m]
-                    topics = None
-                    if act == "comment" and len(who):
-                        agenda = rng.random(len(who)) < scenario.agenda_strength
-                        own = _topic_from(rng, world.interests[who])
-                        brand = rng.choice(k, len(who), p=lagged).astype(np.int8)
-                        topics = np.where(agenda, brand, own)
+                    topics = _topics_of_day(rng, sal, len(who)) if act == "comment" and len(who) else None
                     log.add(
                         tv[m] + rng.integers(0, 900, m.sum()),
                         ci,
@@ -464,11 +631,7 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
                 continue
             posters = mem[rng.random(len(mem)) < prm.community_post * world.activity[mem] * lift[mem]]
             tp = _times(rng, day, len(posters))
-            topics = np.where(
-                rng.random(len(posters)) < scenario.agenda_strength,
-                rng.choice(k, len(posters), p=lagged),
-                _topic_from(rng, world.interests[posters]),
-            )
+            topics = _topics_of_day(rng, sal, len(posters))
             post_ids = log.add(tp, ci, A["post"], posters, topic=topics)
             last_touch[ci, posters] = day
             n_rep = rng.poisson(1.5, len(posters))
@@ -488,6 +651,9 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
             leavers = mem[rng.random(len(mem)) < 0.002 + (0.02 if prm.community_post < 0.01 else 0)]
             log.add(_times(rng, day, len(leavers)), ci, A["leave"], leavers)
             community[ch][leavers] = False
+
+        # -- public discussion outside the brand's posts (what a listening tool collects)
+        _mentions_of_day(rng, world, online, scenario.mention_rate, day, sal, mentions)
 
         # -- one-to-one service: followers message, the brand replies (or not)
         for ch in SOCIAL:
@@ -557,8 +723,10 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
         posts,
         campaigns,
         brand_follows,
-        emphasis,
-        salience,
+        agenda.emphasis,
+        agenda.salience,
         {ch: np.flatnonzero(f) for ch, f in follows.items()},
         {ch: np.flatnonzero(m) for ch, m in community.items()},
+        agenda,
+        mentions,
     )

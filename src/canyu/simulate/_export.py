@@ -31,11 +31,11 @@ import pyarrow.csv as pacsv
 
 from canyu.simulate._engine import ACTIONS, DAY, Simulation
 from canyu.simulate._ids import ChannelIds, draw_phones, phone_strings
-from canyu.simulate._text import COMMENT_VARIANTS, TOPICS, comment_table, titles
+from canyu.simulate._text import POSITIVE_SHARE, TOPICS, compose_texts, repost_texts, titles
 from canyu.simulate._truth import lifecycle, truth, write_truth_tables
 from canyu.simulate._world import CHANNELS, GRAPH_OF
 
-__all__ = ["FILES", "write_files"]
+__all__ = ["FILES", "TEXT_FILES", "write_files"]
 
 # file -> (table, mapping) in import order
 FILES: dict[str, tuple[str, str | None]] = {
@@ -63,15 +63,67 @@ _CSV = pacsv.WriteOptions(quoting_style="needed")
 _CHANNEL_NAMES = pa.array(CHANNELS, pa.string())
 _ACTION_NAMES = pa.array(ACTIONS, pa.string())
 _ACCOUNTS = pa.array([BRAND_ACCOUNT[c] for c in CHANNELS], pa.string())
-# props of an event with a topic of public discussion: props[topic * COMMENT_VARIANTS + variant]
-_PROPS = pa.array(
-    [
-        json.dumps({"topic": topic, "text": text}, ensure_ascii=False, separators=(",", ":"))
-        for topic, texts in zip(TOPICS, comment_table(), strict=True)
-        for text in texts
-    ],
-    pa.string(),
-)
+_TOPIC_NAMES = pa.array(TOPICS, pa.string())
+# The texts of the audience: written to mentions.csv (a comment / listening export, topic-free) and,
+# for events, into their props; their topic and sentiment only to truth_texts.parquet.
+TEXT_FILES: dict[str, tuple[str, str | None]] = {"mentions.csv": ("mentions", None)}
+_URL = {
+    "weibo": "https://weibo.com",
+    "douyin": "https://www.douyin.com/note",
+    "xiaohongshu": "https://www.xiaohongshu.com/explore",
+    "qzone": "https://user.qzone.qq.com",
+}
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Every text of the audience: events with a topic first (in log order), then public mentions."""
+
+    event_rows: np.ndarray  # log rows of the events with a text
+    index: np.ndarray  # per log row: its text's position, -1 for none
+    text: pa.Array
+    topic: np.ndarray
+    sentiment: np.ndarray
+    props: pa.Array  # {"topic", "text"} JSON of the events' texts (kept in props as before)
+
+
+def _draw_texts(sim: Simulation, cols: dict[str, np.ndarray], ids: ChannelIds, seed: int) -> _Texts:
+    """Texts and sentiments from their own generator, so the other files do not depend on them."""
+    rng = np.random.default_rng([seed, 2])
+    rows = np.flatnonzero(cols["topic"] >= 0)
+    index = np.full(len(cols["topic"]), -1, dtype=np.int64)
+    index[rows] = np.arange(len(rows))
+    m = sim.mentions.columns()
+    topic = np.concatenate([cols["topic"][rows], m["topic"]]).astype(np.int64)
+    p_positive = None
+    sc = sim.scenario
+    if sc.crisis_start >= 0:  # the crisis topic's texts during the crisis are mostly negative
+        day = np.concatenate([cols["t"][rows], m["t"]]) // DAY
+        p_positive = np.array([POSITIVE_SHARE[t] for t in TOPICS])[topic]
+        hit = sim.agenda.in_crisis(day) & (topic == TOPICS.index(sc.crisis_topic))
+        p_positive[hit] = sc.crisis_positive_share
+    text, sentiment = compose_texts(rng, topic, p_positive=p_positive)
+    # reposts: a reaction, ``//@author:`` and the parent's text (whole chains), with the parent's sentiment
+    parent = m["parent"]
+    if (parent >= 0).any():
+        at = len(rows)
+        authors = ids.on(m["ch"], m["person"])
+        depth = np.zeros(len(parent), dtype=np.int64)
+        for i in np.flatnonzero(parent >= 0):  # parents come first, so one pass sets every depth
+            depth[i] = depth[parent[i]] + 1
+        for level in range(1, int(depth.max()) + 1):
+            child = np.flatnonzero(depth == level)
+            par = parent[child]
+            new = repost_texts(rng, authors.take(pa.array(par)), text.take(pa.array(at + par)))
+            mask = np.zeros(len(topic), dtype=bool)
+            mask[at + child] = True
+            text = pc.replace_with_mask(text, pa.array(mask), new)
+            sentiment[at + child] = sentiment[at + par]
+    head = text.slice(0, len(rows))
+    props = pc.binary_join_element_wise(
+        '{"topic":"', _TOPIC_NAMES.take(pa.array(topic[: len(rows)])), '","text":"', head, '"}', ""
+    )
+    return _Texts(rows, index, text, topic, sentiment, props)
 
 
 @dataclass(frozen=True)
@@ -85,7 +137,7 @@ class _Export:
     cols: dict[str, np.ndarray]
     ids: ChannelIds
     phones: np.ndarray  # each person's phone number, as an integer
-    text: np.ndarray  # per event: topic * COMMENT_VARIANTS + variant of its text in props, -1 for none
+    texts: _Texts
     post_ids: list[str]
     days: int  # day indices with a date: the period and 15 days more, or through the last event's day
 
@@ -158,16 +210,10 @@ def _prepare(sim: Simulation, out: Path, *, seed: int, start: dt.date) -> _Expor
     ids = ChannelIds.draw(rng, sim.world.n)
     phones = draw_phones(rng, sim.world.n)
     cols = sim.log.columns()
-    topic = cols["topic"]
-    with_topic = np.flatnonzero(topic >= 0)
-    # the variants are drawn once for all events, so writing in batches changes nothing
-    text = np.full(len(topic), -1, dtype=np.int16)
-    text[with_topic] = topic[with_topic].astype(np.int16) * COMMENT_VARIANTS + rng.integers(
-        0, COMMENT_VARIANTS, len(with_topic)
-    )
+    texts = _draw_texts(sim, cols, ids, seed)  # drawn once for all events: batches change nothing
     post_ids = [f"{p.channel}_{p.day:03d}_{p.content:05d}" for p in sim.posts]
     last_day = int(cols["t"].max()) // DAY if len(cols["t"]) else 0
-    return _Export(sim, out, start, rng, cols, ids, phones, text, post_ids, max(sim.days + 15, last_day + 1))
+    return _Export(sim, out, start, rng, cols, ids, phones, texts, post_ids, max(sim.days + 15, last_day + 1))
 
 
 def _event_table(ex: _Export, rows: np.ndarray) -> pa.Table:
@@ -175,7 +221,11 @@ def _event_table(ex: _Export, rows: np.ndarray) -> pa.Table:
     c = ex.cols
     ch = c["ch"][rows]
     content, campaign, product = c["content"][rows], c["campaign"][rows], c["product"][rows]
-    parent_person, parent_event, text = c["parent_person"][rows], c["parent_event"][rows], ex.text[rows]
+    parent_person, parent_event, text = (
+        c["parent_person"][rows],
+        c["parent_event"][rows],
+        ex.texts.index[rows],
+    )
     has_content = content >= 0
     post_names = pa.array(ex.post_ids or [""], pa.string())
     campaign_names = pa.array([str(x["campaign_id"]) for x in ex.sim.campaigns] or [""], pa.string())
@@ -195,7 +245,7 @@ def _event_table(ex: _Export, rows: np.ndarray) -> pa.Table:
                 _masked(product, product >= 0)
             ),
             "value": pa.array(np.round(c["value"][rows], 2), from_pandas=True),
-            "props": _PROPS.take(_masked(text, text >= 0)),
+            "props": ex.texts.props.take(_masked(text, text >= 0)),
         }
     )
 
@@ -525,6 +575,76 @@ def _write_identity_links(ex: _Export) -> None:
             )
 
 
+def _write_mentions(ex: _Export) -> None:
+    """mentions.csv (comments on the brand's posts, community posts and replies, public mentions) and
+    truth_texts.parquet (each text's topic and sentiment; the brand's posts' topics).
+    """
+    c, tx, m = ex.cols, ex.texts, ex.sim.mentions.columns()
+    rows = tx.event_rows
+    n_ev, n_mn = len(rows), len(m["t"])
+    content, pe = c["content"][rows], c["parent_event"][rows]
+    post_names = pa.array(ex.post_ids or [""], pa.string())
+    ev_parent = pc.coalesce(post_names.take(_masked(content, content >= 0)), _numbered("ev", pe, pe >= 0))
+    mn_ids = _numbered("mn", np.arange(n_mn))
+    mn_ch = [CHANNELS[i] for i in range(len(CHANNELS))]
+    authors = ex.ids.on(m["ch"], m["person"])
+    url_base = pa.array([_URL.get(ch, "") for ch in mn_ch], pa.string()).take(pa.array(m["ch"]))
+    table = pa.table(
+        {
+            "mention_id": pa.concat_arrays([_numbered("ev", rows), mn_ids]),
+            "ts": _local_times(ex.start, np.concatenate([c["t"][rows], m["t"]])),
+            "channel": _CHANNEL_NAMES.take(pa.array(np.concatenate([c["ch"][rows], m["ch"]]))),
+            "author_id": pa.concat_arrays([ex.ids.on(c["ch"][rows], c["person"][rows]), authors]),
+            "text": tx.text,
+            "parent_id": pa.concat_arrays(
+                [ev_parent, _numbered("mn", m["parent"], m["parent"] >= 0).cast(pa.string())]
+            ),
+            "url": pa.concat_arrays(
+                [pa.nulls(n_ev, pa.string()), pc.binary_join_element_wise(url_base, authors, mn_ids, "/")]
+            ),
+            "likes": pa.array(
+                np.concatenate([np.zeros(n_ev, np.int64), ex.rng.geometric(0.3, n_mn) - 1]),
+                mask=np.r_[np.ones(n_ev, bool), np.zeros(n_mn, bool)],
+            ),
+            "reposts": pa.array(
+                np.concatenate(
+                    [np.zeros(n_ev, np.int64), np.bincount(m["parent"][m["parent"] >= 0], minlength=n_mn)]
+                ),
+                mask=np.r_[np.ones(n_ev, bool), np.zeros(n_mn, bool)],
+            ),
+            "source": pa.concat_arrays(
+                [
+                    pa.array(np.where(content >= 0, "comments", "community"), pa.string()),
+                    pa.repeat("listening", n_mn),
+                ]
+            ),
+        }
+    )
+    order = np.argsort(np.concatenate([c["t"][rows], m["t"]]), kind="stable")
+    _write_csv(ex.out / "mentions.csv", table.take(pa.array(order)))
+    topic_of_post = np.array([p.topic for p in ex.sim.posts], dtype=np.int64)
+    truth_texts = pa.table(
+        {
+            "text_id": pa.concat_arrays(
+                [table.column("mention_id").combine_chunks(), pa.array(ex.post_ids, pa.string())]
+            ),
+            "kind": pa.concat_arrays(
+                [table.column("source").combine_chunks(), pa.repeat("brand_post", len(ex.post_ids))]
+            ),
+            "topic": _TOPIC_NAMES.take(pa.array(np.concatenate([tx.topic, topic_of_post]))),
+            "sentiment": pa.array(
+                np.concatenate([tx.sentiment, np.zeros(len(topic_of_post), np.int8)]),
+                mask=np.r_[np.zeros(len(tx.topic), bool), np.ones(len(topic_of_post), bool)],
+            ),
+        }
+    )
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        truth_texts, ex.out / "truth_texts.parquet", row_group_size=CHUNK
+    )  # a group per batch, like events
+
+
 # The files besides events.csv, in the order they are written (the order the export's generator is drawn in).
 STEPS = (
     _write_shop,
@@ -533,6 +653,7 @@ STEPS = (
     _write_spend,
     _write_follows,
     _write_identity_links,
+    _write_mentions,
 )
 
 

@@ -6,13 +6,22 @@ what it should do to the data (the tests check each one does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Final
 
-from canyu.errors import UnknownNameError
+from canyu.errors import CanyuError, UnknownNameError
+from canyu.simulate._text import TOPICS
 
-__all__ = ["SCENARIOS", "ChannelParams", "Scenario", "get_scenario"]
+__all__ = [
+    "AGENDA_LEADERS",
+    "SCENARIOS",
+    "ChannelParams",
+    "Scenario",
+    "ScenarioError",
+    "check_scenario",
+    "get_scenario",
+]
 
 
 @dataclass(frozen=True)
@@ -197,8 +206,18 @@ class Scenario:
     description: str
     channels: dict[str, ChannelParams] = field(default_factory=lambda: dict(_DEFAULT_CHANNELS))
     true_roles: dict[str, str] = field(default_factory=lambda: dict(TRUE_ROLES_DEFAULT))
-    agenda_lag_days: int = 3  # public discussion follows the brand's emphasis this many days later
-    agenda_strength: float = 0.6  # share of public topic salience that follows the brand (0..1)
+    agenda_lag_days: int = 3  # the follower's topics follow the leader's this many days later
+    agenda_strength: float = 0.6  # share of the follower's topic weights that follow the leader (0..1)
+    agenda_leader: str = "brand"  # "brand": the audience follows the brand; "audience": the brand follows
+    agenda_volatility: float = (
+        0.6  # sd of the log daily topic weights of the brand's plan and the audience's own agenda
+    )
+    agenda_persistence: float = 0.7  # AR(1) coefficient of those log weights from one day to the next
+    mention_rate: float = 0.05  # daily probability that an online person posts publicly about the category
+    crisis_start: int = -1  # day a public-opinion crisis (舆情) starts; -1 for none
+    crisis_days: int = 5  # its length: half of the audience's talk is about crisis_topic, mostly negative
+    crisis_topic: str = "售后服务"
+    crisis_positive_share: float = 0.1  # share of positive texts on the crisis topic during the crisis
     base_purchase: float = 0.0004  # daily purchase probability with no touch, for an average person
     refund_rate: float = 0.08
     launch_day: int = 30  # the hit product's launch (day index)
@@ -267,12 +286,90 @@ SCENARIOS: Final = MappingProxyType(
             agenda_strength=0.1,
             description="The brand barely moves what its audience talks about (agenda strength 0.1).",
         ),
+        "audience-leads": replace(
+            _DEFAULT,
+            name="audience-leads",
+            agenda_leader="audience",
+            description="The audience sets the agenda: the brand's posts follow what its audience discussed 3 days "
+            "earlier (strength 0.6); the audience does not follow the brand.",
+        ),
+        "crisis": replace(
+            _DEFAULT,
+            name="crisis",
+            crisis_start=40,
+            description="A public-opinion crisis (舆情) on after-sales from day 40 for 5 days: half of the "
+            "audience's texts are about 售后服务, 90% of them negative.",
+        ),
+        "no-agenda": replace(
+            _DEFAULT,
+            name="no-agenda",
+            agenda_strength=0.0,
+            description="The null: neither side's topics follow the other's (agenda strength 0).",
+        ),
     }
 )
 
 
-def get_scenario(name: str) -> Scenario:
-    """The scenario called ``name``."""
+AGENDA_LEADERS = ("brand", "audience")
+
+
+def get_scenario(name: str, **overrides: object) -> Scenario:
+    """The scenario called ``name``, with any of its knobs replaced (``agenda_strength=0.2``, ...).
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown scenario or knob.
+    ScenarioError
+        For a knob out of its range.
+    """
     if name not in SCENARIOS:
         raise UnknownNameError("scenario", name, tuple(SCENARIOS))
-    return SCENARIOS[name]
+    sc = SCENARIOS[name]
+    knobs = tuple(f.name for f in fields(Scenario) if f.name not in ("name", "description"))
+    for key in overrides:
+        if key not in knobs:
+            raise UnknownNameError("scenario knob", key, knobs)
+    sc = replace(sc, **overrides) if overrides else sc  # type: ignore[arg-type]
+    check_scenario(sc)
+    return sc
+
+
+def check_scenario(sc: Scenario) -> None:
+    """Reject agenda knobs out of range, naming the knob and the value."""
+    problems: list[tuple[str, object, str]] = []
+    if not 0.0 <= float(sc.agenda_strength) <= 1.0:
+        problems.append(("agenda_strength", sc.agenda_strength, "0..1"))
+    if int(sc.agenda_lag_days) != sc.agenda_lag_days or sc.agenda_lag_days < 1:
+        problems.append(("agenda_lag_days", sc.agenda_lag_days, "a whole number of days >= 1"))
+    if sc.agenda_leader not in AGENDA_LEADERS:
+        problems.append(("agenda_leader", sc.agenda_leader, " / ".join(AGENDA_LEADERS)))
+    if not 0.0 <= float(sc.agenda_persistence) < 1.0:
+        problems.append(("agenda_persistence", sc.agenda_persistence, "0..1 (1 excluded)"))
+    if sc.agenda_volatility < 0 or not 0.0 <= sc.mention_rate <= 1.0:
+        problems.append(
+            ("agenda_volatility / mention_rate", (sc.agenda_volatility, sc.mention_rate), ">= 0 / 0..1")
+        )
+    if sc.crisis_topic not in TOPICS:
+        problems.append(("crisis_topic", sc.crisis_topic, " / ".join(TOPICS)))
+    if sc.crisis_days < 1 or not 0.0 <= sc.crisis_positive_share <= 1.0:
+        problems.append(
+            ("crisis_days / crisis_positive_share", (sc.crisis_days, sc.crisis_positive_share), ">= 1 / 0..1")
+        )
+    if problems:
+        key, value, valid = problems[0]
+        raise ScenarioError(
+            f"scenario knob {key} = {value!r} is out of range; valid: {valid}",
+            message_zh=f"场景参数 {key} = {value!r} 超出范围；有效值：{valid}",
+            knob=key,
+            value=value,
+        )
+
+
+class ScenarioError(CanyuError):
+    """A scenario knob out of its range (``knob``, ``value``)."""
+
+    def __init__(self, message: str, *, knob: str, value: object, message_zh: str | None = None) -> None:
+        super().__init__(message, message_zh=message_zh)
+        self.knob = knob
+        self.value = value

@@ -131,7 +131,27 @@ def truth(
             },
             "koc_weibo_ids": ids.of("weibo", koc_weibo).to_pylist(),
         },
-        "agenda": {"lag_days": sc.agenda_lag_days, "strength": sc.agenda_strength, "topics": list(TOPICS)},
+        "agenda": {
+            "lag_days": sc.agenda_lag_days,
+            "strength": sc.agenda_strength,
+            "direction": sim.agenda.direction,
+            "topics": list(TOPICS),
+            "definition": "brand_leads: the audience's daily topic salience is (1 - strength) * its own agenda + "
+            "strength * the brand's topic shares lag_days earlier; audience_leads: the brand's posting weights are "
+            "(1 - strength) * its plan + strength * the audience's salience lag_days earlier; none: strength 0",
+            "texts_file": "truth_texts.parquet",
+        },
+        "crisis": (
+            {
+                "start_day": sc.crisis_start,
+                "days": sc.crisis_days,
+                "topic": sc.crisis_topic,
+                "positive_share": sc.crisis_positive_share,
+                "start": (start + dt.timedelta(days=sc.crisis_start)).isoformat(),
+            }
+            if sc.crisis_start >= 0
+            else None
+        ),
         "lifecycle": {
             "stages": list(STAGES),
             "rules": {
