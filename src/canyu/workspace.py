@@ -20,7 +20,7 @@ import pyarrow as pa
 from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
 from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
 from canyu.identity import person_id
-from canyu.ingest import ImportResult, import_files
+from canyu.ingest import ImportResult, import_files, neutralize_cell
 from canyu.privacy import ForgetResult, create_key, forget_person, load_key
 from canyu.store import ENGINES, TABLES, Store, open_store
 
@@ -206,7 +206,8 @@ class Workspace:
                 w = csv.writer(fh)
                 w.writerow([*columns, "_row", "_field", "_reason"])
                 for r, p in zip(items, parsed, strict=True):
-                    w.writerow([p.get(c) for c in columns] + [r["row_number"], r["field"], r["reason"]])
+                    cells = [p.get(c) for c in columns] + [r["row_number"], r["field"], r["reason"]]
+                    w.writerow([neutralize_cell(c) for c in cells])
             written.append(out)
         return written
 

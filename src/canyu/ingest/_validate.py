@@ -221,7 +221,7 @@ def failure_reason(
         m = _TIME_TAIL.match(v or "")
         if m:
             tail = m.group(2).strip()
-            if re.fullmatch(r"[A-Za-z]{2,5}", tail) and tail.upper() not in ("UTC", "GMT", "AM", "PM"):
+            if re.fullmatch(r"[A-Z]{2,5}", tail) and tail.upper() not in ("UTC", "GMT", "AM", "PM"):
                 return "time_zone_ambiguous", {"field": fld, "value": v, "text": tail}
             return "time_trailing_text", {"field": fld, "value": v, "text": tail}
         return code, {"field": fld, "value": v}
@@ -687,3 +687,11 @@ def plan_stage(
 
 def _storage(col: Column) -> str:
     return "VARCHAR" if col.type == "JSON" else col.type
+
+
+def neutralize_cell(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text starting with = + - @ (or a tab/CR) gets a leading '
+    so Excel or WPS shows it instead of running it as a formula (OWASP "CSV injection")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
