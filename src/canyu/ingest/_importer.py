@@ -240,14 +240,19 @@ def _load_aggregate(txn: Transaction, table: str, stage: str, batch_id: str) -> 
         f"CREATE TEMP TABLE {agg} AS SELECT *, {key_sql(table)} AS _key FROM ("
         f"SELECT {', '.join(sel)}, count(*) AS _n FROM {stage} WHERE _err IS NULL GROUP BY {', '.join(q(k) for k in keys)})"
     )
+    # The stored figures a new row does not give are kept (two exports can fill one day's row:
+    # reads from one, follows from another); the row is a duplicate when it changes nothing.
     same = " AND ".join(
-        f"((a.{q(m)} IS NULL AND o.{q(m)} IS NULL) OR abs(a.{q(m)} - o.{q(m)}) <= 1e-9 * greatest(1.0, abs(o.{q(m)})))"
+        f"(a.{q(m)} IS NULL OR (o.{q(m)} IS NOT NULL"
+        f" AND abs(a.{q(m)} - o.{q(m)}) <= 1e-9 * greatest(1.0, abs(o.{q(m)}))))"
         for m in measures
     )
+    merged = [f"COALESCE(a.{q(m)}, o.{q(m)}) AS {q(m)}" for m in measures]
     con.execute(
-        f"CREATE TEMP TABLE {new} AS SELECT a.* FROM {agg} AS a ANTI JOIN"
+        f"CREATE TEMP TABLE {new} AS SELECT a.* EXCLUDE ({', '.join(q(m) for m in measures)}), {', '.join(merged)}"
+        f" FROM {agg} AS a LEFT JOIN"
         f" (SELECT {key_sql(table, 'e')} AS _key, {', '.join('e.' + q(m) for m in measures)} FROM {txn.source(table)} AS e)"
-        f" AS o ON a._key = o._key AND {same}"
+        f" AS o ON a._key = o._key WHERE o._key IS NULL OR NOT ({same})"
     )
     try:
         loaded_row = con.execute(f"SELECT COALESCE(sum(_n), 0) FROM {new}").fetchall()[0]

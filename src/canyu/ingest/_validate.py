@@ -66,7 +66,18 @@ AMPM_FORMATS = (
     "%Y-%m-%d %I:%M%p",
 )
 WEIBO_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # Weibo's created_at: Tue Oct 01 09:00:00 +0800 2026
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y年%m月%d日",
+    "%Y%m%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+)
 EARLIEST = "2000-01-01"
 # Cells that mean "no value" in platform exports (Douyin writes "-", Excel "#N/A").
 NULL_TOKENS = ("", "-", "--", "—", "——", "N/A", "n/a", "#N/A", "NA")
