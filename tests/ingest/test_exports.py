@@ -110,7 +110,7 @@ def test_a_file_for_another_platform_is_refused_with_a_ranking(workspace: canyu.
         IngestError, match=r"1 of the 8 columns mapping weibo_daily.*fit this file best: douyin_daily"
     ):
         workspace.import_files([EXPORTS / "douyin_daily.csv"], mapping="weibo_daily")
-    with pytest.raises(IngestError, match="no column for required field 'date'.*douyin_works"):
+    with pytest.raises(IngestError, match=r"no column for required field 'date'.*douyin_works"):
         workspace.import_files([EXPORTS / "douyin_works.xlsx"], mapping="douyin_daily")
     assert workspace.status().rows["content_stats"] == 0
 
