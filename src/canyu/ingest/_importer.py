@@ -24,7 +24,7 @@ import pyarrow as pa
 from canyu.config import WorkspaceConfig
 from canyu.identity import person_id_sql, resolve_identities
 from canyu.ingest._mapping import Mapping, load_mapping
-from canyu.ingest._readers import Source, open_source
+from canyu.ingest._readers import Source, clean_stale_temp, open_source
 from canyu.ingest._validate import AGGREGATE, failure_reason, key_sql, plan_stage, render_reason
 from canyu.privacy import hash_identifier
 from canyu.store import TABLES, Store, Transaction
@@ -353,6 +353,7 @@ def import_files(
     table: str | None = None,
     mapping: str | Path | Mapping | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     key: bytes | None = None,
     tmp_dir: Path,
     progress: ProgressFn | None = None,
@@ -372,12 +373,17 @@ def import_files(
         maps columns by their contract names.
     encoding
         Overrides the detected text encoding.
+    sheet
+        The XLSX sheet to read (required when a workbook has several sheets with data).
     key
         The HMAC key for personal data (required when files hold any).
     """
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, table=table)
     if encoding:
         m = replace(m, encoding=encoding)
+    if sheet:
+        m = replace(m, sheet=sheet)
+    clean_stale_temp(tmp_dir)  # copies left by an import that was killed
     results: list[ImportResult] = []
     # Imports stream: they run under their own small memory budget, queries under the store's.
     with store.transaction(memory_limit=cfg.engine.import_memory_limit) as txn:

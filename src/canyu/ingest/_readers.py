@@ -349,15 +349,23 @@ def _check_unique(path: Path, names: list[str]) -> None:
         )
 
 
+def _long_line(path: Path) -> int | None:
+    with open(path, "rb") as fh:
+        for i, line in enumerate(fh, start=1):
+            if len(line) > _MAX_LINE:
+                return i
+    return None
+
+
 def _csv_error(path: Path, exc: duckdb.Error) -> IngestError:
     text = str(exc)
     if "Maximum line size" in text or "max_line_size" in text:
-        m = re.search(r"line (\d+)", text, re.IGNORECASE)
-        where = f" (near line {m.group(1)})" if m else ""
+        row = _long_line(path)
         return IngestError(
-            f"a line is longer than {_MAX_LINE >> 20} MB{where}; a cell that long is not table data",
-            message_zh=f"有一行超过 {_MAX_LINE >> 20} MB{where}；这么长的单元格不是表格数据",
+            f"a line is longer than {_MAX_LINE >> 20} MB; a cell that long is not table data",
+            message_zh=f"有一行超过 {_MAX_LINE >> 20} MB；这么长的单元格不是表格数据",
             file=str(path),
+            row=row,
         )
     first = text.strip().splitlines()[0] if text.strip() else text
     return IngestError(f"cannot read as CSV: {first}", message_zh=f"无法按 CSV 读取：{first}", file=str(path))
