@@ -105,7 +105,7 @@ def test_a_workbook_with_two_sheets_needs_a_sheet_name(workspace: canyu.Workspac
     path = _workbook(
         tmp_path / "two.xlsx", {"十月": SPEND, "十一月": [SPEND[0], ["2026-11-01", "weibo", 50]]}
     )
-    with pytest.raises(IngestError, match="2 sheets with data .十月, 十一月.; name the one"):
+    with pytest.raises(IngestError, match=r"2 sheets with data \(十月, 十一月\); name the one"):
         workspace.import_files([path], table="spend")
     [res] = workspace.import_files([path], table="spend", sheet="十一月")
     assert (res.rows_loaded, workspace.to_arrow("spend").to_pylist()[0]["amount"]) == (1, 50.0)
