@@ -227,7 +227,10 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
     g_err, _ = _decode_errors(samples, "gb18030")
     best, errors = ("utf-8", u_err) if u_err <= g_err else ("gb18030", g_err)
     high = sum(sum(1 for b in data if b > 127) for data in samples)
-    if errors <= max(2, high // 100):
+    total = sum(len(data) for data in samples)
+    # Few errors for the text there is, or an ASCII file with a few stray bytes: those rows are
+    # quarantined (a single-byte guess such as cp1252 would turn every such byte into a letter).
+    if errors <= max(2, high // 100) or high * 100 <= total:
         return best
     from charset_normalizer import from_bytes
 
