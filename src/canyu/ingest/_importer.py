@@ -35,6 +35,7 @@ ProgressFn = Callable[[str, float], None]
 
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ImportResult:
     rows_quarantined: int
     columns_used: dict[str, str] = field(default_factory=dict)
     pii_columns: dict[str, str] = field(default_factory=dict)
+    dropped_columns: list[str] = field(default_factory=list)  # receiver names/addresses, never read
 
     def to_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -124,6 +126,9 @@ def _quarantine_rows(
             if str(kind) == "INVALID ENCODING":
                 text = bad_bytes.get(int(line), str(raw))
                 structural.append((int(line), "bad_bytes", {"encoding": source.encoding, "line": text}, text))
+            elif counts := _COLUMN_COUNT.search(str(msg)):
+                args: dict[str, object] = {"expected": int(counts.group(1)), "found": int(counts.group(2))}
+                structural.append((int(line), "column_count", args, str(raw)))
             else:
                 structural.append((int(line), "broken_row", {"detail": str(msg)}, str(raw)))
         rejected_lines = np.array([int(r[0]) for r in rows], dtype=np.int64)
@@ -313,6 +318,7 @@ def _import_one(
             rows_quarantined=n_quarantined,
             columns_used=plan.columns_used,
             pii_columns=plan.pii_columns,
+            dropped_columns=plan.dropped,
         )
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         txn.con.execute(
