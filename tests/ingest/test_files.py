@@ -214,3 +214,31 @@ def test_temporary_copies_are_private_and_removed(
     live.mkdir()
     _readers.clean_stale_temp(tmp)
     assert live.exists()  # a running process's folder is left alone
+
+
+def test_running_totals_in_a_csv_in_any_order(workspace: canyu.Workspace, tmp_path: Path) -> None:
+    mapping = tmp_path / "cum.toml"
+    mapping.write_text(
+        '[mapping]\ntable = "content_stats"\ncumulative = ["content_id"]\n'
+        '[columns]\ndate = ["stat_date"]\ncontent_id = ["msgid"]\nviews = ["read"]\n[constants]\nchannel = "wechat_oa"\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "totals.csv"
+    path.write_text(
+        "stat_date,msgid,read\n2026-10-03,a,30\n2026-10-01,a,10\n2026-10-02,a,25\n2026-10-01,b,5\nbad,b,7\n2026-10-02,b,9\n",
+        encoding="utf-8",
+    )
+    [res] = workspace.import_files([path], mapping=mapping)
+    assert (res.rows_in, res.rows_loaded, res.rows_quarantined) == (6, 5, 1)
+    got = sorted(
+        (str(r["date"]), r["content_id"], r["views"]) for r in workspace.to_arrow("content_stats").to_pylist()
+    )
+    assert got == [
+        ("2026-10-01", "a", 10),
+        ("2026-10-01", "b", 5),
+        ("2026-10-02", "a", 15),
+        ("2026-10-02", "b", 4),
+        ("2026-10-03", "a", 5),
+    ]
+    [q] = workspace.quarantine().to_pylist()
+    assert (q["row_number"], q["value"]) == (6, "bad")  # row numbers stay the file's

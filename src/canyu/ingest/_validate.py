@@ -80,7 +80,7 @@ DATE_FORMATS = (
 )
 EARLIEST = "2000-01-01"
 # Cells that mean "no value" in platform exports (Douyin writes "-", Excel "#N/A").
-NULL_TOKENS = ("", "-", "--", "—", "——", "N/A", "n/a", "#N/A", "NA")
+NULL_TOKENS = ("", "-", "--", "—", "——", "N/A", "n/a", "#N/A")
 # Counts and amounts that cannot be below zero (follows_gained is a net figure and can).
 NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
     [("content_stats", c) for c in ("exposes", "views", "likes", "comments", "shares", "collects")]
@@ -664,7 +664,8 @@ def plan_stage(
             # numbers and the like), so two different orders are never one "duplicate".
             content = [f"COALESCE(CAST(x.t__{c} AS VARCHAR), '')" for c in out if c != "event_id"]
             if props:
-                content.append(f"COALESCE({props}, '')")
+                # concat_ws skips a NULL: rows without props keep the id older imports gave them
+                content.append(f"({props})")
             final.append(
                 f"COALESCE(x.t__event_id, 'h:' || md5(concat_ws(chr(31), {', '.join(content)}))) AS event_id"
             )
