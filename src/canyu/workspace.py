@@ -20,7 +20,7 @@ import pyarrow as pa
 from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
 from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
 from canyu.identity import person_id
-from canyu.ingest import ImportResult, import_files
+from canyu.ingest import ImportResult, clean_stale_temp, import_files, neutralize_cell
 from canyu.privacy import ForgetResult, create_key, forget_person, load_key
 from canyu.store import ENGINES, TABLES, Store, open_store
 
@@ -66,6 +66,7 @@ class Workspace:
         self.path = path
         self.config = config
         self.store = store
+        clean_stale_temp(path / ".tmp")  # plaintext copies an import killed with -9 left behind
 
     # -- reading -------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:
@@ -132,6 +133,7 @@ class Workspace:
         table: str | None = None,
         mapping: str | Path | None = None,
         encoding: str | None = None,
+        sheet: str | None = None,
         progress: ProgressFn | None = None,
     ) -> list[ImportResult]:
         """Import files atomically (see :func:`canyu.ingest.import_files`)."""
@@ -143,6 +145,7 @@ class Workspace:
             table=table,
             mapping=mapping,
             encoding=encoding,
+            sheet=sheet,
             key=key,
             tmp_dir=self.path / ".tmp",
             progress=progress,
@@ -242,7 +245,8 @@ class Workspace:
                 w = csv.writer(fh)
                 w.writerow([*columns, "_row", "_field", "_reason"])
                 for r, p in zip(items, parsed, strict=True):
-                    w.writerow([p.get(c) for c in columns] + [r["row_number"], r["field"], r["reason"]])
+                    cells = [p.get(c) for c in columns] + [r["row_number"], r["field"], r["reason"]]
+                    w.writerow([neutralize_cell(c) for c in cells])
             written.append(out)
         return written
 

@@ -21,7 +21,18 @@ import canyu
 HEADER = "event_id,ts,channel,action,user_id,value\n"
 VALID = st.tuples(
     st.sampled_from(["", "id1", "id2", "id3", "id4"]),
-    st.sampled_from(["2026-10-01 08:00:00", "2026/10/02 09:30", "2026-10-03T10:00:00+08:00", "1791201600"]),
+    st.sampled_from(
+        [
+            "2026-10-01 08:00:00",
+            "2026/10/02 09:30",
+            "2026-10-03T10:00:00+08:00",
+            "1791201600",
+            "2026-10-03 10:00:00 UTC",
+            "2026-10-03 10:00:00-05",
+            "2026-10-03 10:00:00 America/New_York",
+            "2026-10-03 10:00:00 PM",
+        ]
+    ),
     st.sampled_from(["weibo", "微博", "wechat_oa", "公众号", "douyin"]),
     st.sampled_from(["view", "阅读", "like", "点赞", "purchase", "下单"]),
     st.sampled_from(["u1", "u2", "u3"]),
@@ -37,6 +48,11 @@ BROKEN = st.sampled_from(
         "x6,2026-10-01 08:00:00",
         "x7,2026-10-01 08:00:00,weibo,view,u1,1,extra",
         "x8,1980-01-01 00:00:00,weibo,view,u1,",
+        "x9,2026-10-01 08:00:00,weibo,purchase,u1,NaN",
+        "x10,2026-10-01 08:00:00,weibo,purchase,u1,-inf",
+        "x11,2026-10-01 08:00:00 foo,weibo,view,u1,",
+        "x12,2026-10-01 08:00:00 CST,weibo,view,u1,",
+        "x13,2026-10-01 08:00:00,weibo,view,u\udcff1,",  # a stray byte (written as \xff)
     ]
 )
 
@@ -48,7 +64,7 @@ def test_every_row_is_loaded_duplicate_or_quarantined(
 ) -> None:
     tmp = tmp_path_factory.mktemp("hyp")
     path = tmp / "mix.csv"
-    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_bytes((HEADER + "\n".join(rows) + "\n").encode("utf-8", errors="surrogateescape"))
     with canyu.create(tmp / "ws", locale="en") as ws:
         [res] = ws.import_files([path], table="events")
         assert res.rows_in == len(rows)
@@ -118,3 +134,5 @@ def test_interrupted_import_leaves_the_store_unchanged(
         assert ws.to_arrow("events").equals(before)
         assert ws.status().rows["imports"] == before_imports
         assert ws.status().rows["quarantine"] == 0
+    tmp = ws_dir / ".tmp"  # the killed import's private folder is gone after the next open
+    assert not tmp.exists() or not any(p.name.startswith("import-") for p in tmp.iterdir())

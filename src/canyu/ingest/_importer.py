@@ -9,7 +9,7 @@ quarantined.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
+import json
 import re
 import threading
 import uuid
@@ -24,8 +24,8 @@ import pyarrow as pa
 from canyu.config import WorkspaceConfig
 from canyu.identity import person_id_sql, resolve_identities
 from canyu.ingest._mapping import Mapping, load_mapping
-from canyu.ingest._readers import Source, open_source
-from canyu.ingest._validate import enum_labels, key_sql, plan_stage
+from canyu.ingest._readers import Source, clean_stale_temp, open_source
+from canyu.ingest._validate import AGGREGATE, failure_reason, key_sql, plan_stage, render_reason
 from canyu.privacy import hash_identifier
 from canyu.store import TABLES, Store, Transaction
 
@@ -35,6 +35,7 @@ ProgressFn = Callable[[str, float], None]
 
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ImportResult:
     rows_quarantined: int
     columns_used: dict[str, str] = field(default_factory=dict)
     pii_columns: dict[str, str] = field(default_factory=dict)
+    dropped_columns: list[str] = field(default_factory=list)  # receiver names/addresses, never read
 
     def to_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -96,33 +98,6 @@ def _mask_text(key: bytes | None, text: str) -> str:
     return _EMAIL_RE.sub(lambda m: "email:" + hash_identifier(key, "email", m.group(0))[:16], text)
 
 
-_REASONS = {
-    "missing": ("required field {f!r} is empty", "必填字段 {f!r} 为空"),
-    "not_a_number": ("{v!r} is not a number", "{v!r} 不是数字"),
-    "not_an_integer": ("{v!r} is not a whole number", "{v!r} 不是整数"),
-    "not_a_time": ("{v!r} is not a time this mapping can read", "{v!r} 不是可识别的时间"),
-    "not_a_date": ("{v!r} is not a date", "{v!r} 不是日期"),
-    "out_of_range": ("{v!r} is before 2000 or in the future", "{v!r} 早于 2000 年或晚于当前时间"),
-    "bad_json": ("{v!r} is not valid JSON", "{v!r} 不是有效的 JSON"),
-}
-
-
-def _reason(
-    table: str, mapping: Mapping, fld: str, code: str, value: str | None, cache: dict[tuple[str, str], str]
-) -> str:
-    if code != "unknown_label":
-        return _REASONS.get(code, ("{v!r} is invalid", ""))[0].format(f=fld, v=value)
-    cache_key = (fld, value or "")
-    if cache_key not in cache:
-        labels = enum_labels(table, fld, mapping)
-        codes = sorted(set(labels.values()))
-        norm = "".join((value or "").split()).lower()
-        close = difflib.get_close_matches(norm, list(labels), n=1, cutoff=0.4)
-        hint = f"; closest valid: {labels[close[0]]!r}" if close else ""
-        cache[cache_key] = f"{value!r} is not a valid {fld}{hint} (valid: {', '.join(codes)})"
-    return cache[cache_key]
-
-
 def _csv_rows(rn: np.ndarray, header_row: int, rejected_lines: np.ndarray) -> np.ndarray:
     """File line of each accepted record ``rn`` (1-based) given the rejected lines, which shift them."""
     d = np.sort(rejected_lines) - header_row  # data-line index of each rejected line
@@ -134,17 +109,28 @@ def _quarantine_rows(
     txn: Transaction, source: Source, mapping: Mapping, stage: str, batch_id: str, key: bytes | None
 ) -> tuple[pa.Table, int]:
     con = txn.con
-    structural: list[tuple[int, str, str]] = [(r.row, r.reason, r.raw) for r in source.rejects]
+    structural: list[tuple[int, str, dict[str, object], str]] = [
+        (r.row, r.key, dict(r.args), r.raw) for r in source.rejects
+    ]
     rejected_lines = np.array([], dtype=np.int64)
     if source.rejects_table:
         try:
             rows = con.execute(
-                f"SELECT line, arg_min(error_message, column_idx), any_value(csv_line) FROM {source.rejects_table}"
-                " GROUP BY line ORDER BY line"
+                f"SELECT line, arg_min(error_message, column_idx), any_value(csv_line), any_value(error_type)"
+                f" FROM {source.rejects_table} GROUP BY line ORDER BY line"
             ).fetchall()
         except duckdb.CatalogException:
             rows = []
-        structural += [(int(line), str(msg), str(raw)) for line, msg, raw in rows]
+        bad_bytes = source.raw_lines([int(r[0]) for r in rows if str(r[3]) == "INVALID ENCODING"])
+        for line, msg, raw, kind in rows:
+            if str(kind) == "INVALID ENCODING":
+                text = bad_bytes.get(int(line), str(raw))
+                structural.append((int(line), "bad_bytes", {"encoding": source.encoding, "line": text}, text))
+            elif counts := _COLUMN_COUNT.search(str(msg)):
+                args: dict[str, object] = {"expected": int(counts.group(1)), "found": int(counts.group(2))}
+                structural.append((int(line), "column_count", args, str(raw)))
+            else:
+                structural.append((int(line), "broken_row", {"detail": str(msg)}, str(raw)))
         rejected_lines = np.array([int(r[0]) for r in rows], dtype=np.int64)
     bad = con.sql(
         # rowid follows file order; inside a transaction it starts at a large offset, hence the min
@@ -158,13 +144,18 @@ def _quarantine_rows(
         )
     else:
         row_numbers = np.asarray(bad.column("_row").to_numpy(zero_copy_only=False), dtype=np.int64)
-    cache: dict[tuple[str, str], str] = {}
-    fields, values, reasons = [], [], []
+    cache: dict[tuple[str, str], object] = {}
+    fields, values, reasons, codes = [], [], [], []
     for err, val in zip(bad.column("_err").to_pylist(), bad.column("_errv").to_pylist(), strict=True):
         fld, code = err.split("|", 1)
+        rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
         fields.append(fld)
         values.append(val)
-        reasons.append(_reason(mapping.table, mapping, fld, code, val, cache))
+        reasons.append(render_reason(rkey, args, "en"))
+        codes.append(json.dumps({"key": rkey, "args": args}, ensure_ascii=False))
+    for _row, _key, args, _raw in structural:
+        if "line" in args:
+            args["line"] = _mask_text(key, str(args["line"]))
     n = n_bad + len(structural)
     table = pa.table(
         {
@@ -174,20 +165,22 @@ def _quarantine_rows(
             "row_number": pa.array(list(row_numbers.tolist()) + [s[0] for s in structural], pa.int64()),
             "field": pa.array(fields + [None] * len(structural), pa.string()),
             "value": pa.array(values + [None] * len(structural), pa.string()),
-            "reason": pa.array(reasons + [f"broken row: {s[1]}" for s in structural], pa.string()),
+            "reason": pa.array(reasons + [render_reason(s[1], s[2], "en") for s in structural], pa.string()),
             "raw": pa.array(
-                bad.column("_raw").to_pylist() + [_json_text(_mask_text(key, s[2])) for s in structural],
+                bad.column("_raw").to_pylist() + [_json_text(_mask_text(key, s[3])) for s in structural],
                 pa.string(),
             ),
             "user_key": pa.array(bad.column("_user_key").to_pylist() + [None] * len(structural), pa.string()),
+            "reason_code": pa.array(
+                codes + [json.dumps({"key": s[1], "args": s[2]}, ensure_ascii=False) for s in structural],
+                pa.string(),
+            ),
         }
     )
     return table, n
 
 
 def _json_text(text: str) -> str:
-    import json
-
     return json.dumps({"_line": text}, ensure_ascii=False)
 
 
@@ -228,6 +221,57 @@ def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int,
     return valid, txn.append(table, sql)
 
 
+def _load_aggregate(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int, int]:
+    """Load a table of aggregates (paths, daily stats, spend): rows with one key are summed; a stored
+    row with that key is replaced unless its figures are the same (then the rows are duplicates).
+
+    Return (valid rows, loaded rows): every valid row counts as loaded when its sum was stored.
+    """
+    schema = TABLES[table]
+    con = txn.con
+    valid_row = con.execute(f"SELECT count(*) FROM {stage} WHERE _err IS NULL").fetchall()[0]
+    valid = int(valid_row[0]) if valid_row else 0
+    if valid == 0:
+        return 0, 0
+    measures = AGGREGATE[table]
+    keys = [c for c in schema.key]
+    others = [c for c in schema.names if c not in measures and c not in keys and c not in schema.derived]
+    q = '"{}"'.format
+    sel = [*(q(k) for k in keys)]
+    sel += [f"CAST(sum({q(m)}) AS {schema.column(m).type}) AS {q(m)}" for m in measures]
+    sel += [f"any_value({q(o)}) AS {q(o)}" for o in others]
+    agg, new = f"_canyu_agg_{uuid.uuid4().hex[:8]}", f"_canyu_aggnew_{uuid.uuid4().hex[:8]}"
+    con.execute(
+        f"CREATE TEMP TABLE {agg} AS SELECT *, {key_sql(table)} AS _key FROM ("
+        f"SELECT {', '.join(sel)}, count(*) AS _n FROM {stage} WHERE _err IS NULL GROUP BY {', '.join(q(k) for k in keys)})"
+    )
+    # The stored figures a new row does not give are kept (two exports can fill one day's row:
+    # reads from one, follows from another); the row is a duplicate when it changes nothing.
+    same = " AND ".join(
+        f"(a.{q(m)} IS NULL OR (o.{q(m)} IS NOT NULL"
+        f" AND abs(a.{q(m)} - o.{q(m)}) <= 1e-9 * greatest(1.0, abs(o.{q(m)}))))"
+        for m in measures
+    )
+    merged = [f"COALESCE(a.{q(m)}, o.{q(m)}) AS {q(m)}" for m in measures]
+    con.execute(
+        f"CREATE TEMP TABLE {new} AS SELECT a.* EXCLUDE ({', '.join(q(m) for m in measures)}), {', '.join(merged)}"
+        f" FROM {agg} AS a LEFT JOIN"
+        f" (SELECT {key_sql(table, 'e')} AS _key, {', '.join('e.' + q(m) for m in measures)} FROM {txn.source(table)} AS e)"
+        f" AS o ON a._key = o._key WHERE o._key IS NULL OR NOT ({same})"
+    )
+    try:
+        loaded_row = con.execute(f"SELECT COALESCE(sum(_n), 0) FROM {new}").fetchall()[0]
+        loaded = int(loaded_row[0]) if loaded_row else 0
+        if loaded:
+            txn.delete_where(table, f"{key_sql(table)} IN (SELECT _key FROM {new})")
+            cols = [f"'{batch_id}' AS batch_id" if n == "batch_id" else q(n) for n in schema.names]
+            txn.append(table, f"SELECT {', '.join(cols)} FROM {new}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {agg}")
+        con.execute(f"DROP TABLE IF EXISTS {new}")
+    return valid, loaded
+
+
 def _import_one(
     txn: Transaction,
     path: Path,
@@ -251,11 +295,13 @@ def _import_one(
             txn.append(
                 "quarantine",
                 "SELECT q.* FROM _canyu_quarantine_new AS q ANTI JOIN "
-                f"{txn.source('quarantine')} AS o ON o.table_name = q.table_name AND o.row_number = q.row_number"
+                f"{txn.source('quarantine')} AS o ON o.source = q.source AND o.table_name = q.table_name"
+                " AND o.row_number = q.row_number"
                 " AND o.reason = q.reason AND o.raw IS NOT DISTINCT FROM q.raw",
             )
             txn.con.unregister("_canyu_quarantine_new")
-        valid, loaded = _load(txn, mapping.table, stage, batch_id)
+        load = _load_aggregate if mapping.table in AGGREGATE else _load
+        valid, loaded = load(txn, mapping.table, stage, batch_id)
         total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0]
         staged = int(total_row[0]) if total_row else 0
         rows_in = staged + (n_quarantined - (staged - valid))
@@ -272,6 +318,7 @@ def _import_one(
             rows_quarantined=n_quarantined,
             columns_used=plan.columns_used,
             pii_columns=plan.pii_columns,
+            dropped_columns=plan.dropped,
         )
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         txn.con.execute(
@@ -312,6 +359,7 @@ def import_files(
     table: str | None = None,
     mapping: str | Path | Mapping | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     key: bytes | None = None,
     tmp_dir: Path,
     progress: ProgressFn | None = None,
@@ -331,12 +379,17 @@ def import_files(
         maps columns by their contract names.
     encoding
         Overrides the detected text encoding.
+    sheet
+        The XLSX sheet to read (required when a workbook has several sheets with data).
     key
         The HMAC key for personal data (required when files hold any).
     """
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, table=table)
     if encoding:
         m = replace(m, encoding=encoding)
+    if sheet:
+        m = replace(m, sheet=sheet)
+    clean_stale_temp(tmp_dir)  # copies left by an import that was killed
     results: list[ImportResult] = []
     # Imports stream: they run under their own small memory budget, queries under the store's.
     with store.transaction(memory_limit=cfg.engine.import_memory_limit) as txn:

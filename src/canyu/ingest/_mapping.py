@@ -10,6 +10,22 @@ A mapping is TOML::
     header_row = 1                # row holding the headers (XLSX/CSV exports with a title row: 2)
     sheet = "Sheet1"              # optional, XLSX
     timezone = "Asia/Shanghai"    # zone of times that carry none (default: the workspace's)
+    description = "..."           # what file this mapping is for (shown by `canyu mappings show`)
+    records = "list[].details[]"  # JSON documents: where the records are (dotted path, [] = each element);
+                                  # fields of enclosing objects are kept; nested objects become dotted
+                                  # columns ("order_info.tid")
+    min_match = 0.5               # share of the [columns] targets the file must have (else the import
+                                  # stops and ranks the shipped mappings against the file)
+    cumulative = ["content_id"]   # content_stats: counts are running totals per this key since the first
+                                  # date; each row becomes the day's increase (first day: as given)
+
+    [fallback]                    # target = source columns read, in order, where the mapped cell is empty
+    ts = ["订单创建时间"]
+
+    [unpivot]                     # a wide sheet: one column per channel (or campaign ...)
+    columns = ["微博", "抖音"]     # the wide columns ("*" = every column no other target uses)
+    name = "channel"              # the target that receives the column's header
+    value = "amount"              # the target that receives the cell
 
     [columns]                     # target = source column, or a list of candidates (first present wins)
     ts = ["时间", "ts"]
@@ -28,6 +44,7 @@ A mapping is TOML::
 
     [pii]                         # source columns holding direct identifiers (hashed, never stored raw)
     phone = ["联系手机"]
+    name = ["收货人姓名"]          # receiver names and addresses are dropped unless named here (then hashed)
 
     [props]
     keep = true                   # source columns not mapped go into props (JSON)
@@ -46,9 +63,20 @@ from typing import Any
 from canyu.errors import MappingError, UnknownNameError
 from canyu.store import IMPORTABLE, TABLES
 
-__all__ = ["Mapping", "default_mapping", "load_mapping", "shipped_mappings"]
+__all__ = [
+    "Mapping",
+    "MappingMatch",
+    "default_mapping",
+    "describe_mapping",
+    "load_mapping",
+    "match_mapping",
+    "norm_header",
+    "rank_mappings",
+    "shipped_mappings",
+]
 
-FORMATS = ("csv", "tsv", "xlsx", "jsonl", "parquet")
+FORMATS = ("csv", "tsv", "xlsx", "jsonl", "json", "html", "parquet")
+PII_KINDS = ("phone", "email", "name", "address")
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,12 @@ class Mapping:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     pii: dict[str, tuple[str, ...]] = field(default_factory=dict)
     keep_props: bool = True
+    description: str = ""
+    records: str | None = None
+    min_match: float = 0.0
+    cumulative: tuple[str, ...] = ()
+    fallback: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unpivot: dict[str, Any] | None = None
 
     def candidates(self, target: str) -> tuple[str, ...]:
         """Source column names that may hold ``target`` (the target's own name last)."""
@@ -105,8 +139,8 @@ def _parse(data: dict[str, Any], *, path: str, name: str, table: str | None) -> 
     fmt = m.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise UnknownNameError("format", str(fmt), FORMATS)
-    sections = {k: data.get(k, {}) for k in ("columns", "constants", "time", "units")}
-    for section in ("columns", "constants", "time", "units"):
+    sections = {k: data.get(k, {}) for k in ("columns", "constants", "time", "units", "fallback")}
+    for section in ("columns", "constants", "time", "units", "fallback"):
         for key in sections[section]:
             if key not in schema.names:
                 raise MappingError(
@@ -134,12 +168,24 @@ def _parse(data: dict[str, Any], *, path: str, name: str, table: str | None) -> 
             labels=labels,
             pii={k: _as_tuple(v) for k, v in data.get("pii", {}).items()},
             keep_props=bool(data.get("props", {}).get("keep", True)),
+            description=str(m.get("description", "")),
+            records=m.get("records"),
+            # a shipped or user mapping names its file's columns: most of them must be there
+            min_match=float(m.get("min_match", 0.5 if name != "default" else 0.0)),
+            cumulative=_as_tuple(m["cumulative"]) if "cumulative" in m else (),
+            fallback={k: _as_tuple(v) for k, v in sections["fallback"].items()},
+            unpivot=_unpivot(data.get("unpivot"), schema.names),
         )
     except (TypeError, ValueError) as exc:
         raise MappingError(str(exc), path=path) from exc
     for kind in mapping.pii:
-        if kind not in ("phone", "email"):
-            raise UnknownNameError("personal-data kind", kind, ("phone", "email"))
+        if kind not in PII_KINDS:
+            raise UnknownNameError("personal-data kind", kind, PII_KINDS)
+    for key in mapping.cumulative:
+        if key not in schema.names:
+            raise MappingError(
+                f"cumulative names {key!r}, not a column of {target}", path=path, key="mapping.cumulative"
+            )
     for col, labels_for in mapping.labels.items():
         enum = schema.column(col).enum if col in schema.names else ()
         if not enum:
@@ -155,6 +201,21 @@ def _parse(data: dict[str, Any], *, path: str, name: str, table: str | None) -> 
     if mapping.header_row < 1:
         raise MappingError("header_row must be 1 or more", path=path, key="mapping.header_row")
     return mapping
+
+
+def _unpivot(section: Any, names: tuple[str, ...]) -> dict[str, Any] | None:
+    if not section:
+        return None
+    cols = section.get("columns", "*")
+    out = {
+        "columns": "*" if cols == "*" else _as_tuple(cols),
+        "name": str(section.get("name", "")),
+        "value": str(section.get("value", "")),
+    }
+    for k in ("name", "value"):
+        if out[k] not in names:
+            raise ValueError(f"[unpivot] {k} = {out[k]!r} is not a column of the table")
+    return out
 
 
 def shipped_mappings() -> dict[str, Path]:
@@ -188,3 +249,109 @@ def load_mapping(spec: str | Path | None, *, table: str | None = None) -> Mappin
 def default_mapping(table: str) -> Mapping:
     """Columns named as in the contract; built-in labels; times auto-detected."""
     return _parse({"mapping": {"table": table}}, path="<default>", name="default", table=table)
+
+
+def norm_header(name: str) -> str:
+    """A header as matched: no spaces, lower case, no BOM."""
+    return "".join(name.split()).lower().lstrip("\ufeff")
+
+
+@dataclass(frozen=True)
+class MappingMatch:
+    """How well one mapping fits a file's headers (see :func:`rank_mappings`)."""
+
+    name: str
+    table: str
+    targets: int  # columns the mapping reads ([columns] targets)
+    matched: dict[str, str]  # target -> the file's column
+    missing: tuple[str, ...]  # required targets the file lacks (no column, constant or fallback)
+    score: float  # share of targets matched; 0 when a required column is missing
+    description: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def match_mapping(mapping: Mapping, headers: list[str] | tuple[str, ...]) -> MappingMatch:
+    """Which of ``mapping``'s columns ``headers`` has, and which required ones it lacks."""
+    by_norm = {norm_header(h): h for h in headers}
+    schema = TABLES[mapping.table]
+    unpivot = {mapping.unpivot["name"], mapping.unpivot["value"]} if mapping.unpivot else set()
+    matched: dict[str, str] = {}
+    for target in schema.names:
+        hit = next(
+            (by_norm[norm_header(c)] for c in mapping.candidates(target) if norm_header(c) in by_norm), None
+        )
+        if hit is not None:
+            matched[target] = hit
+    missing = tuple(
+        c.name
+        for c in schema.columns
+        if c.required
+        and c.name not in schema.derived
+        and not (mapping.table == "events" and c.name == "event_id")
+        and c.name not in matched
+        and c.name not in mapping.constants
+        and c.name not in unpivot
+        and not any(norm_header(f) in by_norm for f in mapping.fallback.get(c.name, ()))
+    )
+    targets = [t for t in mapping.columns if t not in unpivot] or list(matched)
+    hits = {t: matched[t] for t in targets if t in matched}
+    score = 0.0 if missing or not targets else len(hits) / len(targets)
+    return MappingMatch(mapping.name, mapping.table, len(targets), hits, missing, score, mapping.description)
+
+
+def rank_mappings(headers: list[str] | tuple[str, ...]) -> list[MappingMatch]:
+    """The shipped mappings ranked by how well they fit ``headers``, best first."""
+    found = [match_mapping(load_mapping(name), headers) for name in sorted(shipped_mappings())]
+    return sorted(found, key=lambda m: (-m.score, -len(m.matched), m.name))
+
+
+def describe_mapping(spec: str | Path) -> dict[str, Any]:
+    """What a mapping reads: table, file format, each target's source columns, time formats, units, constants.
+
+    This is what ``canyu mappings show NAME`` prints.
+
+    Examples
+    --------
+    >>> describe_mapping("douyin_daily")["table"]
+    'content_stats'
+    """
+    m = load_mapping(spec)
+    schema = TABLES[m.table]
+    rows = []
+    for col in schema.columns:
+        if col.name in schema.derived:
+            continue
+        sources = m.columns.get(col.name, ())
+        if not (sources or col.name in m.constants or col.required or col.name in m.fallback):
+            continue
+        rows.append(
+            {
+                "column": col.name,
+                "type": col.type,
+                "required": col.required,
+                "sources": list(sources),
+                "fallback": list(m.fallback.get(col.name, ())),
+                "constant": m.constants.get(col.name),
+                "time": list(m.time.get(col.name, ())),
+                "unit": m.units.get(col.name),
+                "labels": dict(m.labels.get(col.name, {})),
+            }
+        )
+    return {
+        "name": m.name,
+        "table": m.table,
+        "description": m.description,
+        "format": m.format or "by extension",
+        "encoding": m.encoding,
+        "header_row": m.header_row,
+        "sheet": m.sheet,
+        "records": m.records,
+        "timezone": m.timezone or "the workspace's",
+        "cumulative": list(m.cumulative),
+        "unpivot": m.unpivot,
+        "pii": {k: list(v) for k, v in m.pii.items()},
+        "min_match": m.min_match,
+        "columns": rows,
+    }

@@ -9,16 +9,33 @@ valid label) only for the rows that fail (see ``_quarantine``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
 from canyu import vocab
 from canyu.errors import IngestError, MappingError
-from canyu.ingest._mapping import Mapping
+from canyu.ingest._mapping import Mapping, norm_header, rank_mappings
 from canyu.ingest._readers import Source
 from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql
 from canyu.store import TABLES, Column
 
-__all__ = ["StagePlan", "enum_labels", "key_sql", "plan_stage"]
+__all__ = [
+    "AGGREGATE",
+    "NON_NEGATIVE",
+    "NULL_TOKENS",
+    "REASONS",
+    "StagePlan",
+    "enum_labels",
+    "failure_reason",
+    "key_sql",
+    "plan_stage",
+    "quarantine_reason",
+    "render_reason",
+]
 
 SEP = "chr(31)"
 DATETIME_FORMATS = (
@@ -37,8 +54,203 @@ DATETIME_FORMATS = (
     "%Y年%m月%d日",
     "%Y%m%d",
 )
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S")
+# Times with a 12-hour clock (tried only when the value ends in AM or PM).
+AMPM_FORMATS = (
+    "%Y-%m-%d %I:%M:%S %p",
+    "%Y-%m-%d %I:%M %p",
+    "%Y/%m/%d %I:%M:%S %p",
+    "%Y/%m/%d %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%Y-%m-%d %I:%M:%S%p",
+    "%Y-%m-%d %I:%M%p",
+)
+WEIBO_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # Weibo's created_at: Tue Oct 01 09:00:00 +0800 2026
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y年%m月%d日",
+    "%Y%m%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+)
 EARLIEST = "2000-01-01"
+# Cells that mean "no value" in platform exports (Douyin writes "-", Excel "#N/A").
+NULL_TOKENS = ("", "-", "--", "—", "——", "N/A", "n/a", "#N/A")
+# Counts and amounts that cannot be below zero (follows_gained is a net figure and can).
+NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
+    [("content_stats", c) for c in ("exposes", "views", "likes", "comments", "shares", "collects")]
+    + [("spend", "amount"), ("spend", "impressions"), ("products", "price"), ("contents", "cost")]
+    + [("campaigns", "budget"), ("events", "value")]
+    + [("paths", c) for c in ("total_conversions", "total_conversion_value", "total_null")]
+)
+# Tables of aggregates: rows with the same key in one file are summed (a path file lists a journey
+# once per user; a daily export once per source), and a stored row with that key is replaced by the
+# new figures. Rows are never dropped as duplicates there, except when the stored figures are equal.
+AGGREGATE: dict[str, tuple[str, ...]] = {
+    "paths": ("total_conversions", "total_conversion_value", "total_null"),
+    "content_stats": ("exposes", "views", "likes", "comments", "shares", "collects", "follows_gained"),
+    "spend": ("amount", "impressions"),
+}
+# Receiver name and address columns of shop exports: dropped unless a mapping declares them
+# under [pii] name / address, and then hashed.
+RECEIVER_HEADER = re.compile(
+    r"(收货人|收件人|收货地址|收件地址|详细地址|配送地址|consignee|receiver_?name|receiver_?address|fulladdress"
+    r"|^address_info\.|delivery_address)",
+    re.IGNORECASE,
+)
+
+_FIELD_ZH = {
+    "action": "行为",
+    "channel": "渠道",
+    "channel_a": "渠道",
+    "channel_b": "渠道",
+    "kind": "类型",
+    "ts": "时间",
+    "date": "日期",
+    "value": "金额",
+    "user_id": "用户ID",
+    "event_id": "事件ID",
+}
+
+# Every quarantine reason: a stable key, its English and Chinese sentence. Parameters are named in
+# braces; the key and parameters are stored with each quarantined row (``reason_code``), so the
+# reason can be shown in either language later.
+REASONS: dict[str, tuple[str, str]] = {
+    "missing": ("required field {field!r} is empty", "必填字段 {field!r} 为空"),
+    "not_a_number": ("{value!r} is not a number", "{value!r} 不是数字"),
+    "not_finite": ("{value!r} is not a finite number", "{value!r} 不是有限的数值"),
+    "not_an_integer": ("{value!r} is not a whole number", "{value!r} 不是整数"),
+    "too_large": ("{value!r} is too large for {field!r}", "{value!r} 超出字段 {field!r} 的范围"),
+    "negative": ("{value!r} is negative; {field!r} cannot be", "{value!r} 是负数；字段 {field!r} 不能为负"),
+    "not_a_time": ("{value!r} is not a time this mapping can read", "{value!r} 不是可识别的时间"),
+    "time_trailing_text": (
+        "{value!r}: {text!r} after the time is neither an offset (+08:00) nor a zone name (Asia/Shanghai)",
+        "{value!r}：时间后面的 {text!r} 既不是时差（+08:00）也不是时区名（Asia/Shanghai）",
+    ),
+    "time_zone_ambiguous": (
+        "{value!r}: the zone abbreviation {text!r} is ambiguous; write an offset (+08:00) or a zone name",
+        "{value!r}：时区缩写 {text!r} 有歧义；请写时差（+08:00）或时区名",
+    ),
+    "not_a_date": ("{value!r} is not a date", "{value!r} 不是日期"),
+    "out_of_range": ("{value!r} is before 2000 or in the future", "{value!r} 早于 2000 年或晚于当前时间"),
+    "bad_json": ("{value!r} is not valid JSON", "{value!r} 不是有效的 JSON"),
+    "unknown_label": (
+        "{value!r} is not a valid {field}{closest_en} (valid: {valid})",
+        "{value!r} 不是有效的{field_zh}{closest_zh}（可选：{valid}）",
+    ),
+    "broken_row": ("broken row: {detail}", "无法拆分的行：{detail}"),
+    "bad_bytes": (
+        "broken row: bytes not valid in {encoding}: {line}",
+        "无法拆分的行：含有不符合 {encoding} 编码的字节：{line}",
+    ),
+    "bad_json_line": ("broken row: not valid JSON: {detail}", "无法拆分的行：不是有效的 JSON：{detail}"),
+    "not_an_object": ("broken row: a line must hold a JSON object", "无法拆分的行：每行必须是一个 JSON 对象"),
+    "column_count": (
+        "broken row: expected {expected} columns, found {found}",
+        "无法拆分的行：应有 {expected} 列，实际 {found} 列",
+    ),
+    "uncached_formula": (
+        "cell {cell} holds a formula without a saved value; open the file in Excel, save it, and import again",
+        "单元格 {cell} 是没有保存计算结果的公式；请在 Excel 中打开并保存后重新导入",
+    ),
+}
+
+
+def render_reason(key: str, args: dict[str, Any], locale: str = "en") -> str:
+    """The sentence of reason ``key`` with ``args``, in ``locale`` (``zh-CN`` or ``en``).
+
+    Examples
+    --------
+    >>> render_reason("unknown_label", {"value": "liek", "field": "action", "closest": "like", "valid": "like"}, "zh-CN")
+    "'liek' 不是有效的行为；最接近的有效值：'like'（可选：like）"
+    """
+    en, zh = REASONS.get(key, ("{detail}", "{detail}"))
+    a = dict(args)
+    a.setdefault("detail", key)
+    if key == "unknown_label":
+        closest = a.get("closest")
+        a["closest_en"] = f"; closest valid: {closest!r}" if closest else ""
+        a["closest_zh"] = f"；最接近的有效值：{closest!r}" if closest else ""
+        a["field_zh"] = _FIELD_ZH.get(str(a.get("field")), str(a.get("field")))
+    template = zh if locale.lower().startswith("zh") else en
+    try:
+        return template.format(**a)
+    except (KeyError, IndexError, ValueError):
+        return f"{key}: {args}"
+
+
+def quarantine_reason(row: dict[str, Any], locale: str = "en") -> str:
+    """The reason of one ``quarantine`` row in ``locale``; rows stored before reasons had keys keep their text."""
+    code = row.get("reason_code")
+    if code:
+        try:
+            parsed = json.loads(code) if isinstance(code, str) else code
+            return render_reason(str(parsed["key"]), dict(parsed.get("args") or {}), locale)
+        except (ValueError, KeyError, TypeError):
+            pass
+    return str(row.get("reason") or "")
+
+
+_TIME_TAIL = re.compile(r"^(.*\d:\d\d(?::\d\d)?(?:[.,]\d+)?)\s*([^\d\s:.,].*)$")
+
+
+def _number_text(value: str) -> float | None:
+    text = re.sub(r"[,，¥￥元\s]", "", value)
+    scale = 1.0
+    for suffix, factor in (("万", 1e4), ("亿", 1e8)):
+        if text.endswith(suffix):
+            text, scale = text[: -len(suffix)], factor
+    try:
+        return float(text) * scale
+    except ValueError:
+        return None
+
+
+def failure_reason(
+    table: str,
+    mapping: Mapping | None,
+    fld: str,
+    code: str,
+    value: str | None,
+    cache: dict[tuple[str, str], Any],
+) -> tuple[str, dict[str, Any]]:
+    """The reason key and parameters of a row that failed ``code`` on field ``fld`` (only failing rows pay this)."""
+    v = value
+    if code in ("not_a_number", "not_an_integer"):
+        num = _number_text(v or "")
+        if num is not None and not math.isfinite(num):
+            return "not_finite", {"field": fld, "value": v}
+        if num is not None and code == "not_an_integer" and num == round(num):
+            return "too_large", {"field": fld, "value": v}
+        return code, {"field": fld, "value": v}
+    if code == "not_a_time":
+        m = _TIME_TAIL.match(v or "")
+        if m:
+            tail = m.group(2).strip()
+            if re.fullmatch(r"[A-Z]{2,5}", tail) and tail.upper() not in ("UTC", "GMT", "AM", "PM"):
+                return "time_zone_ambiguous", {"field": fld, "value": v, "text": tail}
+            return "time_trailing_text", {"field": fld, "value": v, "text": tail}
+        return code, {"field": fld, "value": v}
+    if code != "unknown_label":
+        return code, {"field": fld, "value": v}
+    cache_key = (fld, v or "")
+    if cache_key not in cache:
+        labels = enum_labels(table, fld, mapping)
+        codes = sorted(set(labels.values()))
+        norm = "".join((v or "").split()).lower()
+        close = difflib.get_close_matches(norm, list(labels), n=1, cutoff=0.4)
+        cache[cache_key] = {
+            "field": fld,
+            "value": v,
+            "closest": labels[close[0]] if close else None,
+            "valid": ", ".join(codes),
+        }
+    return "unknown_label", dict(cache[cache_key])
 
 
 def _lit(text: str) -> str:
@@ -49,8 +261,7 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _norm_header(name: str) -> str:
-    return "".join(name.split()).lower().lstrip("\ufeff")
+_norm_header = norm_header
 
 
 def enum_labels(table: str, column: str, mapping: Mapping | None = None) -> dict[str, str]:
@@ -89,13 +300,13 @@ class StagePlan:
     columns_used: dict[str, str]  # target -> source column
     pii_columns: dict[str, str]  # source column -> kind
     unmapped: list[str]
+    dropped: list[str] = field(default_factory=list)  # receiver names/addresses, never read
 
 
 def _number(v: str, *, scale: float) -> str:
     num = f"regexp_replace({v}, '[,，¥￥元\\s]', '', 'g')"
     body = (
-        f"(CASE WHEN {v} IN ('-', '--', '—') THEN NULL"
-        f" WHEN ends_with({num}, '万') THEN TRY_CAST(rtrim({num}, '万') AS DOUBLE) * 10000"
+        f"(CASE WHEN ends_with({num}, '万') THEN TRY_CAST(rtrim({num}, '万') AS DOUBLE) * 10000"
         f" WHEN ends_with({num}, '亿') THEN TRY_CAST(rtrim({num}, '亿') AS DOUBLE) * 100000000"
         f" ELSE TRY_CAST({num} AS DOUBLE) END)"
     )
@@ -119,7 +330,31 @@ def _fixed_offset(tz: str) -> int | None:
     return int(offset.total_seconds()) if offset is not None else None
 
 
+def _fmt_list(formats: tuple[str, ...]) -> str:
+    return "[" + ", ".join(_lit(f) for f in formats) + "]"
+
+
+def _zoned(v: str) -> str:
+    """A value whose text after the time names its zone: an offset, Z/UTC/GMT, or an IANA name."""
+    tail = f"regexp_extract({v}, '\\d:\\d\\d(?::\\d\\d)?(?:[.,]\\d+)?\\s*([^\\d\\s:.,].*)$', 1)"
+    zone_ok = (
+        f"regexp_full_match({tail}, '(?:Z|UTC|GMT)?(?:[+-]\\d{{1,2}}(?::?\\d\\d)?)?"
+        f"|[A-Za-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?')"
+    )
+    # "09:00:00 +08:00" (a space before the offset) is not read by the cast: drop the space.
+    text = f"regexp_replace({v}, '\\s+([+-]\\d)', '\\1')"
+    return (
+        f"(CASE WHEN {tail} <> '' AND {zone_ok} THEN TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END)"
+    )
+
+
 def _timestamp(v: str, formats: tuple[str, ...], tz: str) -> str:
+    """Parse ``v`` to a naive UTC timestamp.
+
+    A zone in the value wins (an offset, ``Z``/``UTC``/``GMT``, or an IANA zone name after the
+    time, or Weibo's ``Tue Oct 01 09:00:00 +0800 2026``); a value without one is read in ``tz``.
+    Text after the time that is not a zone makes the value unreadable (quarantined with that text).
+    """
     fixed = _fixed_offset(tz)
     # A zone with one offset is shifted by arithmetic: ICU's AT TIME ZONE costs far more per row.
     local = (
@@ -132,26 +367,39 @@ def _timestamp(v: str, formats: tuple[str, ...], tz: str) -> str:
     if formats == ("unix_ms",):
         return f"(to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000.0) AT TIME ZONE 'UTC')"
     if formats and formats != ("auto",):
-        fmts = "[" + ", ".join(_lit(f) for f in formats) + "]"
+        fmts = _fmt_list(formats)
         if all("%z" in f for f in formats):
             return f"(try_strptime({v}, {fmts}) AT TIME ZONE 'UTC')"
-        return "(" + local % f"try_strptime({v}, {fmts})" + ")"
-    fmts = "[" + ", ".join(_lit(f) for f in DATETIME_FORMATS) + "]"
+        return "COALESCE(" + local % f"try_strptime({v}, {fmts})" + f", {_zoned(v)})"
+    fmts = _fmt_list(DATETIME_FORMATS)
+    # The cast is lenient (it drops any zone text): it is used only where the value ends in a
+    # time's seconds or minutes, with no offset before them.
+    naive = local % f"COALESCE(TRY_CAST({v} AS TIMESTAMP), try_strptime({v}, {fmts}))"
+    strict = local % f"try_strptime({v}, {fmts})"
     return (
         f"(CASE WHEN length({v}) IN (10, 13) AND TRY_CAST({v} AS BIGINT) IS NOT NULL"
         f" THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / CASE WHEN length({v}) = 13 THEN 1000.0 ELSE 1 END) AT TIME ZONE 'UTC'"
-        f" WHEN {v} LIKE '%+__:__' OR {v} LIKE '%-__:__' OR {v} LIKE '%Z' OR {v} LIKE '%+____'"
-        f" THEN TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'"
+        f" WHEN {v}[-3] = ':' AND {v}[-6] NOT IN ('+', '-') AND {v}[-1] BETWEEN '0' AND '9' THEN {naive}"
         f" WHEN {v}[1] BETWEEN 'A' AND 'Z' AND {v} SIMILAR TO '[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} .*'"
-        f" THEN try_strptime({v}, '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC'"
-        f" ELSE " + local % f"COALESCE(TRY_CAST({v} AS TIMESTAMP), try_strptime({v}, {fmts}))" + " END)"
+        f" THEN try_strptime({v}, {_lit(WEIBO_FORMAT)}) AT TIME ZONE 'UTC'"
+        f" WHEN upper({v}[-2:]) IN ('AM', 'PM') THEN "
+        + local
+        % f"try_strptime({v}, {_fmt_list(AMPM_FORMATS)})"
+        + f" WHEN regexp_matches({v}, '\\d:\\d\\d(?::\\d\\d)?(?:[.,]\\d+)?\\s*[^\\d\\s:.,]') THEN {_zoned(v)}"
+        f" WHEN regexp_matches({v}, '\\d:\\d\\d') THEN {naive}"
+        f" ELSE {strict} END)"
     )
 
 
 def _date(v: str, formats: tuple[str, ...]) -> str:
     fmts = formats if formats and formats != ("auto",) else DATE_FORMATS
-    lst = "[" + ", ".join(_lit(f) for f in fmts) + "]"
-    return f"COALESCE(TRY_CAST({v} AS DATE), CAST(try_strptime({v}, {lst}) AS DATE))"
+    lst = _fmt_list(fmts)
+    # Weibo's created_at: the date as written in its own offset (the platform's local day).
+    weibo = f"CAST(try_strptime(regexp_replace({v}, ' [+-]\\d{{4}} ', ' '), '%a %b %d %H:%M:%S %Y') AS DATE)"
+    return (
+        f"COALESCE(TRY_CAST({v} AS DATE), CAST(try_strptime({v}, {lst}) AS DATE),"
+        f" CASE WHEN {v}[1] BETWEEN 'A' AND 'Z' THEN {weibo} END)"
+    )
 
 
 def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
@@ -169,10 +417,15 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
         )
     scale = mapping.units.get(col.name, 1.0)
     if col.type == "DOUBLE":
-        return _number(v, scale=scale), "not_a_number"
+        d = _number(v, scale=scale)
+        # NaN and infinities are numbers to the cast, not to a report: they fail the row.
+        return f"(CASE WHEN isfinite({d}) THEN {d} END)", "not_a_number"
     if col.type == "BIGINT":
         d = _number(v, scale=scale)
-        return f"(CASE WHEN {d} = round({d}) THEN CAST({d} AS BIGINT) END)", "not_an_integer"
+        return (
+            f"(CASE WHEN isfinite({d}) AND abs({d}) < 9.2e18 AND {d} = round({d}) THEN TRY_CAST({d} AS BIGINT) END)",
+            "not_an_integer",
+        )
     if col.type == "TIMESTAMP":
         return _timestamp(v, mapping.time.get(col.name, ("auto",)), tz), "not_a_time"
     if col.type == "DATE":
@@ -180,6 +433,17 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
     if col.type == "JSON":
         return f"(CASE WHEN json_valid({v}) THEN {v} END)", "bad_json"
     return v, ""
+
+
+def _cell(expr: str) -> str:
+    """A source cell as text: trimmed; no-value tokens ("-", "N/A" ...) as NULL; Excel's ="…" wrapper removed."""
+    t = f"trim({expr})"
+    tokens = ", ".join(_lit(x) for x in NULL_TOKENS)
+    return (
+        f"(CASE WHEN {t} IN ({tokens}) THEN NULL"
+        f" WHEN starts_with({t}, '=\"') AND ends_with({t}, '\"') THEN substr({t}, 3, length({t}) - 3)"
+        f" ELSE {t} END)"
+    )
 
 
 def key_sql(table: str, alias: str = "") -> str:
@@ -192,35 +456,116 @@ def key_sql(table: str, alias: str = "") -> str:
     return f"concat_ws({SEP}, {parts})"
 
 
+UNPIVOT_NAME, UNPIVOT_VALUE = "__canyu_name", "__canyu_value"
+
+
+def _unpivoted(source: Source, mapping: Mapping, find: Any) -> tuple[str, list[str]]:
+    """The source relation of a wide sheet turned long, and its columns."""
+    u = mapping.unpivot or {}
+    schema = TABLES[mapping.table]
+    others = {find(t) for t in schema.names if t not in (u["name"], u["value"])} - {None}
+    by_norm = {_norm_header(c): c for c in source.columns}
+    if u["columns"] == "*":
+        wide = [c for c in source.columns if c not in others]
+    else:
+        wide = [by_norm[_norm_header(c)] for c in u["columns"] if _norm_header(c) in by_norm]
+    if not wide:
+        raise IngestError(
+            "the mapping unpivots a wide sheet, but none of its wide columns is in the file",
+            message_zh="映射要求把宽表转为长表，但文件中没有它列出的任何一列",
+            file=source.file,
+        )
+    keep = [c for c in source.columns if c not in wide]
+    tokens = ", ".join(_lit(x) for x in NULL_TOKENS)
+    on = ", ".join(_ident(c) for c in wide)
+    sel = ", ".join([*(_ident(c) for c in keep), "_row", _ident(UNPIVOT_NAME), _ident(UNPIVOT_VALUE)])
+    relation = (
+        f"(SELECT {sel} FROM (UNPIVOT (SELECT * FROM {source.relation}) ON {on}"
+        f" INTO NAME {_ident(UNPIVOT_NAME)} VALUE {_ident(UNPIVOT_VALUE)})"
+        f" WHERE trim({_ident(UNPIVOT_VALUE)}) NOT IN ({tokens}))"
+    )
+    return relation, [*keep, UNPIVOT_NAME, UNPIVOT_VALUE]
+
+
+def _mismatch(
+    source: Source, mapping: Mapping, message: str, message_zh: str, fld: str | None
+) -> IngestError:
+    ranking = rank_mappings(source.columns)[:3]
+    lines = "; ".join(
+        f"{r.name} ({len(r.matched)} of {r.targets} columns{', missing required ' + ', '.join(r.missing) if r.missing else ''})"
+        for r in ranking
+        if r.matched
+    )
+    hint = f"; shipped mappings that fit this file best: {lines}" if lines else ""
+    hint_zh = f"；与此文件最匹配的内置映射：{lines}" if lines else ""
+    return IngestError(message + hint, message_zh=message_zh + hint_zh, file=source.file, field=fld)
+
+
 def plan_stage(
     source: Source, mapping: Mapping, *, timezone: str, key: bytes | None, stage_table: str
 ) -> StagePlan:
-    """Build the CREATE TABLE statement that stages ``source`` for ``mapping.table``."""
-    schema = TABLES[mapping.table]
-    by_norm = {_norm_header(c): c for c in source.columns}
-    tz = mapping.timezone or timezone
+    """Build the CREATE TABLE statement that stages ``source`` for ``mapping.table``.
 
-    # Personal data first: declared columns and columns whose header says phone/e-mail.
+    An import stops (with the shipped mappings ranked against the file's headers) when a
+    required column is missing or the file has fewer than ``mapping.min_match`` of the
+    mapping's columns: a file for another platform is not loaded under the wrong names.
+    """
+    schema = TABLES[mapping.table]
+    tz = mapping.timezone or timezone
+    columns = list(source.columns)
+    relation = source.relation
+
+    def find(target: str, cols: list[str] = columns) -> str | None:
+        by_norm = {_norm_header(c): c for c in cols}
+        return next(
+            (by_norm[_norm_header(c)] for c in mapping.candidates(target) if _norm_header(c) in by_norm), None
+        )
+
+    unpivot_targets: dict[str, str] = {}
+    if mapping.unpivot:
+        relation, columns = _unpivoted(source, mapping, find)
+        unpivot_targets = {mapping.unpivot["name"]: UNPIVOT_NAME, mapping.unpivot["value"]: UNPIVOT_VALUE}
+    by_norm = {_norm_header(c): c for c in columns}
+
+    # Personal data first: declared columns and columns whose header says phone/e-mail. Receiver
+    # names and addresses are dropped unless the mapping declares them (then hashed).
     pii: dict[str, str] = {}
     for kind, names in mapping.pii.items():
         for name in names:
             if _norm_header(name) in by_norm:
                 pii[by_norm[_norm_header(name)]] = kind
-    for c in source.columns:
+    for c in columns:
         for kind, pattern in PII_HEADER_PATTERNS.items():
             if c not in pii and pattern.search(c):
                 pii[c] = kind
+    dropped = [c for c in columns if c not in pii and RECEIVER_HEADER.search(c)]
+    columns = [c for c in columns if c not in dropped]
+    by_norm = {_norm_header(c): c for c in columns}
     if pii and key is None:
         raise MappingError("the file has personal-data columns but no hashing key is set", path=mapping.path)
     clean_cols = []
-    for c in source.columns:
+    for c in columns:
         q = f"src.{_ident(c)}"
         clean_cols.append(f"{hmac_sql(key, pii[c], q) if c in pii and key else q} AS {_ident(c)}")
-    row_col = "_row" if source.row_kind == "exact" else "NULL::BIGINT"
+    row_col = "_row" if source.row_kind == "exact" or mapping.unpivot else "NULL::BIGINT"
     # No row_number() here: a window over the whole file would serialize DuckDB's parallel scan.
     # The stage is written in file order (insertion order is preserved), so its rowid is the
     # record's ordinal; the importer reads it as _rn.
-    clean = f"SELECT {', '.join(clean_cols)}, {row_col} AS _row FROM {source.relation} AS src"
+    clean = f"SELECT {', '.join(clean_cols)}, {row_col} AS _row FROM {relation} AS src"
+
+    sources = {t: unpivot_targets.get(t) or find(t, columns) for t in schema.names}
+    targets = [t for t in mapping.columns if t not in unpivot_targets]
+    matched = [t for t in targets if sources.get(t)]
+    if mapping.min_match and targets and len(matched) < mapping.min_match * len(targets):
+        raise _mismatch(
+            source,
+            mapping,
+            f"the file has {len(matched)} of the {len(targets)} columns mapping {mapping.name} reads"
+            f" (found: {', '.join(matched) or 'none'}; the file has: {', '.join(source.columns)})",
+            f"文件只有映射 {mapping.name} 所读 {len(targets)} 列中的 {len(matched)} 列"
+            f"（找到：{', '.join(matched) or '无'}；文件中的列：{', '.join(source.columns)}）",
+            None,
+        )
 
     used: dict[str, str] = {}
     raws: list[str] = []  # level r: raw text per target, named r__<col>
@@ -230,28 +575,31 @@ def plan_stage(
     for col in schema.columns:
         if col.name in schema.derived:
             continue
-        if col.name == "props" and not any(_norm_header(c) in by_norm for c in mapping.candidates("props")):
+        if col.name == "props" and not sources.get("props"):
             continue  # built from unmapped columns below
-        src_name = next(
-            (by_norm[_norm_header(c)] for c in mapping.candidates(col.name) if _norm_header(c) in by_norm),
-            None,
-        )
-        if src_name is not None:
-            used[col.name] = src_name
-            raw = f"NULLIF(trim(c.{_ident(src_name)}), '')"
+        src_name = sources.get(col.name)
+        fallbacks = [
+            by_norm[_norm_header(f)] for f in mapping.fallback.get(col.name, ()) if _norm_header(f) in by_norm
+        ]
+        if src_name is not None or fallbacks:
+            if src_name is not None:
+                used[col.name] = src_name
+            cells = [_cell(f"c.{_ident(n)}") for n in ([src_name] if src_name else []) + fallbacks]
+            raw = cells[0] if len(cells) == 1 else f"COALESCE({', '.join(cells)})"
             if col.name in mapping.constants:
                 raw = f"COALESCE({raw}, {_lit(str(mapping.constants[col.name]))})"
         elif col.name in mapping.constants:
             raw = _lit(str(mapping.constants[col.name]))
         elif col.required and not (mapping.table == "events" and col.name == "event_id"):
             looked = ", ".join(dict.fromkeys(mapping.candidates(col.name)))
-            raise IngestError(
+            raise _mismatch(
+                source,
+                mapping,
                 f"no column for required field {col.name!r} of {mapping.table} (mapping {mapping.name} looked for:"
                 f" {looked}; the file has: {', '.join(source.columns)})",
-                message_zh=f"缺少 {mapping.table} 的必填字段 {col.name!r}（映射 {mapping.name} 查找：{looked}；"
+                f"缺少 {mapping.table} 的必填字段 {col.name!r}（映射 {mapping.name} 查找：{looked}；"
                 f"文件中的列：{', '.join(source.columns)}）",
-                file=source.file,
-                field=col.name,
+                col.name,
             )
         else:
             raw = "NULL::VARCHAR"
@@ -263,6 +611,8 @@ def plan_stage(
             checks.append((col.name, f"{r} IS NULL", "missing"))
         if code:
             checks.append((col.name, f"{r} IS NOT NULL AND {t} IS NULL", code))
+        if (mapping.table, col.name) in NON_NEGATIVE:
+            checks.append((col.name, f"{t} < 0", "negative"))
         if col.type == "TIMESTAMP":
             checks.append(
                 (
@@ -273,7 +623,7 @@ def plan_stage(
             )
         out.append(col.name)
 
-    unmapped = [c for c in source.columns if c not in used.values()]
+    unmapped = [c for c in columns if c not in used.values() and c not in unpivot_targets.values()]
     props = ""
     if mapping.table == "events" and "props" not in used:
         if mapping.keep_props and unmapped:
@@ -302,6 +652,7 @@ def plan_stage(
         if checks
         else "NULL::VARCHAR"
     )
+    cumulative = mapping.cumulative if mapping.table in AGGREGATE else ()
     final: list[str] = []
     for name in schema.names:
         if name in schema.derived:
@@ -309,21 +660,50 @@ def plan_stage(
         if name == "props" and props:
             final.append(f"{props} AS props")
         elif name == "event_id" and mapping.table == "events":
-            content = ", ".join(f"COALESCE(CAST(x.t__{c} AS VARCHAR), '')" for c in out if c != "event_id")
-            final.append(f"COALESCE(x.t__event_id, 'h:' || md5(concat_ws(chr(31), {content}))) AS event_id")
+            # Without an id, the row is its content: every mapped column and the props (order
+            # numbers and the like), so two different orders are never one "duplicate".
+            content = [f"COALESCE(CAST(x.t__{c} AS VARCHAR), '')" for c in out if c != "event_id"]
+            if props:
+                # concat_ws skips a NULL: rows without props keep the id older imports gave them
+                content.append(f"({props})")
+            final.append(
+                f"COALESCE(x.t__event_id, 'h:' || md5(concat_ws(chr(31), {', '.join(content)}))) AS event_id"
+            )
+        elif cumulative and name in AGGREGATE[mapping.table] and name in out:
+            part = ", ".join([f"x.t__{k}" for k in cumulative] + ["(x._err IS NULL)"])
+            order = "x.t__date" if "date" in out else "x.__ord"
+            final.append(
+                f"x.t__{name} - COALESCE(lag(x.t__{name}) OVER (PARTITION BY {part} ORDER BY {order}), 0) AS {_ident(name)}"
+            )
         else:
             final.append(f"x.t__{name} AS {_ident(name)}")
-    raw_json = ", ".join(f"{_lit(c)}, x.{_ident(c)}" for c in source.columns) or "'_', NULL"
+    raw_keys = {
+        UNPIVOT_NAME: (mapping.unpivot or {}).get("name"),
+        UNPIVOT_VALUE: (mapping.unpivot or {}).get("value"),
+    }
+    raw_json = ", ".join(f"{_lit(raw_keys.get(c) or c)}, x.{_ident(c)}" for c in columns) or "'_', NULL"
     level_r = f"SELECT c.*, {', '.join(raws)} FROM ({clean}) AS c"
     level_x = f"SELECT r.*, {', '.join(typed)} FROM ({level_r}) AS r"
-    level_e = f"SELECT y.*, {errv} AS _errv FROM (SELECT x.*, {err} AS _err FROM ({level_x}) AS x) AS y"
+    ordinal = ", row_number() OVER () AS __ord" if cumulative else ""
+    level_e = (
+        f"SELECT y.*, {errv} AS _errv{ordinal} FROM (SELECT x.*, {err} AS _err FROM ({level_x}) AS x) AS y"
+    )
     sql = (
         f"CREATE TEMP TABLE {stage_table} AS SELECT x._row, {', '.join(final)}, "
         f"CASE WHEN x._err IS NOT NULL THEN json_object({raw_json}) END AS _raw, "
         f"x._err, x._errv, {user_key} AS _user_key FROM ({level_e}) AS x"
+        + (" ORDER BY x.__ord" if cumulative else "")
     )
-    return StagePlan(sql=sql, columns_used=used, pii_columns=pii, unmapped=unmapped)
+    return StagePlan(sql=sql, columns_used=used, pii_columns=pii, unmapped=unmapped, dropped=dropped)
 
 
 def _storage(col: Column) -> str:
     return "VARCHAR" if col.type == "JSON" else col.type
+
+
+def neutralize_cell(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text starting with = + - @ (or a tab/CR) gets a leading '
+    so Excel or WPS shows it instead of running it as a formula (OWASP "CSV injection")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

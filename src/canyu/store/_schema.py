@@ -242,6 +242,7 @@ _TABLE_LIST = (
             _c("reason", required=True),
             _c("raw", "JSON", doc="the source row, personal data already hashed"),
             _c("user_key", doc="channel:user_id when the row named one (for forget)"),
+            _c("reason_code", "JSON", doc="the reason's key and parameters, to show it in zh-CN or en"),
         ),
         key=("batch_id", "row_number"),
         importable=False,
