@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import canyu
-from canyu import vocab
 from canyu.errors import IngestError
 from canyu.privacy import hash_identifier, load_key
 
@@ -122,9 +121,6 @@ def test_xiaohongshu_notes(workspace: canyu.Workspace) -> None:
     assert (_sum(rows, "exposes"), _sum(rows, "views"), _sum(rows, "collects")) == (56200, 11780, 1336)
 
 
-@pytest.mark.skipif(
-    "kuaishou" not in vocab.CHANNELS, reason="the kuaishou channel comes with the vocab branch"
-)
 def test_kuaishou_works(workspace: canyu.Workspace) -> None:
     res = _import(workspace, "kuaishou_works.csv", "kuaishou_works")
     assert (res.rows_in, res.rows_loaded) == (3, 3)
