@@ -34,6 +34,7 @@ import ibis
 import ibis.expr.types as ir
 
 from canyu.analytics.activity import ACTIVE_ACTIONS, Period, period_date, period_index
+from canyu.errors import InvalidArgumentError
 
 __all__ = ["COMMUNITY_CHANNELS", "community_growth", "community_health", "core_member_retention"]
 
@@ -157,7 +158,7 @@ def community_growth(
         poster_share`` (``growth`` is ``members_end / members_start - 1``).
     """
     if end <= start:
-        raise ValueError(f"end {end} must be after start {start}")
+        raise InvalidArgumentError("end", end, f"after start {start}")
     ev = events.filter(events.channel.isin(list(channels)) & (events.ts < end))
     sign = ibis.cases((ev.action == "join", 1), (ev.action == "leave", -1), else_=0)
     inside = ev.ts >= start

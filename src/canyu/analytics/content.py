@@ -50,6 +50,8 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from canyu.errors import InvalidArgumentError
+
 __all__ = ["COUNTS", "account_performance", "bci", "content_performance", "wci"]
 
 COUNTS: tuple[str, ...] = ("exposes", "views", "likes", "comments", "shares", "collects", "follows_gained")
@@ -159,7 +161,7 @@ def wci(
     """
     d = (end - start).days + 1
     if d < 1:
-        raise ValueError(f"end {end} is before start {start}")
+        raise InvalidArgumentError("end", end, f"on or after start {start}")
     stats = _period(content_stats.filter(content_stats.channel == channel), start, end)
     art = stats.group_by(["account_id", "content_id"]).aggregate(
         first=stats.date.min(),

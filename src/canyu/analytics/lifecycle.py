@@ -37,6 +37,7 @@ import ibis.expr.types as ir
 
 from canyu.analytics.activity import ACTIVE_ACTIONS, local_day
 from canyu.analytics.community import COMMUNITY_CHANNELS
+from canyu.errors import InvalidArgumentError
 
 __all__ = ["ENGAGE_ACTIONS", "STAGES", "fan_stages", "stage_transitions"]
 
@@ -161,7 +162,7 @@ def stage_transitions(
         who are in ``to_stage`` at ``end``.
     """
     if end <= start:
-        raise ValueError(f"end {end} must be after start {start}")
+        raise InvalidArgumentError("end", end, f"after start {start}")
     stages = functools.partial(
         fan_stages,
         events,

@@ -29,6 +29,8 @@ from datetime import datetime, timedelta
 import ibis
 import ibis.expr.types as ir
 
+from canyu.errors import InvalidArgumentError
+
 __all__ = ["hit_products", "launch_effects"]
 
 
@@ -65,7 +67,7 @@ def hit_products(
     >>> hit_products(ws.table("events"), start=datetime(2026, 9, 1), end=datetime(2026, 10, 1))  # doctest: +SKIP
     """
     if end <= start:
-        raise ValueError(f"end {end} must be after start {start}")
+        raise InvalidArgumentError("end", end, f"after start {start}")
     middle = start + (end - start) / 2
     conv = events.filter(
         events.action.isin(list(conversion_actions)) & (events.ts >= start) & (events.ts < end)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from canyu.errors import PluginError, UnknownNameError
 from canyu.plan import SEVERITIES, Finding, rank_findings
 from canyu.report._contracts import Period, ReportContext, SectionResult, resolve_sections
 from canyu.report._messages import normalize_locale, t
@@ -40,7 +41,7 @@ class Report:
         for s in self.sections:
             if s.name == name:
                 return s.result
-        raise KeyError(name)
+        raise UnknownNameError("report section", name, [s.name for s in self.sections])
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,9 @@ def build_report(
     for sec in chosen:
         result = sec.render(ctx)
         if not isinstance(result, SectionResult):
-            raise TypeError(
-                f"report section {sec.name!r} returned {type(result).__name__}, not a SectionResult"
+            raise PluginError(
+                f"report section {sec.name!r} returned {type(result).__name__}, not a SectionResult",
+                name=sec.name,
             )
         rendered.append(RenderedSection(sec.name, result))
         findings += [f if f.section else dataclasses.replace(f, section=sec.name) for f in result.findings]

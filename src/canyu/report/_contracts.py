@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import ibis
 
-from canyu.errors import CanyuError, UnknownNameError
+from canyu.errors import CanyuError, InvalidArgumentError, UnknownNameError
 from canyu.plan import Finding
 from canyu.report._messages import Text, channel_label, localize, t
 
@@ -264,8 +264,11 @@ def register_section(
             fn.__qualname__,
         )
         if old is not None and not (replace or same):
-            raise ValueError(
-                f"report section {name!r} is already registered by {old.render.__module__}.{old.render.__qualname__}; pass replace=True to replace it"
+            raise InvalidArgumentError(
+                "name",
+                name,
+                "a name not registered yet (or replace=True)",
+                reason=f"report section {name!r} is already registered by {old.render.__module__}.{old.render.__qualname__}; pass replace=True to replace it",
             )
         SECTIONS[name] = Section(name, fn, float(order), (fn.__doc__ or "").strip().split("\n")[0])
         return fn
