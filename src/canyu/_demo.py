@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from canyu.config import CONFIG_FILE
-from canyu.errors import CanyuError, WorkspaceError
+from canyu.config import CONFIG_FILE, LOCALES
+from canyu.errors import CanyuError, UnknownNameError, WorkspaceError
 from canyu.i18n import t
 from canyu.workspace import Workspace, create_workspace, open_workspace
 
@@ -83,12 +83,15 @@ def build(
     """Create the workspace, simulate the default scenario into ``path/simulated`` and import it."""
     from canyu.simulate import import_simulation, simulate
 
+    if locale not in LOCALES:
+        raise UnknownNameError("locale", locale, LOCALES)
+    echo(t("demo_simulating", locale, people=f"{people:,}", days=days, path=path))
+    # Simulate first: bad sizes fail before a workspace exists.
+    result = simulate(path / "simulated", people=people, days=days, seed=7, scenario="default")
     ws = create_workspace(path, brand=DEMO_BRAND, locale=locale)
     (path / DEMO_MARKER).write_text(
         "Made by `canyu demo`: a later `canyu demo` may replace this workspace.\n", encoding="utf-8"
     )
-    echo(t("demo_simulating", locale, people=f"{people:,}", days=days, path=path))
-    result = simulate(path / "simulated", people=people, days=days, seed=7, scenario="default")
     echo(t("simulated", locale, events=f"{result.events:,}", files=result.path, scenario="default"))
     for r in import_simulation(ws, result.path, progress=progress):
         echo(

@@ -132,8 +132,8 @@ class UnknownNameError(CanyuError, LookupError):
         import difflib
 
         close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        hint_zh = f"；是否想用 {close[0]!r}？" if close else ""
+        hint = f"; did you mean {close[0]!r}?" if close else "."
+        hint_zh = f"；是否想用 {close[0]!r}？" if close else "。"
         choices = _choices(valid)
         super().__init__(
             f"unknown {kind} {name!r}{hint} Valid: {choices}",

@@ -231,7 +231,9 @@ def cascades_cmd(
         events = ws.to_pandas(ev.filter(ev.action.isin(["share", *conv]) | ev.parent_user_id.notnull()))
         follows = ws.to_pandas(ws.table("follows"))
     casc = reconstruct_cascades(events, follows, conversion_actions=conv)
-    metrics = cascade_metrics(casc).sort_values(["size", "reach"], ascending=False)
+    metrics = cascade_metrics(casc)
+    if not metrics.empty:
+        metrics = metrics.sort_values(["size", "reach"], ascending=False)
     people = kol_ranking(casc, top=top)
     k_factor = viral_coefficient(casc)
     if as_json:

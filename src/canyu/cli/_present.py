@@ -261,11 +261,14 @@ def _campaign(value: Any) -> str:
 def cascade_tables(
     metrics: pd.DataFrame, people: pd.DataFrame, k_factor: pd.DataFrame, *, inferred_share: float, top: int
 ) -> list[Table | Text]:
-    """The largest cascades, the KOL/KOC ranking and the K-factor per campaign."""
+    """The largest cascades, the KOL/KOC ranking and the K-factor per campaign (just a line if none)."""
+    headline = Text(
+        f"{len(metrics):,} cascades; {inferred_share:.1%} of parent links inferred from follows and timing"
+    )
+    if metrics.empty:
+        return [headline]
     return [
-        Text(
-            f"{len(metrics):,} cascades; {inferred_share:.1%} of parent links inferred from follows and timing"
-        ),
+        headline,
         table(
             "cascade",
             "channel",

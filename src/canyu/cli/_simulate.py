@@ -9,8 +9,8 @@ import typer
 
 from canyu.cli._app import JsonOpt, app, open_ws, state
 from canyu.cli._present import import_lines, import_progress, print_json, say, status_tables
-from canyu.config import CONFIG_FILE
-from canyu.errors import CanyuError
+from canyu.config import CONFIG_FILE, LOCALES
+from canyu.errors import CanyuError, UnknownNameError
 from canyu.i18n import t
 from canyu.workspace import create_workspace
 
@@ -53,6 +53,8 @@ def simulate(
         return
     if path is None:
         raise CanyuError("give the folder: canyu simulate DIR", message_zh="请给出目录：canyu simulate DIR")
+    if not files_only and not (path / CONFIG_FILE).exists() and locale not in LOCALES:
+        raise UnknownNameError("locale", locale, LOCALES)  # before minutes of simulation
     files = path if files_only else path / "simulated"
     result = run_simulation(files, people=people, days=days, seed=seed, scenario=scenario, dirty=dirty)
     summary: dict[str, Any] = {
@@ -101,8 +103,8 @@ def demo(
     from canyu import _demo
 
     st = state(ctx)
-    st.locale = locale
     _demo.make_room(path, force=force)
+    st.locale = locale
     progress, on_progress = import_progress(st.err)
 
     def echo(line: str) -> None:

@@ -66,7 +66,10 @@ def import_(
     ctx: typer.Context,
     path: DirArg,
     files: Annotated[
-        list[Path], typer.Argument(help="Files to import: CSV, TSV, XLSX, JSON Lines or Parquet.")
+        list[Path],
+        typer.Argument(
+            exists=True, dir_okay=False, help="Files to import: CSV, TSV, XLSX, JSON Lines or Parquet."
+        ),
     ],
     table: Annotated[
         str | None, typer.Option("--table", "-t", help=f"Target table: {', '.join(IMPORTABLE)}.")
