@@ -119,6 +119,8 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "--sections", "nope"],
         ["{ws}", "--locale", "fr"],
         ["{ws}", "--start", "2026-13-01"],
+        ["{ws}", "--start", "2026-10-05", "--end", "2026-10-01"],
+        ["{ws}", "--out", "{plain}"],  # a folder, not a file
     ],
 }
 

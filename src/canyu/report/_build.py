@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from canyu.errors import PluginError, UnknownNameError
+from canyu.errors import InvalidArgumentError, PluginError, UnknownNameError
 from canyu.plan import SEVERITIES, Finding, rank_findings
 from canyu.report._contracts import Period, ReportContext, SectionResult, resolve_sections
 from canyu.report._messages import normalize_locale, t
@@ -177,6 +177,14 @@ def write_report(
     ...     res = write_report(ws, locale="zh-CN")
     >>> res.path, [f.key for f in res.findings]                 # doctest: +SKIP
     """
+    if path is not None and Path(path).is_dir():
+        raise InvalidArgumentError(
+            "path",
+            str(path),
+            "a file to write, not a folder",
+            reason=f"{path} is a folder; give the report file to write, e.g. {Path(path) / 'report.html'}",
+            reason_zh=f"{path} 是目录；请给出要写入的报告文件，例如 {Path(path) / 'report.html'}",
+        )
     report = build_report(ws, locale=locale, sections=sections, period=period)
     out = Path(path) if path is not None else default_report_path(ws, report.locale)
     out.parent.mkdir(parents=True, exist_ok=True)
