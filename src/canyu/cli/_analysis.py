@@ -163,7 +163,10 @@ def seeds_cmd(
     ] = 0.1,
     budget: Annotated[
         float | None,
-        typer.Option(help="Seeding budget; a node costs 1 + out-degree / mean out-degree (KOLs cost more)."),
+        typer.Option(
+            help="Seeding budget. In a workspace, yuan (fees from --base-cost and --cost-per-follower); on a graph"
+            " file a node costs 1 + out-degree / mean out-degree (KOLs cost more)."
+        ),
     ] = None,
     undirected: UndirectedOpt = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
