@@ -99,7 +99,7 @@ class Period:
             "period",
             text,
             "YYYY-MM, YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, last-Nd or next-Nd",
-            message_zh=f"period = {text!r} 无效；应为 YYYY-MM、YYYY-MM-DD、YYYY-MM-DD..YYYY-MM-DD、last-Nd 或 next-Nd",
+            reason_zh=f"周期 {text!r} 无效；应为 YYYY-MM、YYYY-MM-DD、YYYY-MM-DD..YYYY-MM-DD、last-Nd 或 next-Nd",
         )
 
     @classmethod

@@ -21,6 +21,7 @@ from canyu.analytics.diffusion import (
     structural_virality,
     viral_coefficient,
 )
+from canyu.errors import UnknownNameError
 
 T0 = pd.Timestamp("2026-03-01 10:00", tz="UTC")
 COLUMNS = ["event_id", "ts", "action", "user_id", "person_id", "parent_user_id", "parent_event_id", "value"]
@@ -208,7 +209,7 @@ def test_fission_tree(hand_built: tuple[pd.DataFrame, pd.DataFrame]) -> None:
         ("e3", "e4", True),
     ]
     assert {n["id"]: n["value"] for n in tree["nodes"]}["e4"] == 99.0
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownNameError, match="unknown cascade 'nope'"):
         fission_tree(reconstruct_cascades(ev, follows, conversion_actions=("purchase",)), "nope")
 
 

@@ -38,6 +38,7 @@ from canyu import vocab
 from canyu.analytics.activity import ACTIVE_ACTIONS
 from canyu.analytics.calendar import Unit, Zone, period_date
 from canyu.analytics.registry import register_analysis
+from canyu.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +168,7 @@ def community_growth(
         poster_share`` (``growth`` is ``members_end / members_start - 1``).
     """
     if end <= start:
-        raise ValueError(f"end {end} must be after start {start}")
+        raise InvalidArgumentError("end", end, f"after start {start}")
     ev = events.filter(events.channel.isin(list(channels)) & (events.ts < end))
     sign = ibis.cases((ev.action == "join", 1), (ev.action == "leave", -1), else_=0)
     inside = ev.ts >= start

@@ -52,6 +52,7 @@ import ibis
 import ibis.expr.types as ir
 
 from canyu.analytics.registry import register_analysis
+from canyu.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +168,7 @@ def wci(
     """
     d = (end - start).days + 1
     if d < 1:
-        raise ValueError(f"end {end} is before start {start}")
+        raise InvalidArgumentError("end", end, f"on or after start {start}")
     stats = _period(content_stats.filter(content_stats.channel == channel), start, end)
     art = stats.group_by(["account_id", "content_id"]).aggregate(
         first=stats.date.min(),

@@ -43,6 +43,7 @@ import ibis.expr.types as ir
 
 from canyu.analytics.activity import earliest
 from canyu.analytics.registry import register_analysis
+from canyu.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -139,7 +140,13 @@ def funnel(
     ...        window=timedelta(days=3), breakdown="channel")  # doctest: +SKIP
     """
     if len(steps) < 2:
-        raise ValueError("a funnel needs at least two steps")
+        raise InvalidArgumentError(
+            "steps",
+            len(steps),
+            ">= 2 steps",
+            reason="a funnel needs at least two steps",
+            reason_zh="漏斗至少需要两个步骤",
+        )
     if breakdown is not None and breakdown not in BREAKDOWNS:
         from canyu.errors import UnknownNameError
 
@@ -148,7 +155,7 @@ def funnel(
     for ex in exclusions:
         before = ex.before or ex.after + 1
         if not 1 <= ex.after < before <= len(fsteps):
-            raise ValueError(f"exclusion {ex!r} must name steps 1..{len(fsteps)} with after < before")
+            raise InvalidArgumentError("exclusions", ex, f"steps 1..{len(fsteps)} with after < before")
 
     ev = events.filter(events.person_id.notnull())
     # Step 1: each person's first matching event.

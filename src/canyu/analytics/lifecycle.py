@@ -40,6 +40,7 @@ from canyu.analytics.activity import ACTIVE_ACTIONS
 from canyu.analytics.calendar import Zone
 from canyu.analytics.community import COMMUNITY_CHANNELS
 from canyu.analytics.registry import register_analysis
+from canyu.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +168,7 @@ def stage_transitions(
         who are in ``to_stage`` at ``end``.
     """
     if end <= start:
-        raise ValueError(f"end {end} must be after start {start}")
+        raise InvalidArgumentError("end", end, f"after start {start}")
     stages = functools.partial(
         fan_stages,
         events,

@@ -31,6 +31,7 @@ import ibis
 import ibis.expr.types as ir
 
 from canyu.analytics.registry import register_analysis
+from canyu.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +74,7 @@ def hit_products(
     >>> hit_products(ws.table("events"), start=datetime(2026, 9, 1), end=datetime(2026, 10, 1))  # doctest: +SKIP
     """
     if end <= start:
-        raise ValueError(f"end {end} must be after start {start}")
+        raise InvalidArgumentError("end", end, f"after start {start}")
     middle = start + (end - start) / 2
     conv = events.filter(
         events.action.isin(list(conversion_actions)) & (events.ts >= start) & (events.ts < end)

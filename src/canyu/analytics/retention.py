@@ -39,6 +39,7 @@ import ibis.expr.types as ir
 from canyu.analytics.activity import ACTIVE_ACTIONS, earliest
 from canyu.analytics.calendar import Zone
 from canyu.analytics.registry import register_analysis
+from canyu.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -138,7 +139,13 @@ def retention(
     _check("cohort", cohort, COHORTS)
     _check("within", within, tuple(_WITHIN))
     if any(int(n) < 1 for n in days) or min_times < 1:
-        raise ValueError("days and min_times must be >= 1")
+        raise InvalidArgumentError(
+            "days, min_times",
+            (tuple(days), min_times),
+            ">= 1",
+            reason="days and min_times must be >= 1",
+            reason_zh="days 与 min_times 必须 >= 1",
+        )
     unit = ["person_id"] + ([_WITHIN[within]] if within else [])
     group = unit[1:] + ([cohort] if cohort else [])
     starts = first_seen(

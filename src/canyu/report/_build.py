@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from canyu.errors import InvalidArgumentError, PluginError, UnknownNameError
 from canyu.i18n import normalize_locale, t
 from canyu.plan import SEVERITIES, Finding, diagnose, rank_findings
 from canyu.report._contracts import Period, ReportContext, SectionResult, resolve_sections
@@ -40,7 +41,7 @@ class Report:
         for s in self.sections:
             if s.name == name:
                 return s.result
-        raise KeyError(name)
+        raise UnknownNameError("report section", name, [s.name for s in self.sections])
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,9 @@ def build_report(
     for sec in chosen:
         result = sec.render(ctx)
         if not isinstance(result, SectionResult):
-            raise TypeError(
-                f"report section {sec.name!r} returned {type(result).__name__}, not a SectionResult"
+            raise PluginError(
+                f"report section {sec.name!r} returned {type(result).__name__}, not a SectionResult",
+                name=sec.name,
             )
         rendered.append(RenderedSection(sec.name, result))
         findings += [f if f.section else dataclasses.replace(f, section=sec.name) for f in result.findings]
@@ -172,6 +174,14 @@ def write_report(
     ...     res = write_report(ws, locale="zh-CN")
     >>> res.path, [f.key for f in res.findings]                 # doctest: +SKIP
     """
+    if path is not None and Path(path).is_dir():
+        raise InvalidArgumentError(
+            "path",
+            str(path),
+            "a file to write, not a folder",
+            reason=f"{path} is a folder; give the report file to write, e.g. {Path(path) / 'report.html'}",
+            reason_zh=f"{path} 是目录；请给出要写入的报告文件，例如 {Path(path) / 'report.html'}",
+        )
     report = build_report(ws, locale=locale, sections=sections, period=period)
     out = Path(path) if path is not None else default_report_path(ws, report.locale)
     out.parent.mkdir(parents=True, exist_ok=True)

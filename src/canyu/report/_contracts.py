@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from canyu.errors import UnknownNameError
+from canyu.errors import InvalidArgumentError, UnknownNameError
 from canyu.i18n import Text, channel_label, localize, t
 from canyu.plan import Finding
 from canyu.session import Period
@@ -219,8 +219,11 @@ def register_section(
             fn.__qualname__,
         )
         if old is not None and not (replace or same):
-            raise ValueError(
-                f"report section {name!r} is already registered by {old.render.__module__}.{old.render.__qualname__}; pass replace=True to replace it"
+            raise InvalidArgumentError(
+                "name",
+                name,
+                "a name not registered yet (or replace=True)",
+                reason=f"report section {name!r} is already registered by {old.render.__module__}.{old.render.__qualname__}; pass replace=True to replace it",
             )
         SECTIONS[name] = Section(name, fn, float(order), (fn.__doc__ or "").strip().split("\n")[0])
         return fn

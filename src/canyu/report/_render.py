@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from canyu.errors import PluginError
 from canyu.i18n import localize, t
 from canyu.plan import Finding
 from canyu.report._charts import FONT_STACK, figure_html, plotly_js
@@ -148,7 +149,7 @@ def _block_html(block: Block, locale: str, div_id: str) -> str:
         caption = localize(block.caption, locale)
         cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
         return f'<figure class="chart">{figure_html(block.figure, div_id=div_id)}{cap}</figure>'
-    raise TypeError(f"not a report block: {type(block).__name__}")
+    raise PluginError(f"not a report block: {type(block).__name__}", name=type(block).__name__)
 
 
 # -- findings --------------------------------------------------------------------------

@@ -84,12 +84,12 @@ def simulate(
         check_scenario(sc)
     else:
         sc = get_scenario(scenario, **overrides)
-    if people < 100 or days < 7:
-        from canyu.errors import CanyuError
+    from canyu.errors import InvalidArgumentError
 
-        raise CanyuError(
-            "simulate needs at least 100 people and 7 days", message_zh="模拟至少需要 100 人、7 天"
-        )
+    if people < 100:
+        raise InvalidArgumentError("people", people, ">= 100")
+    if days < 7:
+        raise InvalidArgumentError("days", days, ">= 7")
     rng = np.random.default_rng(seed)
     world = build_world(rng, sc, people)
     sim = run(rng, world, sc, days)

@@ -28,6 +28,7 @@ import pandas as pd
 from canyu.analytics.attribution._heuristics import position_weights
 from canyu.analytics.attribution._journeys import _touch_frame, journey_paths
 from canyu.analytics.attribution._models import AttributionResult, attribute
+from canyu.errors import InvalidArgumentError
 
 __all__ = ["RULES", "credit_by", "roas", "share_chain_credits", "touch_credits"]
 
@@ -80,7 +81,7 @@ def touch_credits(
             pd.to_datetime(frame["conversion_ts"]) - pd.to_datetime(frame["ts"])
         ).dt.total_seconds().to_numpy() / 86400.0
         if half_life_days <= 0:
-            raise ValueError(f"half_life_days must be positive, got {half_life_days}")
+            raise InvalidArgumentError("half_life_days", half_life_days, "> 0")
         raw = np.exp2(-np.nan_to_num(days, nan=0.0) / half_life_days)
         weights = raw / pd.Series(raw).groupby(journey).transform("sum").to_numpy()
     elif model in RULES:

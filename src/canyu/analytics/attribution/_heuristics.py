@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from canyu.analytics.attribution._paths import PathTable
+from canyu.errors import InvalidArgumentError, UnknownNameError
 
 __all__ = [
     "HeuristicResult",
@@ -76,19 +77,21 @@ def position_weights(
         return 1.0 / length
     if rule == "time_decay":
         if half_life <= 0:
-            raise ValueError(f"half_life must be positive, got {half_life}")
+            raise InvalidArgumentError("half_life", half_life, "> 0")
         raw = np.exp2(-(length - 1 - position) / half_life)
         # Σ_{d=0}^{L-1} 2^{-d/h} is a geometric sum: normalise without a group-by.
         ratio = np.exp2(-1.0 / half_life)
         return raw * (1.0 - ratio) / (1.0 - ratio**length)
     if rule == "position_based":
         if first < 0 or last < 0 or first + last > 1:
-            raise ValueError(f"position_based shares must be >= 0 and sum to <= 1, got {first}, {last}")
+            raise InvalidArgumentError("first, last", (first, last), "shares >= 0 that sum to <= 1")
         middle = (1.0 - first - last) / np.maximum(length - 2, 1)
         w = np.where(position == 0, first, np.where(position == length - 1, last, middle))
         w = np.where(length == 2, 0.5, w)
         return np.where(length == 1, 1.0, w).astype(np.float64)
-    raise ValueError(f"unknown rule {rule!r}")
+    raise UnknownNameError(
+        "attribution rule", rule, ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+    )
 
 
 def touch_weights(

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from canyu.analytics.attribution._paths import PathTable
+from canyu.errors import InvalidArgumentError
 
 __all__ = ["JOURNEY_COLUMNS", "journey_path_table", "journey_paths", "journeys"]
 
@@ -97,9 +98,15 @@ def journeys(
     touch_actions = tuple(touch_actions)
     conversion_actions = tuple(conversion_actions)
     if overlap := set(touch_actions) & set(conversion_actions):
-        raise ValueError(f"actions cannot be both touches and conversions: {sorted(overlap)}")
+        raise InvalidArgumentError(
+            "conversion_actions",
+            sorted(overlap),
+            "actions that are not also touches",
+            reason=f"actions cannot be both touches and conversions: {sorted(overlap)}",
+            reason_zh=f"动作不能既是触点又是转化：{sorted(overlap)}",
+        )
     if key not in ("channel", "campaign", "content"):
-        raise ValueError(f"key must be 'channel', 'campaign' or 'content', got {key!r}")
+        raise InvalidArgumentError("key", key, ("channel", "campaign", "content"))
     plain = [a for a in touch_actions if a != SHARE_RECEIVED]
     e = events.filter(events.person_id.notnull())
     is_share = (e.action == "view") & e.parent_user_id.notnull()
@@ -205,5 +212,11 @@ def _touch_frame(touches: ir.Table | pd.DataFrame, column: str) -> pd.DataFrame:
     frame = touches.to_pandas() if isinstance(touches, ir.Table) else touches
     missing = {"journey_id", "seq", "converted", "value", column} - set(frame.columns)
     if missing:
-        raise ValueError(f"journey table lacks columns {sorted(missing)}")
+        raise InvalidArgumentError(
+            "touches",
+            sorted(missing),
+            "a journey table with these columns",
+            reason=f"journey table lacks columns {sorted(missing)}",
+            reason_zh=f"旅程表缺少列 {sorted(missing)}",
+        )
     return frame.sort_values(["journey_id", "seq"], kind="stable").reset_index(drop=True)

@@ -27,6 +27,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from canyu.analytics.attribution._paths import PathTable
+from canyu.errors import InvalidArgumentError
 
 __all__ = ["MarkovChain", "MarkovResult", "markov_attribution", "markov_chain"]
 
@@ -146,7 +147,7 @@ def markov_chain(
         states in the same proportion.
     """
     if not 1 <= order <= MAX_ORDER:
-        raise ValueError(f"order must be between 1 and {MAX_ORDER}, got {order}")
+        raise InvalidArgumentError("order", order, f"between 1 and {MAX_ORDER}")
     if collapse_repeats:
         paths = paths.collapse_repeats()
     journeys = paths.conversions + paths.nulls
@@ -157,13 +158,19 @@ def markov_chain(
         share = np.divide(1.0, journeys, out=np.zeros_like(journeys), where=journeys > 0)
         w_conv, w_null, w_value = paths.conversions * share, paths.nulls * share, paths.value * share
     else:
-        raise ValueError(f"weighting must be 'journeys' or 'paths', got {weighting!r}")
+        raise InvalidArgumentError("weighting", weighting, ("journeys", "paths"))
 
     row, pos, touches = paths.touch_path, paths.touch_position, paths.touches
     length = paths.lengths[row]
     base = np.int64(paths.n_channels + 1)
     if float(base) ** order >= 2.0**62:
-        raise ValueError(f"{paths.n_channels} channels are too many for an order-{order} chain")
+        raise InvalidArgumentError(
+            "order",
+            order,
+            "a lower order",
+            reason=f"{paths.n_channels} channels are too many for an order-{order} chain",
+            reason_zh=f"{paths.n_channels} 个渠道对 {order} 阶马尔可夫链而言太多",
+        )
     code = np.zeros(len(touches), dtype=np.int64)
     for lag in range(order):  # digit `lag` holds the touch `lag` steps back, 0 = before the path
         back = np.maximum(np.arange(len(touches)) - lag, 0)
@@ -173,7 +180,7 @@ def markov_chain(
     elif history == "padded":
         is_state = np.ones(len(touches), dtype=bool)
     else:
-        raise ValueError(f"history must be 'windows' or 'padded', got {history!r}")
+        raise InvalidArgumentError("history", history, ("windows", "padded"))
     code, row = code[is_state], row[is_state]
 
     if float(base) ** order <= 2**24:  # small code space: a lookup table beats sorting

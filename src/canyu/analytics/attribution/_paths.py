@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from canyu.errors import IngestError
+from canyu.errors import IngestError, InvalidArgumentError
 
 __all__ = ["PATH_COLUMNS", "PathTable", "read_path_csv", "write_path_csv"]
 
@@ -62,13 +62,28 @@ class PathTable:
     def __post_init__(self) -> None:
         n = len(self.indptr) - 1
         if n < 0 or self.indptr[0] != 0 or self.indptr[-1] != len(self.touches):
-            raise ValueError("indptr does not index touches")
+            raise InvalidArgumentError(
+                "indptr", "…", "offsets 0..len(touches)", reason="indptr does not index touches"
+            )
         if np.any(np.diff(self.indptr) < 1):
-            raise ValueError("every path needs at least one touch")
+            raise InvalidArgumentError(
+                "indptr",
+                "…",
+                "one touch or more per path",
+                reason="every path needs at least one touch",
+                reason_zh="每条路径至少需要一个触点",
+            )
         if not (len(self.conversions) == len(self.value) == len(self.nulls) == n):
-            raise ValueError("conversions, value and nulls need one entry per path")
+            raise InvalidArgumentError(
+                "conversions, value, nulls",
+                "…",
+                "one entry per path",
+                reason="conversions, value and nulls need one entry per path",
+            )
         if len(self.touches) and (self.touches.min() < 0 or self.touches.max() >= len(self.channels)):
-            raise ValueError("a touch code is outside channels")
+            raise InvalidArgumentError(
+                "touches", "…", "codes of channels", reason="a touch code is outside channels"
+            )
 
     # -- shape -----------------------------------------------------------------
     @property

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from canyu.analytics.attribution._paths import PathTable
+from canyu.errors import InvalidArgumentError
 
 __all__ = ["ShapleyResult", "shapley", "shapley_from_worths"]
 
@@ -91,7 +92,7 @@ def shapley(
     if value_function == "conversions":
         return _simplified(paths)
     if value_function != "conversion_rate":
-        raise ValueError(f"value_function must be 'conversions' or 'conversion_rate', got {value_function!r}")
+        raise InvalidArgumentError("value_function", value_function, ("conversions", "conversion_rate"))
     masks, conv, journeys, value = _channel_sets(paths)
     if c <= max_exact:
         worth_conv = _rate(
@@ -105,8 +106,11 @@ def shapley(
         method = "exact"
     else:
         if c > MAX_SAMPLED_CHANNELS:
-            raise ValueError(
-                f"conversion_rate Shapley supports at most {MAX_SAMPLED_CHANNELS} channels, got {c}"
+            raise InvalidArgumentError(
+                "paths",
+                c,
+                f"at most {MAX_SAMPLED_CHANNELS} channels",
+                reason=f"conversion_rate Shapley supports at most {MAX_SAMPLED_CHANNELS} channels, got {c}",
             )
         # Antithetic pairs: each random order is also walked in reverse, and the pair's mean is
         # one draw. A channel that joins early in one order joins late in the other, which
@@ -177,7 +181,12 @@ def _simplified(paths: PathTable) -> ShapleyResult:
 def _channel_sets(paths: PathTable) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray, FloatArray]:
     """Distinct channel sets as bitmasks, with their conversions, journeys and value."""
     if paths.n_channels > MAX_SAMPLED_CHANNELS:
-        raise ValueError(f"conversion_rate Shapley supports at most {MAX_SAMPLED_CHANNELS} channels")
+        raise InvalidArgumentError(
+            "paths",
+            paths.n_channels,
+            f"at most {MAX_SAMPLED_CHANNELS} channels",
+            reason=f"conversion_rate Shapley supports at most {MAX_SAMPLED_CHANNELS} channels",
+        )
     bits = np.left_shift(np.int64(1), paths.touches)
     per_path = np.bitwise_or.reduceat(bits, paths.indptr[:-1]) if paths.n_paths else bits
     masks, inverse = np.unique(per_path, return_inverse=True)

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from canyu.errors import InvalidArgumentError
+
 __all__ = ["PARENT_RULES", "Cascades", "reconstruct_cascades"]
 
 _ENTRY_ACTIONS = ("expose", "view", "click", "lead")
@@ -65,7 +67,13 @@ def _prepare(events: Any) -> pd.DataFrame:
     frame = events if isinstance(events, pd.DataFrame) else events.to_pandas()
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
-        raise ValueError(f"events table lacks column(s) {missing}; it needs {list(_REQUIRED)}")
+        raise InvalidArgumentError(
+            "events",
+            missing,
+            f"a table with columns {list(_REQUIRED)}",
+            reason=f"events table lacks column(s) {missing}; it needs {list(_REQUIRED)}",
+            reason_zh=f"事件表缺少列 {missing}；需要 {list(_REQUIRED)}",
+        )
     frame = frame.copy()
     for col in _OPTIONAL:
         if col not in frame.columns:

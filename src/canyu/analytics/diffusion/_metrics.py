@@ -10,6 +10,7 @@ import pandas as pd
 from numba import njit
 
 from canyu.analytics.diffusion._cascades import Cascades
+from canyu.errors import InvalidArgumentError, UnknownNameError
 
 __all__ = [
     "cascade_metrics",
@@ -46,7 +47,9 @@ def structural_virality(parents: Sequence[int] | np.ndarray) -> float:
     if n < 2:
         return 0.0
     if (par < 0).sum() != 1:
-        raise ValueError("a tree has exactly one root (parent -1)")
+        raise InvalidArgumentError(
+            "parents", "…", "exactly one root (parent -1)", reason="a tree has exactly one root (parent -1)"
+        )
     order = _top_down(par)
     size = np.ones(n, dtype=np.int64)
     for v in order[::-1]:  # children before parents
@@ -75,7 +78,9 @@ def _top_down(par: np.ndarray) -> np.ndarray:
         if tail > n:
             break
     if tail != n:
-        raise ValueError("parents do not form a tree (a cycle or an unknown parent)")
+        raise InvalidArgumentError(
+            "parents", "…", "a tree", reason="parents do not form a tree (a cycle or an unknown parent)"
+        )
     return order
 
 
@@ -285,7 +290,7 @@ def fission_tree(cascades: Cascades, cascade_id: str) -> dict[str, list[dict[str
     """
     nodes = cascades.nodes.loc[cascades.nodes["cascade_id"] == cascade_id]
     if nodes.empty:
-        raise KeyError(f"no cascade {cascade_id!r}")
+        raise UnknownNameError("cascade", cascade_id, [str(c) for c in cascades.nodes["cascade_id"].unique()])
     conv = cascades.conversions.groupby("via").agg(n=("event_id", "size"), v=("value", "sum"))
     out_nodes = [
         {

@@ -27,6 +27,7 @@ from canyu.analytics.influence._spread import (
     expected_conversions,
     spread_from_file,
 )
+from canyu.analytics.influence._workspace import workspace_seeds
 
 __all__ = [
     "LEARNERS",
@@ -50,4 +51,5 @@ __all__ = [
     "spread_from_file",
     "uniform_probabilities",
     "weighted_cascade_probabilities",
+    "workspace_seeds",
 ]

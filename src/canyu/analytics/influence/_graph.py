@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from canyu.errors import IngestError, UnknownNameError
+from canyu.errors import IngestError, InvalidArgumentError, UnknownNameError
 
 __all__ = [
     "InfluenceGraph",
@@ -89,7 +89,13 @@ class InfluenceGraph:
         """The same graph with new edge probabilities (one per out-edge id, or one for all)."""
         p = np.broadcast_to(np.asarray(prob, dtype=np.float64), (self.n_edges,)).copy()
         if p.size and (not np.all(np.isfinite(p)) or p.min() < 0.0 or p.max() > 1.0):
-            raise ValueError("edge probabilities must lie in [0, 1]")
+            raise InvalidArgumentError(
+                "prob",
+                "…",
+                "probabilities in [0, 1]",
+                reason="edge probabilities must lie in [0, 1]",
+                reason_zh="边的概率必须在 [0, 1] 之间",
+            )
         return InfluenceGraph(
             labels=self.labels,
             indptr=self.indptr,
@@ -319,30 +325,42 @@ def graph_from_edges(
         if col is not None and col not in frame.columns:
             raise UnknownNameError("column", col, [str(c) for c in frame.columns])
     if frame[[source, target]].isna().to_numpy().any():
-        raise ValueError("edge table has missing source or target ids")
+        raise InvalidArgumentError(
+            "edges",
+            "…",
+            "a source and a target id on every edge",
+            reason="edge table has missing source or target ids",
+            reason_zh="边表中有缺失的起点或终点",
+        )
     values = np.concatenate([frame[source].to_numpy(dtype=object), frame[target].to_numpy(dtype=object)])
     if nodes is None:
         codes, labels = pd.factorize(values)
     else:
         labels = pd.Index(list(nodes))
         if not labels.is_unique:
-            raise ValueError("nodes must be unique")
+            raise InvalidArgumentError("nodes", "…", "unique ids", reason="nodes must be unique")
         codes = labels.get_indexer(values)
         if (codes < 0).any():
-            raise ValueError(f"edge end {values[np.argmax(codes < 0)]!r} is not among nodes")
+            raise UnknownNameError("node", str(values[np.argmax(codes < 0)]), [str(x) for x in labels])
     m = len(frame)
     prob = None
     if probability is not None:
         prob = frame[probability].to_numpy(dtype=np.float64)
         if prob.size and (not np.all(np.isfinite(prob)) or prob.min() < 0 or prob.max() > 1):
-            raise ValueError(f"column {probability!r} must hold probabilities in [0, 1]")
+            raise InvalidArgumentError(
+                probability,
+                "…",
+                "probabilities in [0, 1]",
+                reason=f"column {probability!r} must hold probabilities in [0, 1]",
+                reason_zh=f"列 {probability!r} 必须是 [0, 1] 之间的概率",
+            )
     return _build(codes[:m], codes[m:], prob, np.asarray(labels, dtype=object), undirected=undirected)
 
 
 def uniform_probabilities(graph: InfluenceGraph, *, p: float) -> InfluenceGraph:
     """Every edge gets probability ``p`` (Kempe, Kleinberg, Tardos 2003, the IC setting)."""
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must lie in [0, 1], got {p!r}")
+        raise InvalidArgumentError("p", p, "in [0, 1]")
     return graph.with_probabilities(p)
 
 
@@ -368,5 +386,11 @@ def _given(graph: InfluenceGraph, p: float | None) -> InfluenceGraph:
     if p is not None:
         return uniform_probabilities(graph, p=p)
     if not graph.has_weights:
-        raise ValueError("this graph has no probability column; pass p")
+        raise InvalidArgumentError(
+            "p",
+            p,
+            "a probability in [0, 1] (the graph has no probability column)",
+            reason="this graph has no probability column; pass p",
+            reason_zh="该图没有概率列；请给出 p",
+        )
     return graph

@@ -34,6 +34,7 @@ from canyu.analytics.influence._spread import (
     in_parallel,
     user_errors,
 )
+from canyu.errors import InvalidArgumentError
 
 __all__ = ["SeedResult", "celf", "degree_costs", "imm", "seeds_from_file"]
 
@@ -202,13 +203,13 @@ def imm(
     start = time.perf_counter()
     n = graph.n_nodes
     if not 0.0 < epsilon < 1.0:
-        raise ValueError(f"epsilon must lie in (0, 1), got {epsilon!r}")
+        raise InvalidArgumentError("epsilon", epsilon, "in (0, 1)")
     cost = _costs(graph, costs, budget)
     if budget is not None:
         k = min(n, max(1, int(np.sum(np.sort(cost).cumsum() <= budget))))
     k = int(min(k, n))
     if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+        raise InvalidArgumentError("k", k, ">= 1")
     ell = ell * (1.0 + math.log(2.0) / math.log(max(n, 3)))
     log_n = math.log(max(n, 3))
     log_cnk = _log_comb(n, k)
@@ -218,7 +219,13 @@ def imm(
         w = _weights(graph, rates)
         total = float(w.sum())
         if total <= 0.0:
-            raise ValueError("rates are all zero: nothing to maximize")
+            raise InvalidArgumentError(
+                "rates",
+                0,
+                "> 0 somewhere",
+                reason="rates are all zero: nothing to maximize",
+                reason_zh="转化率全为零：没有可最大化的目标",
+            )
         floor = float(np.sort(w)[-k:].sum())  # the seeds themselves convert
         root_cdf = np.cumsum(w) / total
     # Sampling (Algorithm 2): find a lower bound LB of OPT by halving the guess x.
@@ -269,9 +276,21 @@ def _costs(graph: InfluenceGraph, costs: np.ndarray | None, budget: float | None
         return np.ones(graph.n_nodes)
     cost = degree_costs(graph) if costs is None else np.asarray(costs, dtype=np.float64)
     if cost.shape != (graph.n_nodes,) or not np.all(np.isfinite(cost)) or cost.min() <= 0:
-        raise ValueError("costs must be one positive number per node")
+        raise InvalidArgumentError(
+            "costs",
+            "…",
+            "one positive number per node",
+            reason="costs must be one positive number per node",
+            reason_zh="费用必须是每个节点一个正数",
+        )
     if budget is not None and budget < cost.min():
-        raise ValueError(f"budget {budget} is below the cheapest seed's cost {cost.min():.3g}")
+        raise InvalidArgumentError(
+            "budget",
+            budget,
+            f">= {cost.min():.6g}, the cheapest seed's cost",
+            reason=f"budget {budget:g} is below the cheapest seed's cost {cost.min():.6g}: no seed is affordable",
+            reason_zh=f"预算 {budget:g} 低于最便宜种子的费用 {cost.min():.6g}：一个种子也请不起",
+        )
     return cost
 
 

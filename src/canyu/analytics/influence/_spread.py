@@ -28,7 +28,7 @@ from canyu.analytics.influence._graph import (
     uniform_probabilities,
     weighted_cascade_probabilities,
 )
-from canyu.errors import CanyuError, UnknownNameError
+from canyu.errors import CanyuError, InvalidArgumentError, UnknownNameError
 
 __all__ = [
     "MODELS",
@@ -156,9 +156,11 @@ def _weights(graph: InfluenceGraph, rates: Any) -> np.ndarray:
     else:
         w = np.asarray(rates, dtype=np.float64)
         if w.shape != (graph.n_nodes,):
-            raise ValueError(f"rates must have one value per node ({graph.n_nodes}), got shape {w.shape}")
+            raise InvalidArgumentError("rates", w.shape, f"one value per node ({graph.n_nodes})")
     if not np.all(np.isfinite(w)) or (w.size and w.min() < 0):
-        raise ValueError("rates must be finite and non-negative")
+        raise InvalidArgumentError(
+            "rates", "…", "finite and >= 0", reason="rates must be finite and non-negative"
+        )
     return w
 
 
@@ -166,7 +168,7 @@ def _simulate(
     graph: InfluenceGraph, seeds: np.ndarray, *, kernel: str, runs: int, seed: int, weights: np.ndarray
 ) -> np.ndarray:
     if runs < 1:
-        raise ValueError(f"runs must be at least 1, got {runs}")
+        raise InvalidArgumentError("runs", runs, ">= 1")
     code = _kernels._IC if kernel == "ic" else _kernels._LT
     out = np.empty(runs)
     seeds32 = np.asarray(seeds, dtype=np.int32)
@@ -295,7 +297,12 @@ def exact_spread(
     else:
         worlds = float(np.prod(graph.in_degree().astype(np.float64) + 1.0))
     if worlds > _MAX_WORLDS:
-        raise ValueError(f"{worlds:.3g} live-edge worlds is too many to enumerate (limit {_MAX_WORLDS})")
+        raise InvalidArgumentError(
+            "graph",
+            f"{worlds:.3g} worlds",
+            f"at most {_MAX_WORLDS:.3g} live-edge worlds",
+            reason=f"{worlds:.3g} live-edge worlds is too many to enumerate (limit {_MAX_WORLDS})",
+        )
     if kernel == "ic":
         return float(_kernels.exact_ic(graph.indptr, graph.indices, graph.prob, idx, w))
     return float(
@@ -344,5 +351,7 @@ def user_errors() -> Iterator[None]:
     """Turn a bad argument (``ValueError``) into a :class:`CanyuError`, which the CLI prints as one line."""
     try:
         yield
+    except CanyuError:
+        raise
     except ValueError as exc:
         raise CanyuError(str(exc), message_zh=f"参数不正确：{exc}") from exc

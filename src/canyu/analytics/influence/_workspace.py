@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from canyu.analytics.influence._graph import graph_from_edges
 from canyu.analytics.influence._seeding import SeedResult, imm
-from canyu.analytics.influence._spread import MODELS
+from canyu.analytics.influence._spread import diffusion_model
 from canyu.analytics.registry import register_analysis
-from canyu.errors import CanyuError, InvalidArgumentError, UnknownNameError
+from canyu.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from canyu.session import AnalysisSession
+    from canyu.workspace import Workspace
 
-__all__ = ["seeds"]
+__all__ = ["seeds", "workspace_seeds"]
+
+
+def _non_negative(name: str, value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        raise InvalidArgumentError(name, value, ">= 0 (yuan)")
 
 
 @register_analysis("seeds", title=("Whom to seed next", "下一步该找谁做种子"))
@@ -32,47 +39,53 @@ def seeds(
     epsilon: float = 0.1,
     seed: int = 0,
 ) -> SeedResult:
-    """IMM influence maximisation over the people's follow graph on ``channel``.
+    """Whom to seed on one channel: IMM influence maximisation over the people's follow graph.
 
-    Edges run from followee to follower (a share reaches the sharer's followers);
-    the brand's own accounts (canyu.toml ``[accounts]``) are left out. A seed's fee
-    is ``base_cost + cost_per_follower * followers``, so ``budget`` is in the
-    workspace's currency.
+    A share reaches the sharer's followers, so each edge points from the followee to the
+    follower. The brand's own accounts (canyu.toml ``[accounts]``) are left out: they are the
+    broadcaster, not a seed to hire. A seed's fee is ``base_cost + cost_per_follower x
+    followers`` (in the workspace's currency), so ``budget`` is money; without a budget the
+    ``k`` seeds of widest expected spread are chosen. The seed set is
+    ``(1 - 1/e - epsilon)``-optimal (Tang, Shi, Xiao 2015).
     """
-    if model not in MODELS:
-        raise UnknownNameError("diffusion model", model, tuple(MODELS))
-    if k < 1:
-        raise InvalidArgumentError("k", k, ">= 1")
-    if not 0 < epsilon < 1:
-        raise InvalidArgumentError("epsilon", epsilon, "between 0 and 1")
-    if base_cost < 0 or cost_per_follower < 0:
-        raise InvalidArgumentError("base_cost / cost_per_follower", (base_cost, cost_per_follower), ">= 0")
+    spec = diffusion_model(model)
+    _non_negative("base_cost", base_cost)
+    _non_negative("cost_per_follower", cost_per_follower)
+    if budget is not None and base_cost == 0 and cost_per_follower == 0:
+        raise InvalidArgumentError(
+            "base_cost",
+            base_cost,
+            "> 0 when a budget is given",
+            reason="with a budget, seeds need a fee: set base_cost or cost_per_follower above 0",
+            reason_zh="给出预算时种子需要费用：请把 base_cost 或 cost_per_follower 设为大于 0",
+        )
     fo = session.table("follows")
-    fo = fo.filter(fo.channel == channel)
+    on_channel = fo.filter(fo.channel == channel)
     own = list(session.own_accounts(channel))
     if own:
-        fo = fo.filter(~fo.followee_id.isin(own) & ~fo.follower_id.isin(own))
-    edges = session.to_pandas(fo.select(source=fo.followee_id, target=fo.follower_id).distinct())
+        on_channel = on_channel.filter(~on_channel.followee_id.isin(own) & ~on_channel.follower_id.isin(own))
+    edges = session.to_pandas(
+        on_channel.select(source=on_channel.followee_id, target=on_channel.follower_id).distinct()
+    )
     if edges.empty:
-        raise CanyuError(
-            f"no {channel} follow edges among people in {session.workspace.path}",
-            message_zh=f"{session.workspace.path} 中没有 {channel} 的用户关注关系",
+        present = tuple(
+            str(c) for c in session.to_pandas(fo.select("channel").distinct())["channel"].dropna().tolist()
         )
-    g = MODELS[model].prepare(graph_from_edges(edges), p)
-    followers = np.diff(g.indptr).astype(float)
+        where = session.workspace.path
+        raise InvalidArgumentError(
+            "channel",
+            channel,
+            present or "a channel with follow edges",
+            reason=f"no {channel} follow edges among people in {where}"
+            + (f"; channels with follow edges: {', '.join(sorted(present))}" if present else ""),
+            reason_zh=f"{where} 中没有 {channel} 的用户关注关系"
+            + (f"；有关注关系的渠道：{', '.join(sorted(present))}" if present else ""),
+        )
+    graph = spec.prepare(graph_from_edges(edges), p)
+    followers = np.diff(graph.indptr).astype(float)
     costs = base_cost + cost_per_follower * followers
-    if budget is not None:
-        if budget <= 0:
-            raise InvalidArgumentError("budget", budget, "> 0")
-        if budget < float(costs.min()):
-            raise InvalidArgumentError(
-                "budget",
-                budget,
-                f">= {costs.min():,.2f}, the fee of the cheapest seed",
-                message_zh=f"budget = {budget!r} 太小；最便宜的种子也需 {costs.min():,.2f}",
-            )
     return imm(
-        g,
+        graph,
         k=k,
         model=model,
         epsilon=epsilon,
@@ -80,3 +93,9 @@ def seeds(
         budget=budget,
         seed=seed,
     )
+
+
+def workspace_seeds(ws: Workspace, **options: Any) -> SeedResult:
+    """:func:`seeds` over the whole workspace (the ``seeds`` analysis of a session without a period)."""
+    result: SeedResult = ws.session().run("seeds", **options)
+    return result

@@ -1,0 +1,373 @@
+"""How the CLI shows results: rich tables, plain lines and JSON.
+
+Every value that comes from data or from the user (a file name, a quarantined value, a brand)
+reaches rich as plain text — cells via :func:`cells`, lines via :func:`say` — so a ``[/bold]``
+in the data is shown, not parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from canyu.i18n import t
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from canyu.analytics.attribution import AttributionResult
+    from canyu.analytics.influence import SeedResult, SpreadResult
+    from canyu.ingest import ImportResult
+    from canyu.workspace import WorkspaceStatus
+
+__all__ = [
+    "attribution_tables",
+    "cascade_tables",
+    "cells",
+    "frame_table",
+    "import_lines",
+    "import_progress",
+    "mappings_table",
+    "print_json",
+    "quarantine_table",
+    "say",
+    "seeds_table",
+    "spread_table",
+    "status_tables",
+    "table",
+]
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return str(obj)
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON on stdout (dates as ISO 8601, Chinese as is)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+
+
+def say(out: Console, text: str, *, bold: bool = False) -> None:
+    """Print one message as plain text (never parsed as markup)."""
+    out.print(Text(text, style="bold" if bold else ""), highlight=False, soft_wrap=True)
+
+
+def cells(*values: Any) -> list[Text]:
+    """Table cells as plain text."""
+    return [Text("" if v is None else str(v)) for v in values]
+
+
+def table(*columns: str, title: str | None = None, rows: Iterable[Sequence[Any]] = ()) -> Table:
+    """A table whose title, headers and cells are plain text."""
+    tab = Table(*(escape(c) for c in columns), title=escape(title) if title else None)
+    for row in rows:
+        tab.add_row(*cells(*row))
+    return tab
+
+
+def status_tables(st: WorkspaceStatus, loc: str) -> list[Table | Text]:
+    """The title line, rows per table, channels, and the last imports of :meth:`Workspace.status`."""
+    out: list[Table | Text] = [
+        Text(t("status_title", loc, path=st.path, brand=st.brand, engine=st.engine), style="bold"),
+        table(t("table", loc), t("rows", loc), rows=[(name, f"{n:,}") for name, n in st.rows.items()]),
+    ]
+    if st.channels:
+        out.append(
+            table(
+                t("channel", loc),
+                t("rows", loc),
+                t("first", loc),
+                t("last", loc),
+                t("people", loc),
+                t("stat_days", loc),
+                rows=[
+                    (
+                        c["channel"],
+                        f"{c.get('rows') or 0:,}",
+                        c.get("first") or c.get("stat_first") or "",
+                        c.get("last") or c.get("stat_last") or "",
+                        f"{c.get('people') or 0:,}",
+                        f"{c.get('stat_rows') or 0:,}",
+                    )
+                    for c in st.channels
+                ],
+            )
+        )
+    if st.imports:
+        out.append(
+            table(
+                t("batch", loc),
+                t("source", loc),
+                t("table", loc),
+                t("rows_in", loc),
+                t("loaded", loc),
+                t("duplicate", loc),
+                t("quarantined", loc),
+                title=t("imports", loc),
+                rows=[
+                    (
+                        r["batch_id"],
+                        Path(r["source"]).name,
+                        r["table_name"],
+                        f"{r['rows_in']:,}",
+                        f"{r['rows_loaded']:,}",
+                        f"{r['rows_duplicate']:,}",
+                        f"{r['rows_quarantined']:,}",
+                    )
+                    for r in st.imports
+                ],
+            )
+        )
+    return out
+
+
+def import_lines(results: Iterable[ImportResult], loc: str, *, short_names: bool = False) -> list[str]:
+    """One line per import: rows read, loaded, duplicate, quarantined, and the batch."""
+    return [
+        t(
+            "imported",
+            loc,
+            source=Path(r.source).name if short_names else r.source,
+            rows_in=f"{r.rows_in:,}",
+            loaded=f"{r.rows_loaded:,}",
+            duplicate=f"{r.rows_duplicate:,}",
+            quarantined=f"{r.rows_quarantined:,}",
+            batch=r.batch_id,
+        )
+        for r in results
+    ]
+
+
+def import_progress(err: Console, *, quiet: bool = False) -> tuple[Progress, Callable[[str, float], None]]:
+    """A progress bar on stderr (hidden when quiet or not a terminal) and the callback importers report to."""
+    progress = Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def on_progress(name: str, fraction: float) -> None:
+        if name not in tasks:
+            tasks[name] = progress.add_task(Path(name).name, total=1.0)
+        progress.update(tasks[name], completed=fraction)
+
+    return progress, on_progress
+
+
+def quarantine_table(rows: Sequence[dict[str, Any]], loc: str) -> Table:
+    """Rejected rows: file, row, field, value, reason."""
+    return table(
+        t("file", loc),
+        t("row", loc),
+        t("field", loc),
+        t("value", loc),
+        t("reason", loc),
+        rows=[
+            (Path(r["source"]).name, r["row_number"], r["field"] or "", r["value"] or "", r["reason"])
+            for r in rows
+        ],
+    )
+
+
+def mappings_table(items: Sequence[dict[str, str]]) -> Table:
+    """The shipped mappings: name, target table, file."""
+    return table("name", "table", "path", rows=[(i["name"], i["table"], i["path"]) for i in items])
+
+
+def attribution_tables(result: AttributionResult, title: str) -> list[Table | Text]:
+    """Conversions credited per channel and model, and the Markov removal effects."""
+    conversions = result.wide("conversions")
+    out: list[Table | Text] = [
+        table(
+            "channel",
+            *map(str, conversions.columns),
+            title=f"{title}: {result.total_conversions:,.0f} conversions",
+            rows=[(channel, *(f"{v:,.2f}" for v in row)) for channel, row in conversions.iterrows()],
+        )
+    ]
+    if "markov" in result.models:
+        markov = result.credits("markov")["removal_effect"]
+        out.append(Text("removal effects: " + ", ".join(f"{c} {v:.3f}" for c, v in markov.items())))
+    return out
+
+
+def spread_table(result: SpreadResult, title: str) -> list[Table | Text]:
+    """Expected spread of a seed set with its error and interval, and the graph's size."""
+    return [
+        table(
+            "model",
+            "seeds",
+            "runs",
+            "expected spread",
+            "std. error",
+            "95% interval",
+            title=title,
+            rows=[
+                (
+                    result.model,
+                    ", ".join(result.seeds),
+                    f"{result.runs:,}",
+                    f"{result.mean:,.2f}",
+                    f"{result.stderr:,.2f}",
+                    f"{result.low:,.2f} – {result.high:,.2f}",
+                )
+            ],
+        ),
+        Text(f"{result.nodes:,} nodes, {result.edges:,} edges, {result.seconds:.2f}s"),
+    ]
+
+
+def seeds_table(result: SeedResult, title: str) -> list[Table | Text]:
+    """The chosen seeds in order with marginal and cumulative spread (and cost with a budget)."""
+    columns = ["rank", "seed", "marginal spread", "cumulative spread"]
+    if result.budget is not None:
+        columns.append("cost")
+    rows = []
+    total = 0.0
+    for i, (node, gain) in enumerate(zip(result.seeds, result.gains, strict=True)):
+        total += gain
+        row = [str(i + 1), node, f"{gain:,.1f}", f"{total:,.1f}"]
+        if result.budget is not None:
+            row.append(f"{result.costs[i]:,.2f}")
+        rows.append(row)
+    cost = f", cost {result.cost:,.2f} of {result.budget:,.2f}" if result.budget is not None else ""
+    return [
+        table(*columns, title=f"{title}: {result.model}, k={result.k}", rows=rows),
+        Text(
+            f"expected spread {result.spread:,.1f} of {result.nodes:,} nodes{cost}; "
+            f"{result.rr_sets:,} RR sets, {result.seconds:.2f}s"
+        ),
+    ]
+
+
+def _campaign(value: Any) -> str:
+    return value if isinstance(value, str) else "—"
+
+
+def cascade_tables(
+    metrics: pd.DataFrame, people: pd.DataFrame, k_factor: pd.DataFrame, *, inferred_share: float, top: int
+) -> list[Table | Text]:
+    """The largest cascades, the KOL/KOC ranking and the K-factor per campaign (just a line if none)."""
+    headline = Text(
+        f"{len(metrics):,} cascades; {inferred_share:.1%} of parent links inferred from follows and timing"
+    )
+    if metrics.empty:
+        return [headline]
+    return [
+        headline,
+        table(
+            "cascade",
+            "channel",
+            "campaign",
+            "size",
+            "depth",
+            "breadth",
+            "virality",
+            "reach",
+            "orders",
+            "value",
+            rows=[
+                (
+                    r["cascade_id"],
+                    r["channel"],
+                    _campaign(r["campaign_id"]),
+                    f"{r['size']:,}",
+                    r["depth"],
+                    r["max_breadth"],
+                    f"{r['structural_virality']:.2f}",
+                    f"{r['reach']:,}",
+                    f"{r['conversions']:,}",
+                    f"{r['value']:,.0f}",
+                )
+                for r in metrics.head(top).to_dict("records")
+            ],
+        ),
+        table(
+            "rank",
+            "person",
+            "role",
+            "shares",
+            "reach",
+            "orders",
+            "value",
+            title="KOL / KOC",
+            rows=[
+                (
+                    r["rank"],
+                    r["person"],
+                    r["role"],
+                    r["shares"],
+                    f"{r['downstream_reach']:,}",
+                    f"{r['downstream_conversions']:,}",
+                    f"{r['downstream_value']:,.0f}",
+                )
+                for r in people.to_dict("records")
+            ],
+        ),
+        table(
+            "campaign",
+            "sharers",
+            "invitees",
+            "invites/sharer",
+            "invitee conversion",
+            "K-factor",
+            title="K-factor",
+            rows=[
+                (
+                    _campaign(r["campaign_id"]),
+                    f"{r['sharers']:,}",
+                    f"{r['invitees']:,}",
+                    f"{r['invites_per_sharer']:.2f}",
+                    f"{r['invitee_conversion']:.2%}",
+                    f"{r['k_factor']:.3f}",
+                )
+                for r in k_factor.to_dict("records")
+            ],
+        ),
+    ]
+
+
+def _cell(value: Any) -> str:
+    import math
+
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:,.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def frame_table(frame: pd.DataFrame, *, title: str | None = None, limit: int = 50) -> Table | Text:
+    """A DataFrame as a plain-text table (the first ``limit`` rows, with a note of the rest)."""
+    if frame.empty:
+        return Text(f"{title}: —" if title else "—")
+    shown = frame.head(limit)
+    caption = f"{len(frame) - limit:,} more rows (--json, --csv)" if len(frame) > limit else None
+    tab = table(*[str(c) for c in shown.columns], title=title)
+    if caption:
+        tab.caption = caption
+    plain = [str(c).endswith(("_index", "_id", "id")) for c in shown.columns]  # identifiers: no separators
+    for row in shown.itertuples(index=False):
+        tab.add_row(*cells(*(str(v) if p else _cell(v) for v, p in zip(row, plain, strict=True))))
+    return tab

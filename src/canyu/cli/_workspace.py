@@ -1,0 +1,198 @@
+"""Workspace commands: init, status, import, quarantine, forget, mappings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from canyu.cli._app import DirArg, EngineOpt, JsonOpt, app, open_ws, state
+from canyu.cli._present import (
+    import_lines,
+    import_progress,
+    mappings_table,
+    print_json,
+    quarantine_table,
+    say,
+    status_tables,
+)
+from canyu.errors import InvalidArgumentError
+from canyu.i18n import t
+from canyu.store import ENGINES, IMPORTABLE
+from canyu.workspace import create_workspace
+
+__all__ = ["forget", "import_", "init", "mappings", "quarantine", "status"]
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    path: DirArg,
+    brand: Annotated[str, typer.Option(help="Brand name (default: the folder's name).")] = "",
+    timezone: Annotated[str, typer.Option(help="Time zone of times that carry none.")] = "Asia/Shanghai",
+    locale: Annotated[str, typer.Option(help="Language of reports and messages: zh-CN or en.")] = "zh-CN",
+    engine: Annotated[str, typer.Option(help=f"Storage engine: {', '.join(ENGINES)}.")] = "duckdb",
+) -> None:
+    """Create a workspace: canyu.toml, the store, quarantine/, reports/ and a hashing key."""
+    from canyu.privacy import key_path
+
+    st = state(ctx)
+    st.locale = locale
+    ws = create_workspace(path, brand=brand, timezone=timezone, locale=locale, engine=engine)
+    with ws:
+        say(st.out, t("created", locale, path=path, brand=ws.config.brand, engine=ws.store.engine))
+        if os.environ.get(ws.config.privacy.key_env):
+            say(st.out, t("key_env", locale, env=ws.config.privacy.key_env))
+        else:
+            say(st.out, t("key_file", locale, path=key_path(ws.config)))
+
+
+@app.command()
+def status(ctx: typer.Context, path: DirArg, engine: EngineOpt = None, as_json: JsonOpt = False) -> None:
+    """Show each table's rows, the date range per channel and the last imports."""
+    with open_ws(ctx, path, engine) as ws:
+        st = ws.status()
+        if as_json:
+            print_json(st.to_dict())
+            return
+        for part in status_tables(st, ws.config.locale):
+            state(ctx).out.print(part)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    path: DirArg,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, dir_okay=False, help="Files to import: CSV, TSV, XLSX, JSON Lines or Parquet."
+        ),
+    ],
+    table: Annotated[
+        str | None, typer.Option("--table", "-t", help=f"Target table: {', '.join(IMPORTABLE)}.")
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping", "-m", help="Mapping TOML file, or a shipped mapping's name (canyu mappings)."
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding (default: detected; e.g. gb18030).")
+    ] = None,
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import files into a table: map, validate, deduplicate; quarantine rejected rows with their reason.
+
+    All files of one call land together or not at all. Importing the same file again changes nothing.
+    """
+    st = state(ctx)
+    with open_ws(ctx, path, engine) as ws:
+        loc = ws.config.locale
+        progress, on_progress = import_progress(st.err, quiet=as_json)
+        try:
+            with progress:
+                results = ws.import_files(
+                    files, table=table, mapping=mapping, encoding=encoding, progress=on_progress
+                )
+        except KeyboardInterrupt:
+            say(st.err, t("aborted", loc))
+            raise typer.Exit(130) from None
+        if as_json:
+            print_json([r.to_dict() for r in results])
+            return
+        for line in import_lines(results, loc):
+            say(st.out, line)
+        if any(r.rows_quarantined for r in results):
+            say(st.out, t("quarantine_hint", loc, path=path))
+
+
+@app.command()
+def quarantine(
+    ctx: typer.Context,
+    path: DirArg,
+    batch: Annotated[str | None, typer.Option(help="Only this import batch.")] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the rejected rows as CSV files into this folder, ready to fix and re-import."
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show (0: all).")] = 50,
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List rejected rows (file, row, field, value, reason), or export them for fixing."""
+    if limit < 0:
+        raise InvalidArgumentError("--limit", limit, ">= 0")
+    st = state(ctx)
+    with open_ws(ctx, path, engine) as ws:
+        loc = ws.config.locale
+        if export is not None:
+            for out in ws.export_quarantine(export, batch_id=batch):
+                say(st.out, t("exported", loc, path=out))
+            return
+        rows = ws.quarantine(batch_id=batch).to_pylist()
+        shown = rows[:limit] if limit else rows
+        if as_json:
+            print_json(shown)
+            return
+        if not rows:
+            say(st.out, t("quarantine_empty", loc))
+            return
+        st.out.print(quarantine_table(shown, loc))
+        if len(rows) > len(shown):
+            say(st.out, f"… {len(rows) - len(shown):,} more (--limit, --json, --export)")
+
+
+@app.command()
+def forget(
+    ctx: typer.Context,
+    path: DirArg,
+    person: Annotated[
+        str | None, typer.Option(help="The person id (see identities / events.person_id).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="A channel-scoped id: CHANNEL:ID, e.g. wechat_oa:o6_bmjrPTlm6.")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why (kept in the deletion record).")] = "data subject request",
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a person's rows from every table and record the deletion (PIPL)."""
+    with open_ws(ctx, path, engine) as ws:
+        res = ws.forget(person=person, user=user, reason=reason)
+        if as_json:
+            print_json(res.to_dict())
+            return
+        detail = ", ".join(f"{k} {v}" for k, v in res.rows_deleted.items() if v)
+        say(
+            state(ctx).out,
+            t(
+                "forgot",
+                ws.config.locale,
+                person=res.person_id,
+                rows=sum(res.rows_deleted.values()),
+                detail=detail,
+                id=res.deletion_id,
+            ),
+        )
+
+
+@app.command()
+def mappings(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the mappings shipped with canyu (use their name with --mapping)."""
+    from canyu.ingest import load_mapping, shipped_mappings
+
+    items = [
+        {"name": n, "table": load_mapping(n).table, "path": str(p)}
+        for n, p in sorted(shipped_mappings().items())
+    ]
+    if as_json:
+        print_json(items)
+        return
+    state(ctx).out.print(mappings_table(items))
