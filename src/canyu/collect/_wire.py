@@ -105,11 +105,16 @@ def decompress(body: bytes, encoding: str | None) -> bytes:
     )
 
 
-def _json(data: bytes | str, what: str) -> Any:
+_ZH = {"the body": "请求体", "the data": "data 字段", "batch": "batch", "data": "data", "events": "events"}
+
+
+def _json(data: bytes | str, what: str, key: str | None = None) -> Any:
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(f"{what} is not valid JSON ({exc})", f"{what}不是有效的 JSON（{exc}）") from exc
+        raise bad_request(
+            f"{what} is not valid JSON ({exc})", f"{_ZH.get(what, what)}不是有效的 JSON（{exc}）", key=key
+        ) from exc
 
 
 def _records(value: Any, what: str, key: str | None) -> list[dict[str, Any]]:
@@ -118,7 +123,7 @@ def _records(value: Any, what: str, key: str | None) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise bad_request(
             f"{what} must be a JSON object or a list of objects, got {type(value).__name__}",
-            f"{what}必须是 JSON 对象或对象列表，实际为 {type(value).__name__}",
+            f"{_ZH.get(what, what)}必须是 JSON 对象或对象列表，实际为 {type(value).__name__}",
             key=key,
         )
     if len(value) > MAX_RECORDS:
@@ -153,6 +158,14 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
     auth = headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _decompress_for(body: bytes, headers: Mapping[str, str], key: str | None) -> bytes:
+    try:
+        return decompress(body, headers.get("content-encoding"))
+    except CollectError as exc:
+        exc.ingest_key = key
+        raise
 
 
 def decode_posthog_v0(body: bytes, headers: Mapping[str, str], query: Mapping[str, str]) -> Decoded:
@@ -195,7 +208,7 @@ def decode_posthog_v0(body: bytes, headers: Mapping[str, str], query: Mapping[st
 def decode_posthog_v1(body: bytes, headers: Mapping[str, str]) -> Decoded:
     """PostHog ``/i/v1/analytics/events``: Bearer key, ``{"created_at", "batch": [...]}``."""
     key = _bearer(headers)
-    doc = _json(decompress(body, headers.get("content-encoding")), "the body")
+    doc = _json(_decompress_for(body, headers, key), "the body", key)
     if not isinstance(doc, dict) or "batch" not in doc:
         raise bad_request(
             "a capture v1 body is an object with a 'batch' list",
@@ -235,11 +248,7 @@ def decode_sensors(body: bytes, headers: Mapping[str, str], query: Mapping[str, 
         except CollectError as exc:
             exc.ingest_key = token or project
             raise
-    try:
-        doc = _json(decoded, "the data")
-    except CollectError as exc:
-        exc.ingest_key = token or project
-        raise
+    doc = _json(decoded, "the data", token or project)
     records = _records(doc, "data", token or project)
     token = token or _one_key(
         [r.get("token") or (r.get("properties") or {}).get("$token") for r in records], "token"
@@ -250,8 +259,9 @@ def decode_sensors(body: bytes, headers: Mapping[str, str], query: Mapping[str, 
 
 def decode_native(body: bytes, headers: Mapping[str, str]) -> Decoded:
     """canyu's own JSON: ``{"events": [...]}`` (or a list), Bearer key or ``api_key``."""
-    doc = _json(decompress(body, headers.get("content-encoding")), "the body")
-    key = _bearer(headers) or (doc.get("api_key") if isinstance(doc, dict) else None)
+    bearer = _bearer(headers)
+    doc = _json(_decompress_for(body, headers, bearer), "the body", bearer)
+    key = bearer or (doc.get("api_key") if isinstance(doc, dict) else None)
     if isinstance(doc, dict):
         if "events" not in doc:
             raise bad_request(
