@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--load-interval", type=float, default=1.0, help="seconds between loader runs")
     parser.add_argument("--segment-bytes", type=int, default=16 * 1024 * 1024, help="spool segment size")
+    parser.add_argument("--load-records", type=int, default=500_000, help="records per import call at most")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     serve_collector(
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
         args.port,
         load_interval=args.load_interval,
         segment_bytes=args.segment_bytes,
+        load_records=args.load_records,
         log_level=args.log_level,
     )
 

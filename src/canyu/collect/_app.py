@@ -105,6 +105,8 @@ class Collector:
         Size at which a spool segment is sealed.
     load_on_shutdown
         Load what is spooled when the server stops.
+    load_records
+        At most this many records per import call (a backlog takes several).
     """
 
     def __init__(
@@ -114,8 +116,10 @@ class Collector:
         load_interval: float | None = 1.0,
         segment_bytes: int = 16 * 1024 * 1024,
         load_on_shutdown: bool = True,
+        load_records: int = 500_000,
     ) -> None:
         self.root = Path(root)
+        self.load_records = load_records
         self.keys = KeyIndex(self.root)
         self.load_interval = load_interval
         self.segment_bytes = segment_bytes
@@ -210,7 +214,7 @@ class Collector:
                 if st.writer.pending_open_records:
                     st.writer.seal().result(timeout=30)
                 if sealed_segments(st.path):
-                    load_spool(st.path)
+                    load_spool(st.path, max_records=self.load_records)
             except (CanyuError, OSError, TimeoutError) as exc:
                 log.warning("collector: loading %s failed, will retry: %s", st.path, exc)
 
@@ -286,6 +290,7 @@ def create_collector_app(
     load_interval: float | None = 1.0,
     segment_bytes: int = 16 * 1024 * 1024,
     load_on_shutdown: bool = True,
+    load_records: int = 500_000,
 ) -> FastAPI:
     """The collector for every workspace under ``root`` (see the module docstring for the endpoints).
 
@@ -410,10 +415,13 @@ def serve_collector(
     *,
     load_interval: float = 1.0,
     segment_bytes: int = 16 * 1024 * 1024,
+    load_records: int = 500_000,
     log_level: str = "warning",
 ) -> None:
     """Serve the collector for every workspace under ``root`` with uvicorn (blocks until stopped)."""
     import uvicorn
 
-    app = create_collector_app(Path(root), load_interval=load_interval, segment_bytes=segment_bytes)
+    app = create_collector_app(
+        Path(root), load_interval=load_interval, segment_bytes=segment_bytes, load_records=load_records
+    )
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
