@@ -68,7 +68,7 @@ def _start(root: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "canyu.collect", str(root), "--port", str(port)),
-            *("--segment-bytes", "16384", "--load-interval", "0.2", "--load-records", "200"),
+            *("--segment-bytes", "16384", "--load-interval", "0.2", "--load-records", "150"),
         ],
         env=env,
     )
@@ -99,7 +99,7 @@ def _event_rows(ws: Path) -> tuple[int, int]:
 
 @pytest.mark.slow
 def test_kill_9_mid_load_loses_nothing_and_duplicates_nothing(root: Root) -> None:
-    n = 3000
+    n = 1500
     port = free_port()
     proc = _start(root.path, port)
     errors: list[Exception] = []
@@ -117,7 +117,7 @@ def test_kill_9_mid_load_loses_nothing_and_duplicates_nothing(root: Root) -> Non
     assert errors == []  # every event acknowledged
     rng = random.Random(7)
     kills = 0
-    for _ in range(3):  # kill -9 while the loader is part-way through, restart, again
+    for _ in range(2):  # kill -9 while the loader is part-way through, restart, again
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             c = collector_counts(root.a)

@@ -224,6 +224,11 @@ class Collector:
             self.load_once()
 
     def start(self) -> None:
+        """Recover every workspace that has spooled batches (a previous run's), then start the loader."""
+        for ws in self.keys.workspaces():
+            spool = ws / ".collect" / "spool"
+            if spool.exists() and any(p.name.startswith("seg-") for p in spool.iterdir()):
+                self.state(ws)  # seals what a killed writer left open; the loader takes it from there
         if self.load_interval is not None and self._loader is None:
             self._loader = threading.Thread(target=self._loader_loop, name="collect-loader", daemon=True)
             self._loader.start()
