@@ -31,9 +31,8 @@ import json
 import logging
 import re
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from canyu.collect._events import ROW_BUILDERS, CollectSettings, Context, Rows, load_collect_settings
 from canyu.collect._keys import KeyIndex, KeyMatch
 from canyu.collect._loader import load_spool
 from canyu.collect._spool import SpoolWriter, sealed_segments, write_rejected
@@ -83,10 +81,6 @@ def _unknown_key(key: str | None) -> CollectError:
 class _WorkspaceState:
     path: Path
     writer: SpoolWriter
-    hmac_key: bytes | None
-    settings: CollectSettings
-    settings_stamp: float | None
-    checked: float = field(default_factory=time.monotonic)
     accepted: int = 0
     rejected: int = 0
 
@@ -133,44 +127,35 @@ class Collector:
     def state(self, workspace: Path) -> _WorkspaceState:
         st = self._states.get(workspace)
         if st is not None:
-            if time.monotonic() - st.checked > 1.0:
-                st.checked = time.monotonic()
-                stamp = _mtime(workspace / "collect.toml")
-                if stamp != st.settings_stamp:
-                    st.settings, st.settings_stamp = load_collect_settings(workspace), stamp
             return st
         with self._states_lock:
             st = self._states.get(workspace)
             if st is None:
                 st = _WorkspaceState(
-                    path=workspace,
-                    writer=SpoolWriter(workspace, segment_bytes=self.segment_bytes),
-                    hmac_key=_hmac_key(workspace),
-                    settings=load_collect_settings(workspace),
-                    settings_stamp=_mtime(workspace / "collect.toml"),
+                    path=workspace, writer=SpoolWriter(workspace, segment_bytes=self.segment_bytes)
                 )
                 self._states[workspace] = st
         return st
 
-    async def accept(self, match: KeyMatch, fmt: str, decoded: Decoded) -> Rows:
-        """Normalize and spool a decoded request; returns once the batch is durable."""
+    async def accept(self, match: KeyMatch, fmt: str, decoded: Decoded) -> int:
+        """Spool a decoded request as received; returns its record count once the batch is durable.
+
+        The request path only decodes and checks the body (C-speed JSON);
+        mapping records to rows happens in the loader, off the request path.
+        """
         st = self.state(match.workspace)
-        ctx = Context(channel=match.key.channel, settings=st.settings, hmac_key=st.hmac_key)
-        rows = ROW_BUILDERS[fmt](decoded.records, ctx)
-        payload = json.dumps(
+        header = json.dumps(
             {
                 "fmt": fmt,
                 "key_id": match.key.key_id,
+                "channel": match.key.channel,
                 "received": dt.datetime.now(dt.UTC).isoformat(),
-                "events": rows.events,
-                "links": rows.links,
-                "ignored": rows.ignored,
             },
-            ensure_ascii=False,
             separators=(",", ":"),
         ).encode("utf-8")
+        n = len(decoded.records)
         try:
-            await asyncio.wrap_future(st.writer.submit(payload, rows.records))
+            await asyncio.wrap_future(st.writer.submit(header + b"\n" + decoded.raw, n))
         except OSError as exc:
             raise CollectError(
                 f"the spool could not be written ({exc}); retry later",
@@ -178,8 +163,8 @@ class Collector:
                 status=503,
                 type="spool_unavailable",
             ) from exc
-        st.accepted += rows.records
-        return rows
+        st.accepted += n
+        return n
 
     def reject(self, workspace: Path, request: Request, body: bytes, err: CollectError) -> None:
         """Keep a refused body (identifiers masked) for the workspace's quarantine view."""
@@ -247,23 +232,6 @@ class Collector:
     def live_counts(self) -> dict[str, dict[str, int]]:
         """Requests this process accepted and refused since it started, per workspace."""
         return {str(p): {"accepted": s.accepted, "rejected": s.rejected} for p, s in self._states.items()}
-
-
-def _mtime(path: Path) -> float | None:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
-        return None
-
-
-def _hmac_key(workspace: Path) -> bytes | None:
-    from canyu.config import load_config
-    from canyu.privacy import load_key
-
-    try:
-        return load_key(load_config(workspace))
-    except CanyuError:
-        return None
 
 
 async def _read_body(request: Request) -> bytes:
@@ -345,7 +313,7 @@ def create_collector_app(
 
     async def handle(
         request: Request, fmt: str, decode: Callable[[bytes, Request], Decoded], sensors: bool = False
-    ) -> tuple[Decoded, Rows]:
+    ) -> tuple[Decoded, int]:
         body = await _read_body(request)
         try:
             decoded = decode(body, request)
@@ -403,8 +371,8 @@ def create_collector_app(
 
     @app.post("/collect/v1/events")
     async def native(request: Request) -> JSONResponse:
-        _, rows = await handle(request, "native", lambda b, r: decode_native(b, r.headers))
-        return JSONResponse({"accepted": len(rows.events), "ignored": rows.ignored})
+        _, n = await handle(request, "native", lambda b, r: decode_native(b, r.headers))
+        return JSONResponse({"accepted": n})
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -41,6 +41,7 @@ The mapping, per record:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import tomllib
@@ -212,6 +213,7 @@ class Context:
     channel: str
     settings: CollectSettings
     hmac_key: bytes | None
+    cache: dict[tuple[str, str], str | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 # -- small helpers ---------------------------------------------------------------
@@ -252,6 +254,14 @@ def _epoch_ms_iso(value: Any) -> str | None:
 def _channel_label(value: Any, ctx: Context) -> str | None:
     if not isinstance(value, str) or not value:
         return None
+    cache = ctx.cache
+    key = ("label", value)
+    if key not in cache:
+        cache[key] = _channel_label_uncached(value, ctx)
+    return cache[key]
+
+
+def _channel_label_uncached(value: str, ctx: Context) -> str | None:
     norm = vocab.normalize_label(value)
     if norm in ctx.settings.sources:
         return ctx.settings.sources[norm]
@@ -271,6 +281,13 @@ def _referrer_channel(props: dict[str, Any], ctx: Context) -> str | None:
     host = props.get("$host")
     if isinstance(host, str) and domain == host.lower():
         return None  # an internal link
+    key = ("referrer", domain)
+    if key not in ctx.cache:
+        ctx.cache[key] = _domain_channel(domain, ctx)
+    return ctx.cache[key]
+
+
+def _domain_channel(domain: str, ctx: Context) -> str | None:
     for table in (ctx.settings.referrers, BUILTIN_REFERRERS):
         for suffix, ch in table.items():
             if domain == suffix or domain.endswith("." + suffix):
@@ -278,17 +295,25 @@ def _referrer_channel(props: dict[str, Any], ctx: Context) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _pii_kind(name: str) -> str | None:
+    """The kind of personal data a property's name announces (property names repeat: cached)."""
+    return next((kind for kind, pat in PII_HEADER_PATTERNS.items() if pat.search(name)), None)
+
+
 def _mask_pii(props: dict[str, Any], key: bytes | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in props.items():
-        if isinstance(v, dict) and k in ("$set", "$set_once"):
+    hits = [k for k in props if _pii_kind(k) is not None or k in ("$set", "$set_once")]
+    if not hits:
+        return props
+    out = dict(props)
+    for k in hits:
+        v = out[k]
+        if isinstance(v, dict):
             out[k] = _mask_pii(v, key)
             continue
-        kind = next((kind for kind, pat in PII_HEADER_PATTERNS.items() if pat.search(k)), None)
+        kind = _pii_kind(k)
         if kind is not None and isinstance(v, (str, int)) and not isinstance(v, bool) and str(v):
             out[k] = hash_identifier(key, kind, str(v)) if key is not None else f"<{kind}>"
-        else:
-            out[k] = v
     return out
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from canyu.collect._events import EVENT_COLUMNS, LINK_COLUMNS
+from canyu.collect._events import EVENT_COLUMNS, LINK_COLUMNS, ROW_BUILDERS, Context, load_collect_settings
 from canyu.collect._spool import (
     Checkpoint,
     pending_records,
@@ -42,6 +42,7 @@ from canyu.collect._spool import (
     write_checkpoint,
     writer_lock,
 )
+from canyu.collect._wire import records_of
 
 __all__ = ["CollectorCounts", "LoadResult", "collector_counts", "import_rows", "load_spool"]
 
@@ -69,6 +70,17 @@ def _load_lock(workspace: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _hmac_key(workspace: Path) -> bytes | None:
+    from canyu.config import load_config
+    from canyu.errors import CanyuError
+    from canyu.privacy import load_key
+
+    try:
+        return load_key(load_config(workspace))
+    except CanyuError:
+        return None
 
 
 def import_rows(ws: Any, table: str, rows: pa.Table, tmp: Path, name: str) -> tuple[int, int, int]:
@@ -124,6 +136,9 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000) -> LoadResu
         if not todo:
             return LoadResult(**totals)
         ws = None
+        settings = load_collect_settings(ws_path)
+        hmac_key = _hmac_key(ws_path)
+        contexts: dict[str, Context] = {}
         try:
             while todo:
                 group: list[tuple[int, Path]] = []
@@ -134,11 +149,17 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000) -> LoadResu
                     seq, path = todo.pop(0)
                     group.append((seq, path))
                     for n, payload in read_frames(path):
-                        batch = json.loads(payload)
+                        head, _, body = payload.partition(b"\n")
+                        meta = json.loads(head)
+                        ctx = contexts.get(meta["channel"])
+                        if ctx is None:
+                            ctx = contexts[meta["channel"]] = Context(meta["channel"], settings, hmac_key)
+                        rows = ROW_BUILDERS[meta["fmt"]](records_of(json.loads(body)), ctx)
                         records += n
-                        events.extend(batch["events"])
-                        links.extend(batch["links"])
-                        ignored += batch.get("ignored", 0)
+                        events.extend(rows.events)
+                        links.extend(rows.links)
+                        ignored += rows.ignored
+                links = [list(t) for t in dict.fromkeys(map(tuple, links))]  # one row per link
                 if ws is None:
                     ws = canyu.open(str(ws_path))
                 base = ws.path / ".tmp"

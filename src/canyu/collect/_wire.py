@@ -47,6 +47,7 @@ __all__ = [
     "decode_posthog_v0",
     "decode_posthog_v1",
     "decode_sensors",
+    "records_of",
 ]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # on the wire (compressed or not)
@@ -62,6 +63,7 @@ class Decoded:
     records: list[dict[str, Any]]
     project: str | None = None  # Sensors: a project name that may be a key or an alias
     extras: dict[str, Any] = field(default_factory=dict)
+    raw: bytes = b""  # the JSON text the records came from (spooled as is; see records_of)
 
 
 def bad_request(
@@ -202,13 +204,16 @@ def decode_posthog_v0(body: bytes, headers: Mapping[str, str], query: Mapping[st
             + [p.get("token") if isinstance(p, dict) else None for p in props],
             "api key",
         )
-    return Decoded(key=top_key or query.get("token") or query.get("api_key"), records=records, extras=extras)
+    return Decoded(
+        key=top_key or query.get("token") or query.get("api_key"), records=records, extras=extras, raw=data
+    )
 
 
 def decode_posthog_v1(body: bytes, headers: Mapping[str, str]) -> Decoded:
     """PostHog ``/i/v1/analytics/events``: Bearer key, ``{"created_at", "batch": [...]}``."""
     key = _bearer(headers)
-    doc = _json(_decompress_for(body, headers, key), "the body", key)
+    data = _decompress_for(body, headers, key)
+    doc = _json(data, "the body", key)
     if not isinstance(doc, dict) or "batch" not in doc:
         raise bad_request(
             "a capture v1 body is an object with a 'batch' list",
@@ -216,7 +221,10 @@ def decode_posthog_v1(body: bytes, headers: Mapping[str, str]) -> Decoded:
             key=key,
         )
     return Decoded(
-        key=key, records=_records(doc["batch"], "batch", key), extras={"created_at": doc.get("created_at")}
+        key=key,
+        records=_records(doc["batch"], "batch", key),
+        extras={"created_at": doc.get("created_at")},
+        raw=data,
     )
 
 
@@ -254,13 +262,14 @@ def decode_sensors(body: bytes, headers: Mapping[str, str], query: Mapping[str, 
         [r.get("token") or (r.get("properties") or {}).get("$token") for r in records], "token"
     )
     project = project or _one_key([r.get("project") for r in records], "project")
-    return Decoded(key=token, records=records, project=project)
+    return Decoded(key=token, records=records, project=project, raw=decoded)
 
 
 def decode_native(body: bytes, headers: Mapping[str, str]) -> Decoded:
     """canyu's own JSON: ``{"events": [...]}`` (or a list), Bearer key or ``api_key``."""
     bearer = _bearer(headers)
-    doc = _json(_decompress_for(body, headers, bearer), "the body", bearer)
+    data = _decompress_for(body, headers, bearer)
+    doc = _json(data, "the body", bearer)
     key = bearer or (doc.get("api_key") if isinstance(doc, dict) else None)
     if isinstance(doc, dict):
         if "events" not in doc:
@@ -270,4 +279,15 @@ def decode_native(body: bytes, headers: Mapping[str, str]) -> Decoded:
                 key=key,
             )
         doc = doc["events"]
-    return Decoded(key=key, records=_records(doc, "events", key))
+    return Decoded(key=key, records=_records(doc, "events", key), raw=data)
+
+
+def records_of(doc: Any) -> list[dict[str, Any]]:
+    """The records of a decoded JSON document of any of the formats (what the loader reads back)."""
+    if isinstance(doc, dict):
+        for name in ("batch", "events"):
+            if name in doc:
+                inner = doc[name]
+                return [inner] if isinstance(inner, dict) else list(inner)
+        return [doc]
+    return list(doc)
