@@ -2,7 +2,7 @@
 
 Starts the collector (one uvicorn process, group commit on, loader every
 ``--load-interval`` s) on 127.0.0.1 over a fresh workspace, then a bounded load
-generator (asyncio + httpx, ``--connections`` in flight) sends PostHog v0
+generator (keep-alive sockets, ``--connections`` in flight) sends PostHog v0
 ``/batch/`` bodies as the posthog SDK builds them (``--batch`` events each, unique
 uuids) until ``--events`` are acknowledged or ``--seconds`` have passed, and stops.
 
@@ -20,7 +20,6 @@ Usage: python bench/collect.py [--events 300000] [--seconds 30] [--batch 100] [-
 from __future__ import annotations
 
 import argparse
-import asyncio
 import bisect
 import json
 import os
@@ -29,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -51,7 +51,7 @@ def _bodies(key: str, n_batches: int, batch: int) -> list[bytes]:
     out = []
     for b in range(n_batches):
         events = ",".join(
-            f'{{"event":"$pageview","distinct_id":"u{(b * batch + i) % 50000}","uuid":"{uuid.uuid4()}",'
+            f'{{"event":"$pageview","distinct_id":"u{(b * batch + i) % 5000}","uuid":"{uuid.uuid4()}",'
             f'"timestamp":"{now}","properties":{props}}}'
             for i in range(batch)
         )
@@ -59,31 +59,55 @@ def _bodies(key: str, n_batches: int, batch: int) -> list[bytes]:
     return out
 
 
-async def _generate(url: str, bodies: list[bytes], batch: int, seconds: float, connections: int) -> list[tuple[float, int]]:
-    """Send until the bodies run out or time is up; return (time, events acknowledged so far) per ack."""
+def _generate(
+    port: int, bodies: list[bytes], batch: int, seconds: float, connections: int
+) -> list[tuple[float, int]]:
+    """Send until the bodies run out or time is up; return (time, events acknowledged so far) per ack.
+
+    Plain keep-alive HTTP/1.1 over sockets, one thread per connection, requests
+    built in advance: the generator should cost the shared cores as little as it can.
+    """
     acks: list[tuple[float, int]] = []
-    acked = 0
+    lock = threading.Lock()
     it = iter(bodies)
     deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    head = f"POST /batch/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
 
-        async def worker() -> None:
-            nonlocal acked
-            for body in it:
-                if time.monotonic() > deadline:
+    def worker() -> None:
+        sock = socket.create_connection(("127.0.0.1", port))
+        buf = b""
+        try:
+            while time.monotonic() < deadline:
+                with lock:
+                    body = next(it, None)
+                if body is None:
                     return
-                r = await client.post(url, content=body, headers={"Content-Type": "application/json"})
-                if r.status_code == 200:
-                    acked += batch
-                    acks.append((time.monotonic(), acked))
+                sock.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                while b"\r\n\r\n" not in buf:
+                    buf += sock.recv(65536)
+                header, _, buf = buf.partition(b"\r\n\r\n")
+                length = int(header.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                while len(buf) < length:
+                    buf += sock.recv(65536)
+                buf = buf[length:]
+                if header.startswith(b"HTTP/1.1 200"):
+                    with lock:
+                        acks.append((time.monotonic(), (acks[-1][1] if acks else 0) + batch))
+        finally:
+            sock.close()
 
-        await asyncio.gather(*(worker() for _ in range(connections)))
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return acks
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--batch", type=int, default=100)
@@ -103,7 +127,16 @@ def main() -> None:
     port = _port()
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "canyu.collect", str(root), "--port", str(port), "--load-interval", str(args.load_interval)],
+        [
+            sys.executable,
+            "-m",
+            "canyu.collect",
+            str(root),
+            "--port",
+            str(port),
+            "--load-interval",
+            str(args.load_interval),
+        ],
         env=env,
     )
     try:
@@ -123,30 +156,25 @@ def main() -> None:
 
         # the loader's progress, sampled from its checkpoint while the generator runs
         loaded: list[tuple[float, int]] = []
-        stop = False
+        stop = threading.Event()
 
-        async def sample() -> None:
-            while not stop:
+        def sample() -> None:
+            while not stop.is_set():
                 loaded.append((time.monotonic(), collector_counts(ws).loaded))
-                await asyncio.sleep(0.05)
+                time.sleep(0.05)
 
-        async def run() -> list[tuple[float, int]]:
-            nonlocal stop
-            sampler = asyncio.create_task(sample())
-            t0 = time.monotonic()
-            acks = await _generate(f"http://127.0.0.1:{port}/batch/", bodies, args.batch, args.seconds, args.connections)
-            send_s = time.monotonic() - t0
-            total = acks[-1][1] if acks else 0
-            print(f"acknowledged {total} events in {send_s:.2f} s: {total / send_s:,.0f} events/s", flush=True)
-            wait_until = time.monotonic() + 120
-            while (not loaded or loaded[-1][1] < total) and time.monotonic() < wait_until:
-                await asyncio.sleep(0.05)
-            stop = True
-            await sampler
-            return acks
-
-        acks = asyncio.run(run())
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        t0 = time.monotonic()
+        acks = _generate(port, bodies, args.batch, args.seconds, args.connections)
+        send_s = time.monotonic() - t0
         total = acks[-1][1] if acks else 0
+        print(f"acknowledged {total} events in {send_s:.2f} s: {total / send_s:,.0f} events/s", flush=True)
+        wait_until = time.monotonic() + 120
+        while (not loaded or loaded[-1][1] < total) and time.monotonic() < wait_until:
+            time.sleep(0.05)
+        stop.set()
+        sampler.join()
         times = [t for t, _ in loaded]
         counts = [n for _, n in loaded]
         lags = []
@@ -157,7 +185,9 @@ def main() -> None:
         lags.sort()
         if lags:
             p50, p95 = lags[len(lags) // 2], lags[int(len(lags) * 0.95)]
-            print(f"ack -> queryable: p50 {p50:.2f} s, p95 {p95:.2f} s, max {lags[-1]:.2f} s ({len(lags)} batches)")
+            print(
+                f"ack -> queryable: p50 {p50:.2f} s, p95 {p95:.2f} s, max {lags[-1]:.2f} s ({len(lags)} batches)"
+            )
         c = collector_counts(ws)
         print(f"counts: {json.dumps(c.to_dict(), ensure_ascii=False)}")
     finally:

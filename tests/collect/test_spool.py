@@ -71,8 +71,9 @@ def _start(root: Path, port: int) -> subprocess.Popen[bytes]:
             *("--segment-bytes", "16384", "--load-interval", "0.2", "--load-records", "150"),
         ],
         env=env,
+        start_new_session=True,  # its own process group: the server and its loader process
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -85,8 +86,10 @@ def _start(root: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def _kill9(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGKILL)
+    """kill -9 the collector and its loader process at once (the loader may be mid-import)."""
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+    time.sleep(0.2)  # the loader child goes with its group
 
 
 def _event_rows(ws: Path) -> tuple[int, int]:

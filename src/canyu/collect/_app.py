@@ -29,10 +29,13 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import multiprocessing
+import multiprocessing.process
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +104,9 @@ class Collector:
         Load what is spooled when the server stops.
     load_records
         At most this many records per import call (a backlog takes several).
+    loader_process
+        Load in a child process (the default: mapping and importing then use
+        another core than the HTTP server) or in the loader thread.
     """
 
     def __init__(
@@ -111,6 +117,7 @@ class Collector:
         segment_bytes: int = 16 * 1024 * 1024,
         load_on_shutdown: bool = True,
         load_records: int = 500_000,
+        loader_process: bool = True,
     ) -> None:
         self.root = Path(root)
         self.load_records = load_records
@@ -122,6 +129,9 @@ class Collector:
         self._states_lock = threading.Lock()
         self._stop = threading.Event()
         self._loader: threading.Thread | None = None
+        self.loader_process = loader_process
+        self._child: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
 
     # -- workspaces ----------------------------------------------------------
     def state(self, workspace: Path) -> _WorkspaceState:
@@ -199,9 +209,28 @@ class Collector:
                 if st.writer.pending_open_records:
                     st.writer.seal().result(timeout=30)
                 if sealed_segments(st.path):
-                    load_spool(st.path, max_records=self.load_records)
-            except (CanyuError, OSError, TimeoutError) as exc:
+                    self._load(st.path)
+            except (CanyuError, OSError, TimeoutError, EOFError) as exc:
                 log.warning("collector: loading %s failed, will retry: %s", st.path, exc)
+
+    def _load(self, workspace: Path) -> None:
+        """Run :func:`load_spool` in the loader process (its own interpreter: a second core, no GIL shared)."""
+        if not self.loader_process:
+            load_spool(workspace, max_records=self.load_records)
+            return
+        if self._child is None or not self._child.is_alive():
+            ctx = multiprocessing.get_context("spawn")
+            self._conn, child_conn = ctx.Pipe()
+            self._child = ctx.Process(
+                target=_loader_main, args=(child_conn,), name="canyu-collect-loader", daemon=True
+            )
+            self._child.start()
+            child_conn.close()
+        assert self._conn is not None
+        self._conn.send((str(workspace), self.load_records))
+        error = self._conn.recv()
+        if error:
+            log.warning("collector: loading %s failed, will retry: %s", workspace, error)
 
     def _loader_loop(self) -> None:
         assert self.load_interval is not None
@@ -228,10 +257,30 @@ class Collector:
         for st in self._states.values():
             st.writer.close()
         self._states.clear()
+        if self._child is not None:
+            assert self._conn is not None
+            self._conn.close()  # the child exits at EOF
+            self._child.join(timeout=30)
+            self._child = None
 
     def live_counts(self) -> dict[str, dict[str, int]]:
         """Requests this process accepted and refused since it started, per workspace."""
         return {str(p): {"accepted": s.accepted, "rejected": s.rejected} for p, s in self._states.items()}
+
+
+def _loader_main(conn: Connection) -> None:
+    """The loader process: load the workspaces it is sent until the server closes the pipe (or dies)."""
+    while True:
+        try:
+            workspace, max_records = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            load_spool(workspace, max_records=max_records)
+        except Exception as exc:  # reported to the server, which retries on its next cycle
+            conn.send(f"{type(exc).__name__}: {exc}")
+        else:
+            conn.send("")
 
 
 async def _read_body(request: Request) -> bytes:

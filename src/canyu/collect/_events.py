@@ -230,11 +230,17 @@ def _text(v: Any) -> str | None:
 
 
 def _utc_iso(value: Any, *, default_now: bool = True) -> str | None:
-    """ISO 8601 (any offset; naive = UTC) -> 'YYYY-MM-DD HH:MM:SS.ffffff+00:00'; unparseable: as sent."""
+    """ISO 8601 with an offset: as sent (the importer converts it to UTC); naive: taken as UTC; unparseable: as sent."""
     if value is None or value == "":
         return dt.datetime.now(dt.UTC).isoformat(sep=" ") if default_now else None
     if not isinstance(value, str):
         return _text(value)
+    if (
+        len(value) > 19
+        and value[10] == "T"
+        and (value[-1] == "Z" or (value[-6] in "+-" and value[-3] == ":"))
+    ):
+        return value  # the SDKs' own form (posthog: datetime.isoformat()); no need to parse it here
     try:
         t = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -341,20 +347,32 @@ def _event_row(
     rows: Rows,
     channel: str | None = None,
 ) -> None:
-    """Append one event row (``channel`` given: taken as sent, for the importer to validate)."""
-    props = dict(props)
+    """Append one event row; ``props`` is consumed (``channel`` given: taken as sent, for the importer)."""
+    # The loader's hot loop: one pass over a few keys, no copies of props unless a key must change.
     if channel is None:
-        channel = _channel_label(props.pop("channel", None), ctx) or _channel_label(
-            props.pop("$channel", None), ctx
-        )
-    if channel is None and ctx.settings.utm_channel:
-        channel = _channel_label(props.get("utm_source"), ctx) or _referrer_channel(props, ctx)
+        if "channel" in props:
+            channel = _channel_label(props.pop("channel"), ctx)
+        if channel is None and "$channel" in props:
+            channel = _channel_label(props.pop("$channel"), ctx)
+        if channel is None and ctx.settings.utm_channel:
+            channel = _channel_label(props.get("utm_source"), ctx) or _referrer_channel(props, ctx)
     channel = channel or ctx.channel
-    cols = {c: _text(props.pop(c, None)) for c in _COLUMN_PROPS}
-    cols["campaign_id"] = cols["campaign_id"] or _text(props.get("utm_campaign"))
-    cols["content_id"] = cols["content_id"] or _text(props.get("utm_content"))
-    value = next((props.pop(v) for v in _VALUE_PROPS if props.get(v) not in (None, "")), None)
+    cols: dict[str, str | None] = {}
+    for c in _COLUMN_PROPS:
+        if c in props:
+            v = props.pop(c)
+            cols[c] = v if type(v) is str else _text(v)
+    if not cols.get("campaign_id") and "utm_campaign" in props:
+        cols["campaign_id"] = _text(props["utm_campaign"])
+    if not cols.get("content_id") and "utm_content" in props:
+        cols["content_id"] = _text(props["utm_content"])
+    value = None
+    for v in _VALUE_PROPS:
+        if v in props and props[v] not in (None, ""):
+            value = props.pop(v)
+            break
     props = _mask_pii(props, ctx.hmac_key)
+    get = cols.get
     rows.events.append(
         [
             event_id,
@@ -362,18 +380,22 @@ def _event_row(
             channel,
             action,
             user_id,
-            cols["account_id"],
-            cols["content_id"],
-            cols["campaign_id"],
-            cols["parent_user_id"],
-            cols["parent_event_id"],
-            cols["product_id"],
-            _text(value),
-            json.dumps(props, ensure_ascii=False, separators=(",", ":"), default=str) if props else None,
+            get("account_id"),
+            get("content_id"),
+            get("campaign_id"),
+            get("parent_user_id"),
+            get("parent_event_id"),
+            get("product_id"),
+            None if value is None else _text(value),
+            _dumps(props) if props else None,
         ]
     )
     if channel != ctx.channel and user_id:
         rows.links.append([ctx.channel, user_id, channel, user_id, "bind"])
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+_dumps = _ENCODER.encode
 
 
 def _bind(rows: Rows, ctx: Context, a: Any, b: Any) -> None:
@@ -419,12 +441,14 @@ def posthog_rows(records: Iterable[dict[str, Any]], ctx: Context) -> Rows:
         if r.get("$set"):
             props.setdefault("$set", r["$set"])
         uid = _text(r.get("uuid")) or _content_id("ph:", r)
+        if action != event:
+            props["$event"] = event
         _event_row(
             event_id=uid.lower(),
             ts=_utc_iso(r.get("timestamp")),
             action=action,
             user_id=distinct,
-            props={"$event": event, **props} if action != event else props,
+            props=props,
             ctx=ctx,
             rows=rows,
         )
