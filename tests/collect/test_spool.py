@@ -61,14 +61,14 @@ def test_one_writer_per_spool(root: Root) -> None:
         w.close()
 
 
-def _start(root: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(root: Path, port: int, *, load_interval: float = 0.2) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     src = str(Path(__file__).resolve().parents[2] / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "canyu.collect", str(root), "--port", str(port)),
-            *("--segment-bytes", "16384", "--load-interval", "0.2", "--load-records", "150"),
+            *("--segment-bytes", "16384", "--load-interval", str(load_interval), "--load-records", "150"),
         ],
         env=env,
         start_new_session=True,  # its own process group: the server and its loader process
@@ -104,7 +104,7 @@ def _event_rows(ws: Path) -> tuple[int, int]:
 def test_kill_9_mid_load_loses_nothing_and_duplicates_nothing(root: Root) -> None:
     n = 1500
     port = free_port()
-    proc = _start(root.path, port)
+    proc = _start(root.path, port, load_interval=1000)  # spool only, until the first kill
     errors: list[Exception] = []
     client = posthog.Posthog(
         root.key_a,
@@ -118,28 +118,34 @@ def test_kill_9_mid_load_loses_nothing_and_duplicates_nothing(root: Root) -> Non
     client.flush()
     client.shutdown()
     assert errors == []  # every event acknowledged
+    _kill9(proc)
+    assert collector_counts(root.a).accepted == n  # all in the spool
     rng = random.Random(7)
     kills = 0
-    for _ in range(2):  # kill -9 while the loader is part-way through, restart, again
-        deadline = time.monotonic() + 60
+    at_kill: list[int] = []  # events loaded when each kill came
+    for _ in range(2):  # restart, kill -9 while the loader is part-way through, again
+        proc = _start(root.path, port)
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             c = collector_counts(root.a)
             if c.pending == 0:
                 break
-            if c.loaded > 0 and rng.random() < 0.3:
+            if c.loaded > 0 or rng.random() < 0.05:  # mid-load, or now and then before the first commit
+                time.sleep(rng.uniform(0.0, 0.3))
                 _kill9(proc)
                 kills += 1
+                at_kill.append(collector_counts(root.a).loaded)
                 break
-            time.sleep(rng.uniform(0.0, 0.15))
+            time.sleep(0.02)
+        assert collector_counts(root.a).accepted == n  # acknowledged events are all in the spool or loaded
         if proc.poll() is None:
             break
-        assert collector_counts(root.a).accepted == n  # acknowledged events are all in the spool or loaded
-        proc = _start(root.path, port)
+    proc = _start(root.path, port)
     deadline = time.monotonic() + 120
     while collector_counts(root.a).pending and time.monotonic() < deadline:
         time.sleep(0.1)
     _kill9(proc)
-    assert kills >= 1
+    assert kills >= 1 and any(0 < x < n for x in at_kill), at_kill  # at least one kill came mid-load
     load_spool(root.a)
     assert _event_rows(root.a) == (n, n)
     counts = collector_counts(root.a)
