@@ -215,6 +215,9 @@ class SpoolWriter:
     def __init__(self, workspace: Path, *, segment_bytes: int = 16 * 1024 * 1024) -> None:
         self.workspace = Path(workspace)
         self.dir = spool_dir(self.workspace)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for d in (self.dir.parent, self.dir):  # bodies wait here as received: owner only
+            os.chmod(d, 0o700)
         self.segment_bytes = segment_bytes
         self._lock_cm = writer_lock(self.workspace, blocking=False)
         held = self._lock_cm.__enter__()
