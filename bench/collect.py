@@ -14,7 +14,7 @@ It prints:
   checkpoint (written after the import commits) covered it; p50/p95/max (goal < 5 s);
 - that every acknowledged event is in the events table at the end.
 
-Usage: python bench/collect.py [--events 300000] [--seconds 30] [--batch 100] [--connections 16]
+Usage: python bench/collect.py [--events 300000] [--seconds 30] [--batch 100] [--connections 16] [--rate 0]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _bodies(key: str, n_batches: int, batch: int) -> list[bytes]:
 
 
 def _generate(
-    port: int, bodies: list[bytes], batch: int, seconds: float, connections: int
+    port: int, bodies: list[bytes], batch: int, seconds: float, connections: int, rate: float = 0.0
 ) -> list[tuple[float, int]]:
     """Send until the bodies run out or time is up; return (time, events acknowledged so far) per ack.
 
@@ -69,8 +69,9 @@ def _generate(
     """
     acks: list[tuple[float, int]] = []
     lock = threading.Lock()
-    it = iter(bodies)
-    deadline = time.monotonic() + seconds
+    it = iter(enumerate(bodies))
+    start = time.monotonic()
+    deadline = start + seconds
     head = f"POST /batch/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
 
     def worker() -> None:
@@ -79,9 +80,11 @@ def _generate(
         try:
             while time.monotonic() < deadline:
                 with lock:
-                    body = next(it, None)
+                    i, body = next(it, (0, None))
                 if body is None:
                     return
+                if rate:  # paced: body i leaves at start + i * batch / rate
+                    time.sleep(max(0.0, start + i * batch / rate - time.monotonic()))
                 sock.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
                 while b"\r\n\r\n" not in buf:
                     buf += sock.recv(65536)
@@ -113,6 +116,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--load-interval", type=float, default=1.0)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="events/s to offer (0: as fast as acknowledged)"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="canyu-bench-collect-"))
@@ -166,7 +172,7 @@ def main() -> None:
         sampler = threading.Thread(target=sample)
         sampler.start()
         t0 = time.monotonic()
-        acks = _generate(port, bodies, args.batch, args.seconds, args.connections)
+        acks = _generate(port, bodies, args.batch, args.seconds, args.connections, args.rate)
         send_s = time.monotonic() - t0
         total = acks[-1][1] if acks else 0
         print(f"acknowledged {total} events in {send_s:.2f} s: {total / send_s:,.0f} events/s", flush=True)

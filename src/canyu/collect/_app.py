@@ -33,6 +33,7 @@ import multiprocessing
 import multiprocessing.process
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -213,11 +214,8 @@ class Collector:
             except (CanyuError, OSError, TimeoutError, EOFError) as exc:
                 log.warning("collector: loading %s failed, will retry: %s", st.path, exc)
 
-    def _load(self, workspace: Path) -> None:
-        """Run :func:`load_spool` in the loader process (its own interpreter: a second core, no GIL shared)."""
-        if not self.loader_process:
-            load_spool(workspace, max_records=self.load_records)
-            return
+    def _spawn(self) -> None:
+        """Start the loader process if it is not running (its imports take seconds: done ahead of need)."""
         if self._child is None or not self._child.is_alive():
             ctx = multiprocessing.get_context("spawn")
             self._conn, child_conn = ctx.Pipe()
@@ -226,6 +224,13 @@ class Collector:
             )
             self._child.start()
             child_conn.close()
+
+    def _load(self, workspace: Path) -> None:
+        """Run :func:`load_spool` in the loader process (its own interpreter: a second core, no GIL shared)."""
+        if not self.loader_process:
+            load_spool(workspace, max_records=self.load_records)
+            return
+        self._spawn()
         assert self._conn is not None
         self._conn.send((str(workspace), self.load_records))
         error = self._conn.recv()
@@ -243,6 +248,8 @@ class Collector:
             spool = ws / ".collect" / "spool"
             if spool.exists() and any(p.name.startswith("seg-") for p in spool.iterdir()):
                 self.state(ws)  # seals what a killed writer left open; the loader takes it from there
+        if self.load_interval is not None and self.loader_process:
+            self._spawn()
         if self.load_interval is not None and self._loader is None:
             self._loader = threading.Thread(target=self._loader_loop, name="collect-loader", daemon=True)
             self._loader.start()
@@ -268,19 +275,43 @@ class Collector:
         return {str(p): {"accepted": s.accepted, "rejected": s.rejected} for p, s in self._states.items()}
 
 
-def _loader_main(conn: Connection) -> None:
-    """The loader process: load the workspaces it is sent until the server closes the pipe (or dies)."""
-    while True:
-        try:
-            workspace, max_records = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            load_spool(workspace, max_records=max_records)
-        except Exception as exc:  # reported to the server, which retries on its next cycle
-            conn.send(f"{type(exc).__name__}: {exc}")
-        else:
-            conn.send("")
+def _loader_main(conn: Connection, idle_close_s: float = 3.0) -> None:
+    """The loader process: load the workspaces it is sent until the server closes the pipe (or dies).
+
+    A workspace stays open while batches keep coming (opening the store costs
+    more than a small import) and is closed once idle for ``idle_close_s``, so
+    other processes can open it between bursts.
+    """
+    import canyu
+
+    opened: dict[str, tuple[Any, float]] = {}
+    try:
+        while True:
+            if not conn.poll(0.5):
+                now = time.monotonic()
+                for path, (ws, used) in list(opened.items()):
+                    if now - used > idle_close_s:
+                        ws.close()
+                        del opened[path]
+                continue
+            try:
+                workspace, max_records = conn.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                if workspace not in opened:
+                    opened[workspace] = (canyu.open(workspace), time.monotonic())
+                load_spool(workspace, max_records=max_records, opened=opened[workspace][0])
+                opened[workspace] = (opened[workspace][0], time.monotonic())
+            except Exception as exc:  # reported to the server, which retries on its next cycle
+                if workspace in opened:
+                    opened.pop(workspace)[0].close()
+                conn.send(f"{type(exc).__name__}: {exc}")
+            else:
+                conn.send("")
+    finally:
+        for ws, _ in opened.values():
+            ws.close()
 
 
 async def _read_body(request: Request) -> bytes:

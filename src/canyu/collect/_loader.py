@@ -104,13 +104,15 @@ def _table(rows: list[list[Any]], columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: pa.array(list(v), pa.string()) for c, v in zip(columns, cols, strict=True)})
 
 
-def load_spool(workspace: str | Path, *, max_records: int = 500_000) -> LoadResult:
+def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any = None) -> LoadResult:
     """Import the workspace's sealed spool segments and advance the checkpoint.
 
     Safe to call at any time, from any process: runs are serialized by a lock
     file, and a standalone run (no collector holding the writer lock) also
     seals the segments a crashed collector left open. ``max_records`` bounds
     the records imported in one import call; a larger backlog takes several.
+    ``opened`` is the workspace already open (the collector's loader keeps it
+    open while events keep coming); otherwise it is opened and closed here.
 
     Examples
     --------
@@ -135,7 +137,7 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000) -> LoadResu
             p.unlink(missing_ok=True)
         if not todo:
             return LoadResult(**totals)
-        ws = None
+        ws = opened
         settings = load_collect_settings(ws_path)
         hmac_key = _hmac_key(ws_path)
         contexts: dict[str, Context] = {}
@@ -207,7 +209,7 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000) -> LoadResu
                 ):
                     totals[k] += v
         finally:
-            if ws is not None:
+            if ws is not None and opened is None:
                 ws.close()
     return LoadResult(**totals)
 
