@@ -123,15 +123,16 @@ def test_kill_9_mid_load_loses_nothing_and_duplicates_nothing(root: Root) -> Non
     rng = random.Random(7)
     kills = 0
     at_kill: list[int] = []  # events loaded when each kill came
-    for _ in range(2):  # restart, kill -9 while the loader is part-way through, again
+    for round_ in range(2):  # restart; kill -9 once part-way through the load, then once at any moment
         proc = _start(root.path, port)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        started = time.monotonic()
+        when = rng.uniform(0.0, 3.0)
+        while time.monotonic() < started + 120:
             c = collector_counts(root.a)
             if c.pending == 0:
                 break
-            if c.loaded > 0 or rng.random() < 0.05:  # mid-load, or now and then before the first commit
-                time.sleep(rng.uniform(0.0, 0.3))
+            if (round_ == 0 and c.loaded > 0) or (round_ == 1 and time.monotonic() > started + when):
+                time.sleep(rng.uniform(0.0, 0.2))
                 _kill9(proc)
                 kills += 1
                 at_kill.append(collector_counts(root.a).loaded)
@@ -139,7 +140,7 @@ def test_kill_9_mid_load_loses_nothing_and_duplicates_nothing(root: Root) -> Non
             time.sleep(0.02)
         assert collector_counts(root.a).accepted == n  # acknowledged events are all in the spool or loaded
         if proc.poll() is None:
-            break
+            _kill9(proc)
     proc = _start(root.path, port)
     deadline = time.monotonic() + 120
     while collector_counts(root.a).pending and time.monotonic() < deadline:

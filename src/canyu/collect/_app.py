@@ -360,6 +360,7 @@ def create_collector_app(
         load_interval=load_interval,
         segment_bytes=segment_bytes,
         load_on_shutdown=load_on_shutdown,
+        load_records=load_records,
     )
 
     @contextlib.asynccontextmanager
