@@ -260,6 +260,8 @@ class Collector:
             self._loader.join(timeout=60)
             self._loader = None
         if self.load_on_shutdown:
+            # the last load in this process unless a warm loader process is there (starting one costs seconds)
+            self.loader_process = self.loader_process and self._child is not None and self._child.is_alive()
             self.load_once()
         for st in self._states.values():
             st.writer.close()
