@@ -1,12 +1,12 @@
 """The collector's HTTP server: FastAPI routes for each wire format, one error shape, a loader thread.
 
-Every request: read the body (bounded) -> decode its wire format -> find the
-workspace from the ingest key (unknown key: 401, nothing written) ->
-normalize the records -> append the batch to that workspace's spool and wait
-for the fsync (group commit) -> 2xx. A malformed body gets a 400 with the
+Every request: read the body (bounded) -> decode its wire format and check its
+shape -> find the workspace from the ingest key (unknown key: 401, nothing
+written) -> append the body as received to that workspace's spool and wait
+for the fsync (group commit) -> 2xx. Records become rows in the loader. A malformed body gets a 400 with the
 reason and, when its key is known, is kept in ``.collect/rejected/``. A
 background thread seals the open segments every ``load_interval`` seconds and
-loads them (:func:`canyu.collect.load_spool`).
+has a loader process load them (:func:`canyu.collect.load_spool`).
 
 Endpoints::
 

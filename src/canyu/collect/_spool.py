@@ -7,7 +7,8 @@ Layout under ``<workspace>/.collect/spool/``::
     checkpoint.json         the last loaded segment and the running counts
 
 A segment is a sequence of frames ``magic "CYSP" | u32 length | u32 crc32 | u32
-records | payload`` (little endian), each payload one batch as JSON. A batch is
+records | payload`` (little endian), each payload one accepted request: a JSON
+header line (format, key id, channel, time) and the body's JSON as received. A batch is
 acknowledged only after its frame is on disk (``fdatasync``); requests that
 arrive while a sync runs are written together and share the next sync (group
 commit), so one sync acknowledges many requests.
