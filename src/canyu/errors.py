@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "CanyuError",
+    "CollectError",
     "ConfigError",
     "EngineError",
     "IngestError",
@@ -249,3 +250,25 @@ class EngineError(CanyuError):
 
 class PrivacyError(CanyuError):
     """The hashing key is missing or unsafe, or a forget request names nobody."""
+
+
+class CollectError(CanyuError):
+    """The collector refused a request: a bad or unknown ingest key, a malformed body, a body too large.
+
+    ``status`` is the HTTP status the collector answers with and ``type`` the
+    machine-readable name in its JSON error (``{"error": {"type", "message"}}``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        type: str,
+        message_zh: str | None = None,
+        ingest_key: str | None = None,
+    ) -> None:
+        super().__init__(message, message_zh=message_zh)
+        self.status = status
+        self.type = type
+        self.ingest_key = ingest_key  # the key the request named, when known (to quarantine the body)

@@ -1,0 +1,193 @@
+"""The spool: framing, torn tails, group commit, and kill -9 of a real collector process at any moment."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import posthog
+import pytest
+from collect_helpers import Root, events_of, free_port
+
+from canyu.collect import collector_counts, load_spool
+from canyu.collect._spool import SpoolWriter, read_checkpoint, read_frames, sealed_segments, spool_dir
+
+
+def test_frames_survive_a_torn_tail_and_skip_a_bad_checksum(root: Root) -> None:
+    w = SpoolWriter(root.a, segment_bytes=1 << 30)
+    for i in range(5):
+        w.submit(f'{{"events": [], "links": [], "ignored": {i}}}'.encode(), i).result()
+    w.close()
+    (_seq, path) = sealed_segments(root.a)[-1]
+    data = path.read_bytes()
+    assert [n for n, _ in read_frames(path)] == [0, 1, 2, 3, 4]
+    path.write_bytes(data[:-3])  # a torn last frame (never acknowledged)
+    assert [n for n, _ in read_frames(path)] == [0, 1, 2, 3]
+    broken = bytearray(data)
+    broken[16 + 5] ^= 0xFF  # flip a byte in the first payload
+    path.write_bytes(bytes(broken))
+    assert [n for n, _ in read_frames(path)] == [1, 2, 3, 4]
+    assert [n for n, _ in read_frames(path, headers_only=True)] == [0, 1, 2, 3, 4]
+
+
+def test_group_commit_shares_fsyncs_and_keeps_every_batch(root: Root) -> None:
+    w = SpoolWriter(root.a, segment_bytes=4096)
+    payload = b'{"events": [], "links": [], "ignored": 1}'
+    with ThreadPoolExecutor(16) as pool:  # 16 requests in flight, each waiting for its fsync
+        list(pool.map(lambda _: w.submit(payload, 1).result(timeout=30), range(2000)))
+    assert w.syncs < 1000  # concurrent submissions shared syncs
+    w.close()
+    frames = sum(1 for _, p in sealed_segments(root.a) for _ in read_frames(p))
+    assert frames == 2000 and len(sealed_segments(root.a)) > 1  # sealed by size
+
+
+def test_one_writer_per_spool(root: Root) -> None:
+    from canyu.errors import CollectError
+
+    w = SpoolWriter(root.a)
+    try:
+        with pytest.raises(CollectError, match="another collector"):
+            SpoolWriter(root.a)
+    finally:
+        w.close()
+
+
+def _start(root: Path, port: int, *, load_interval: float = 0.2) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "canyu.collect", str(root), "--port", str(port)),
+            *("--segment-bytes", "16384", "--load-interval", str(load_interval), "--load-records", "150"),
+        ],
+        env=env,
+        start_new_session=True,  # its own process group: the server and its loader process
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the collector did not start")
+        time.sleep(0.05)
+
+
+def _kill9(proc: subprocess.Popen[bytes]) -> None:
+    """kill -9 the collector and its loader process at once (the loader may be mid-import)."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(0.2)  # the loader child goes with its group
+
+
+def _event_rows(ws: Path) -> tuple[int, int]:
+    import canyu
+
+    with canyu.open(str(ws)) as w:
+        ids = w.to_arrow(w.table("events").select("event_id")).column(0).to_pylist()
+    return len(ids), len(set(ids))
+
+
+@pytest.mark.slow
+def test_kill_9_mid_load_loses_nothing_and_duplicates_nothing(root: Root) -> None:
+    n = 1500
+    port = free_port()
+    proc = _start(root.path, port, load_interval=1000)  # spool only, until the first kill
+    errors: list[Exception] = []
+    client = posthog.Posthog(
+        root.key_a,
+        host=f"http://127.0.0.1:{port}",
+        flush_at=50,
+        gzip=True,
+        on_error=lambda e, b: errors.append(e),
+    )
+    for i in range(n):
+        client.capture("$pageview", distinct_id=f"u{i % 97}", properties={"i": i})
+    client.flush()
+    client.shutdown()
+    assert errors == []  # every event acknowledged
+    _kill9(proc)
+    assert collector_counts(root.a).accepted == n  # all in the spool
+    rng = random.Random(7)
+    kills = 0
+    at_kill: list[int] = []  # events loaded when each kill came
+    for round_ in range(2):  # restart; kill -9 once part-way through the load, then once at any moment
+        proc = _start(root.path, port)
+        started = time.monotonic()
+        when = rng.uniform(0.0, 3.0)
+        while time.monotonic() < started + 120:
+            c = collector_counts(root.a)
+            if c.pending == 0:
+                break
+            if (round_ == 0 and c.loaded > 0) or (round_ == 1 and time.monotonic() > started + when):
+                time.sleep(rng.uniform(0.0, 0.2))
+                _kill9(proc)
+                kills += 1
+                at_kill.append(collector_counts(root.a).loaded)
+                break
+            time.sleep(0.02)
+        assert collector_counts(root.a).accepted == n  # acknowledged events are all in the spool or loaded
+        if proc.poll() is None:
+            _kill9(proc)
+    proc = _start(root.path, port)
+    deadline = time.monotonic() + 120
+    while collector_counts(root.a).pending and time.monotonic() < deadline:
+        time.sleep(0.1)
+    _kill9(proc)
+    assert kills >= 1 and any(0 < x < n for x in at_kill), at_kill  # at least one kill came mid-load
+    load_spool(root.a)
+    assert _event_rows(root.a) == (n, n)
+    counts = collector_counts(root.a)
+    assert counts.accepted == n and counts.loaded == n and counts.pending == 0
+
+
+@pytest.mark.slow
+def test_kill_9_mid_send_keeps_every_acknowledged_batch(root: Root) -> None:
+    port = free_port()
+    proc = _start(root.path, port)
+    acked: list[str] = []
+    stop = threading.Event()
+
+    def send() -> None:
+        with httpx.Client(timeout=5) as http:
+            while not stop.is_set():
+                batch = [
+                    {"event": "$pageview", "distinct_id": "u", "uuid": str(uuid.uuid4())} for _ in range(20)
+                ]
+                try:
+                    r = http.post(
+                        f"http://127.0.0.1:{port}/batch/", json={"api_key": root.key_a, "batch": batch}
+                    )
+                except httpx.TransportError:
+                    continue
+                if r.status_code == 200:
+                    acked.extend(e["uuid"] for e in batch)
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    _kill9(proc)  # while requests are in flight and the loader runs
+    stop.set()
+    for t in threads:
+        t.join()
+    assert acked
+    load_spool(root.a)  # standalone: seals what the dead collector left open
+    ids = {e["event_id"] for e in events_of(root.a)}
+    assert set(acked) <= ids
+    total, distinct = _event_rows(root.a)
+    assert total == distinct
+    assert not list(spool_dir(root.a).glob("seg-*"))
+    assert read_checkpoint(root.a).loaded >= len(acked)
