@@ -115,6 +115,22 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["--graph", "{garbage}"],
     ],
     "cascades": [["{ws}", "--top", "0"], ["{ws}", "--top", "-1"]],
+    "analyze": [
+        [],  # neither a workspace nor --list
+        ["{ws}"],  # no analysis named
+        ["{ws}", "activty"],
+        ["{ws}", "activity", "--period", "2026-13"],
+        ["{ws}", "activity", "--period", "2026-10", "--since", "2026-10-01"],
+        ["{ws}", "activity", "--since", "2026-10-05", "--until", "2026-10-01"],
+        ["{ws}", "activity", "-o", "unit=fortnight"],
+        ["{ws}", "activity", "-o", "unit"],
+        ["{ws}", "activity", "-o", "bogus=1"],
+        ["{ws}", "retention", "-o", "days=a,b"],
+        ["{ws}", "activity", "--channels", "weibp"],
+        ["{ws}", "seeds", "-o", "k=0"],
+        ["{ws}", "funnels", "-o", "window_days=0"],
+        ["{ws}", "attribution", "-o", "model=markvo"],
+    ],
     "report": [
         ["{ws}", "--sections", "nope"],
         ["{ws}", "--locale", "fr"],

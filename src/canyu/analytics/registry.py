@@ -77,6 +77,7 @@ class Option:
     kind: type
     default: Any
     choices: tuple[str, ...] = ()
+    item: type = str  # the element type of a tuple option
 
     def parse(self, text: str) -> Any:
         """The option's value from command-line text (``"7"``, ``"true"``, ``"a,b"``)."""
@@ -94,11 +95,19 @@ class Option:
                     raise ValueError(text)
                 return value
             if self.kind is tuple:
-                return tuple(p.strip() for p in text.split(",") if p.strip())
+                parts = [p.strip() for p in text.split(",") if p.strip()]
+                return tuple(
+                    int(p) if self.item is int else float(p) if self.item is float else p for p in parts
+                )
             if self.kind is date:
                 return date.fromisoformat(text)
         except ValueError:
-            raise InvalidArgumentError(self.name, text, f"a {self.kind.__name__}") from None
+            what = (
+                f"a comma-separated list of {self.item.__name__}"
+                if self.kind is tuple
+                else f"a {self.kind.__name__}"
+            )
+            raise InvalidArgumentError(self.name, text, what) from None
         if self.choices and text not in self.choices:
             raise UnknownNameError(f"value of {self.name}", text, self.choices)
         return text
@@ -146,11 +155,19 @@ def _options(fn: AnalysisFn, choices: Mapping[str, tuple[str, ...]]) -> tuple[Op
         if p.kind is not inspect.Parameter.KEYWORD_ONLY:
             raise TypeError(f"analysis {fn.__qualname__}: options after the session must be keyword-only")
         kind = _kind(p.annotation)
-        out.append(Option(p.name, kind, p.default, tuple(choices.get(p.name, ()))))
+        item = _KINDS.get(_element(p.annotation), str)
+        out.append(Option(p.name, kind, p.default, tuple(choices.get(p.name, ())), item))
     return tuple(out)
 
 
 _KINDS: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "date": date}
+
+
+def _element(annotation: Any) -> str:
+    """``int`` for ``tuple[int, ...]`` (the element type's name of a sequence annotation)."""
+    text = annotation if isinstance(annotation, str) else str(annotation)
+    inner = text.replace(" ", "").partition("[")[2]
+    return inner.split(",")[0].rstrip("]")
 
 
 def _kind(annotation: Any) -> type:
