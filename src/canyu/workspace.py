@@ -21,8 +21,8 @@ from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
 from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
 from canyu.identity import person_id
 from canyu.ingest import ImportResult, import_files
-from canyu.privacy import ForgetResult, create_key, forget_person, load_key
-from canyu.store import ENGINES, TABLES, Store, open_store
+from canyu.privacy import create_key, key_path, load_key
+from canyu.store import ENGINES, TABLES, ForgetResult, Store, forget_person, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,7 +242,11 @@ def create_workspace(
     engine: str = "duckdb",
     conversion_actions: tuple[str, ...] = ("purchase",),
 ) -> Workspace:
-    """Create a workspace folder: canyu.toml, the store, quarantine/, reports/ and a hashing key."""
+    """Create a workspace folder: canyu.toml, the store, quarantine/, reports/ and a hashing key.
+
+    Creation is all or nothing: if any step fails, what it had made is removed
+    (canyu.toml, written last, marks a finished workspace).
+    """
     p = Path(path)
     if (p / CONFIG_FILE).exists():
         raise WorkspaceError(f"{p} is already a workspace", message_zh=f"{p} 已经是工作区", path=str(p))
@@ -254,12 +258,40 @@ def create_workspace(
         locale=locale,
         conversion_actions=tuple(conversion_actions),
     ).with_engine(engine)
-    p.mkdir(parents=True, exist_ok=True)
-    for sub in ("quarantine", "reports"):
-        (p / sub).mkdir(exist_ok=True)
-    save_config(p, cfg)
-    create_key(cfg)
-    return Workspace(p, cfg, _open_store(p, cfg))
+    # The highest folder this call creates, else what it adds to an existing folder: undone on failure.
+    top = next((q for q in reversed((p, *p.parents)) if not q.exists()), None)
+    before = set(p.iterdir()) if p.is_dir() else set()
+    new_key = None if key_path(cfg).exists() else key_path(cfg)
+    store: Store | None = None
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        for sub in ("quarantine", "reports"):
+            (p / sub).mkdir(exist_ok=True)
+        create_key(cfg)
+        store = _open_store(p, cfg)
+        save_config(p, cfg)
+    except BaseException:
+        if store is not None:
+            store.close()
+        _undo_creation(p, top=top, before=before, new_key=new_key)
+        raise
+    return Workspace(p, cfg, store)
+
+
+def _undo_creation(p: Path, *, top: Path | None, before: set[Path], new_key: Path | None) -> None:
+    """Remove what a failed :func:`create_workspace` made, and nothing that was there before."""
+    import shutil
+
+    if top is not None:
+        shutil.rmtree(top, ignore_errors=True)
+    elif p.is_dir():
+        for entry in set(p.iterdir()) - before:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    if new_key is not None:
+        new_key.unlink(missing_ok=True)
 
 
 def open_workspace(path: str | os.PathLike[str], *, engine: str | None = None) -> Workspace:

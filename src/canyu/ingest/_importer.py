@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from canyu.config import WorkspaceConfig
-from canyu.identity import person_id_sql, resolve_identities
+from canyu.store import person_id_sql, resolve_identities
 from canyu.ingest._mapping import Mapping, load_mapping
 from canyu.ingest._readers import Source, open_source
 from canyu.ingest._validate import enum_labels, key_sql, plan_stage

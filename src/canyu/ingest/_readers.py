@@ -30,6 +30,8 @@ import pyarrow.parquet as pq
 
 from canyu.errors import IngestError, UnknownNameError
 from canyu.ingest._mapping import FORMATS, Mapping
+from canyu.store import ident as _ident
+from canyu.store import literal as _quote
 
 __all__ = ["READERS", "Source", "StructuralReject", "detect_encoding", "detect_format", "open_source"]
 
@@ -154,10 +156,6 @@ def _transcode(path: Path, encoding: str, tmp_dir: Path, progress: Progress | No
     return out
 
 
-def _quote(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _read_csv(
     path: Path,
     mapping: Mapping,
@@ -179,8 +177,8 @@ def _read_csv(
         "header = true",
         f"skip = {mapping.header_row - 1}",
         "store_rejects = true",
-        f"rejects_table = '{rej}'",
-        f"rejects_scan = '{rej}_scan'",
+        f"rejects_table = {_quote(rej)}",
+        f"rejects_scan = {_quote(rej + '_scan')}",
         "null_padding = false",
     ]
     if delim is not None:
@@ -385,7 +383,7 @@ def _read_parquet(
         raise IngestError(
             f"cannot read as Parquet: {exc}", message_zh=f"无法按 Parquet 读取：{exc}", file=str(path)
         ) from exc
-    cols = ", ".join(f'CAST("{n}" AS VARCHAR) AS "{n}"' for n in names)
+    cols = ", ".join(f"CAST({_ident(n)} AS VARCHAR) AS {_ident(n)}" for n in names)
     relation = f"(SELECT {cols}, file_row_number + 1 AS _row FROM read_parquet({_quote(path)}, file_row_number = true))"
     return Source(str(path), fmt, relation, list(names), "parquet")
 

@@ -17,6 +17,8 @@ from canyu.ingest._mapping import Mapping
 from canyu.ingest._readers import Source
 from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql
 from canyu.store import TABLES, Column
+from canyu.store import ident as _ident
+from canyu.store import literal as _lit
 
 __all__ = ["StagePlan", "enum_labels", "key_sql", "plan_stage"]
 
@@ -39,14 +41,6 @@ DATETIME_FORMATS = (
 )
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S")
 EARLIEST = "2000-01-01"
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _norm_header(name: str) -> str:
@@ -267,7 +261,7 @@ def plan_stage(
             checks.append(
                 (
                     col.name,
-                    f"{t} < TIMESTAMP '{EARLIEST}' OR {t} > now()::TIMESTAMP + INTERVAL 2 DAY",
+                    f"{t} < TIMESTAMP {_lit(EARLIEST)} OR {t} > now()::TIMESTAMP + INTERVAL 2 DAY",
                     "out_of_range",
                 )
             )
