@@ -118,7 +118,9 @@ class EngineError(CanyuError):
 class WorkspaceBusyError(EngineError):
     """Another process holds the workspace's writer lock (``pid`` and ``since`` name it, when known)."""
 
-    def __init__(self, message: str, *, pid: int | None, since: str | None, message_zh: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, pid: int | None, since: str | None, message_zh: str | None = None
+    ) -> None:
         super().__init__(message, message_zh=message_zh)
         self.pid = pid
         self.since = since

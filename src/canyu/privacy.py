@@ -19,6 +19,7 @@ import re
 import secrets
 import stat
 from pathlib import Path
+
 from canyu.config import WorkspaceConfig
 from canyu.errors import PrivacyError
 from canyu.store._sql import literal

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ import pyarrow as pa
 from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
 from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
 from canyu.identity import person_id
-from canyu.ingest import ImportResult, import_files
+from canyu.ingest import ImportResult, import_batches, import_files
 from canyu.privacy import create_key, key_path, load_key
 from canyu.store import ENGINES, TABLES, ForgetResult, Store, forget_person, open_store
 
@@ -112,6 +112,26 @@ class Workspace:
             progress=progress,
         )
         return results
+
+    def import_batches(
+        self,
+        batches: Iterable[pa.RecordBatch] | pa.RecordBatch | pa.Table,
+        *,
+        source: str,
+        table: str | None = None,
+        mapping: str | Path | None = None,
+    ) -> ImportResult:
+        """Import Arrow data atomically, like a file (see :func:`canyu.ingest.import_batches`).
+
+        Examples
+        --------
+        >>> batch = pa.record_batch({"event_id": ["e1"], "ts": ["2026-10-01 09:00:00"],
+        ...     "channel": ["web"], "action": ["view"], "user_id": ["u1"]})  # doctest: +SKIP
+        >>> ws.import_batches([batch], table="events", source="collector:h5")  # doctest: +SKIP
+        """
+        return import_batches(
+            self.store, self.config, batches, source=source, table=table, mapping=mapping, key=self._key()
+        )
 
     def forget(
         self, *, person: str | None = None, user: str | None = None, reason: str = "data subject request"

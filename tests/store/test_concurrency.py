@@ -29,7 +29,7 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 180) -> 
     deadline = time.monotonic() + timeout
     while not path.exists():
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _, err = proc.communicate()
             raise AssertionError(f"the writer ended early ({proc.returncode}): {err[-2000:]}")
         if time.monotonic() > deadline:
             raise AssertionError("the writer never reached its commit point")
@@ -48,8 +48,16 @@ def test_readers_see_the_last_commit_while_another_process_imports(
         ws.import_files([data_dir / "events_basic.csv"], mapping="generic_events")
     gate = tmp_path / "gate"
     writer = subprocess.Popen(
-        [sys.executable, "-m", "canyu", "import", str(path), str(data_dir / "events_gb18030.csv"),
-         "--mapping", "generic_events"],
+        [
+            sys.executable,
+            "-m",
+            "canyu",
+            "import",
+            str(path),
+            str(data_dir / "events_gb18030.csv"),
+            "--mapping",
+            "generic_events",
+        ],
         env=_env(**{TEST_WRITE_GATE: str(gate)}),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -70,7 +78,11 @@ def test_readers_see_the_last_commit_while_another_process_imports(
             if engine == "duckdb":  # a third process: the real CLI (a Spark one would start its own JVM)
                 out = subprocess.run(
                     [sys.executable, "-m", "canyu", "status", str(path), "--json"],
-                    env=_env(), capture_output=True, text=True, check=False, timeout=120,
+                    env=_env(),
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    timeout=120,
                 )
                 assert out.returncode == 0, out.stderr
                 assert json.loads(out.stdout)["rows"]["events"] == 4
@@ -98,9 +110,21 @@ def test_the_writer_sees_its_own_writes_and_readers_stay_out_of_the_main_file(
         assert _events(ws) == 4
         # the main file is free between writes: another process can write while this one reads
         out = subprocess.run(
-            [sys.executable, "-m", "canyu", "import", str(tmp_path / "ws"), str(data_dir / "events_gb18030.csv"),
-             "--mapping", "generic_events"],
-            env=_env(), capture_output=True, text=True, check=False, timeout=180,
+            [
+                sys.executable,
+                "-m",
+                "canyu",
+                "import",
+                str(tmp_path / "ws"),
+                str(data_dir / "events_gb18030.csv"),
+                "--mapping",
+                "generic_events",
+            ],
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=180,
         )
         assert out.returncode == 0, out.stderr
         assert _events(ws) == 9

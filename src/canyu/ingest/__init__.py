@@ -6,8 +6,16 @@ field, value and reason), and the counts are recorded in ``imports``.
 
 from __future__ import annotations
 
-from canyu.ingest._importer import ImportResult, import_files
+from canyu.ingest._importer import ImportResult, import_batches, import_files
 from canyu.ingest._mapping import Mapping, load_mapping, shipped_mappings
 from canyu.ingest._readers import detect_encoding
 
-__all__ = ["ImportResult", "Mapping", "detect_encoding", "import_files", "load_mapping", "shipped_mappings"]
+__all__ = [
+    "ImportResult",
+    "Mapping",
+    "detect_encoding",
+    "import_batches",
+    "import_files",
+    "load_mapping",
+    "shipped_mappings",
+]

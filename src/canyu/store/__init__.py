@@ -64,8 +64,10 @@ def _duckdb_has_data(workspace: Path) -> bool:
                     "SELECT table_name FROM duckdb_tables() WHERE database_name = 'ws' AND schema_name = 'main'"
                 ).fetchall()
             }
-            probe = " UNION ALL ".join(f"(SELECT 1 FROM ws.main.{ident(n)} LIMIT 1)" for n in TABLES if n in present)
-            return bool(probe) and bool(con.execute(f"SELECT count(*) FROM ({probe})").fetchone()[0])  # type: ignore[index]
+            probe = " UNION ALL ".join(
+                f"(SELECT 1 FROM ws.main.{ident(n)} LIMIT 1)" for n in TABLES if n in present
+            )
+            return bool(probe) and bool(con.execute(f"SELECT count(*) FROM ({probe})").fetchall()[0][0])
         finally:
             con.close()
     except duckdb.Error:  # locked by an old canyu that holds the file, or not a DuckDB file

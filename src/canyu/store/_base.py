@@ -27,7 +27,7 @@ __all__ = ["TEST_WRITE_GATE", "Store", "Transaction", "hold_for_tests"]
 
 TEST_WRITE_GATE = "CANYU_TEST_WRITE_GATE"
 """Test hook: when this environment variable names a file, every write transaction, just before
-it commits, creates ``<file>.held`` and waits (up to 120 s) until ``<file>`` exists. Tests use it
+it commits, creates ``<file>.held`` and waits (up to 10 minutes) until ``<file>`` exists. Tests use it
 to hold a write open while another process reads."""
 
 
@@ -37,7 +37,7 @@ def hold_for_tests() -> None:
     if not gate:
         return
     Path(gate + ".held").write_text(str(os.getpid()), encoding="utf-8")
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while not Path(gate).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
 

@@ -39,7 +39,9 @@ def check_derived_name(name: str) -> str:
     return name
 
 
-def write_derived(txn: Transaction, name: str, data: pa.Table | pa.RecordBatch, params: dict[str, Any]) -> int:
+def write_derived(
+    txn: Transaction, name: str, data: pa.Table | pa.RecordBatch, params: dict[str, Any]
+) -> int:
     """Write ``data`` as the next version of ``name`` in ``txn``; return the version."""
     check_derived_name(name)
     if isinstance(data, pa.RecordBatch):
@@ -53,18 +55,19 @@ def write_derived(txn: Transaction, name: str, data: pa.Table | pa.RecordBatch, 
         params_json = json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError) as exc:
         raise EngineError(
-            f"the parameters of {name!r} are not JSON: {exc}", message_zh=f"{name!r} 的参数无法写成 JSON：{exc}"
+            f"the parameters of {name!r} are not JSON: {exc}",
+            message_zh=f"{name!r} 的参数无法写成 JSON：{exc}",
         ) from exc
-    row = txn.con.execute(
+    [(latest,)] = txn.con.execute(
         f"SELECT coalesce(max(version), 0) FROM {txn.source('derived')} WHERE name = {literal(name)}"
-    ).fetchone()
-    version = int(row[0] if row else 0) + 1
+    ).fetchall()
+    version = int(latest) + 1
     txn.put_derived(name, version, data)
     created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     txn.append(
         "derived",
-        f"SELECT {literal(name)}, {version}::BIGINT, {literal(created)}, {literal(params_json)},"
-        f" {data.num_rows}::BIGINT",
+        f"SELECT {literal(name)} AS name, {version}::BIGINT AS version, {literal(created)} AS created,"
+        f" {literal(params_json)} AS params, {data.num_rows}::BIGINT AS rows",
     )
     return version
 

@@ -35,7 +35,7 @@ from canyu.store._locks import WriterLock
 from canyu.store._schema import TABLES
 from canyu.store._sql import ident, literal
 
-__all__ = ["DuckDBStore", "SNAPSHOT_FILE"]
+__all__ = ["SNAPSHOT_FILE", "DuckDBStore"]
 
 SNAPSHOT_FILE = "canyu.snapshot.duckdb"
 _SNAP = "canyu_snapshot"  # the alias the snapshot is attached under
@@ -69,7 +69,9 @@ class _DuckDBTransaction:
 
     def update(self, table: str, assignments: dict[str, str], condition_sql: str) -> int:
         sets = ", ".join(f"{ident(col)} = {expr}" for col, expr in assignments.items())
-        row = self.con.execute(f"UPDATE main.{ident(table)} AS t SET {sets} WHERE {condition_sql}").fetchall()[0]
+        row = self.con.execute(
+            f"UPDATE main.{ident(table)} AS t SET {sets} WHERE {condition_sql}"
+        ).fetchall()[0]
         return int(row[0]) if row else 0
 
     def put_derived(self, name: str, version: int, data: pa.Table) -> None:
@@ -211,8 +213,10 @@ class DuckDBStore:
             if name in present:
                 body = f"SELECT * FROM {db}.main.{ident(name)}"
             else:  # a table newer than the snapshot (or no snapshot yet): empty, with its columns
-                cols = ", ".join(f"CAST(NULL AS {c.type if c.type != 'JSON' else 'VARCHAR'}) AS {ident(c.name)}"
-                                 for c in schema.columns)
+                cols = ", ".join(
+                    f"CAST(NULL AS {c.type if c.type != 'JSON' else 'VARCHAR'}) AS {ident(c.name)}"
+                    for c in schema.columns
+                )
                 body = f"SELECT {cols} WHERE false"
             self.con.execute(f"CREATE OR REPLACE VIEW main.{ident(name)} AS {body}")
 
@@ -229,7 +233,7 @@ class DuckDBStore:
     def has_data(self) -> bool:
         self._sync()
         probe = " UNION ALL ".join(f"(SELECT 1 FROM main.{ident(n)} LIMIT 1)" for n in TABLES)
-        return bool(self.con.execute(f"SELECT count(*) FROM ({probe})").fetchone()[0])  # type: ignore[index]
+        return bool(self.con.execute(f"SELECT count(*) FROM ({probe})").fetchall()[0][0])
 
     # -- writing -------------------------------------------------------------
     @contextmanager

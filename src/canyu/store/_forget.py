@@ -74,7 +74,7 @@ def forget_person(txn: Transaction, person: str, *, reason: str = "data subject 
     rows = [(deletion_id, person, requested, t, n, reason) for t, n in deleted.items()]
     txn.append(
         "deletions",
-        "SELECT deletion_id, person_id, requested, table_name, rows_deleted::BIGINT, reason FROM (VALUES "
+        "SELECT deletion_id, person_id, requested, table_name, rows_deleted::BIGINT AS rows_deleted, reason FROM (VALUES "
         + values_list(rows)
         + ") AS d(deletion_id, person_id, requested, table_name, rows_deleted, reason)",
     )

@@ -318,7 +318,11 @@ class SparkStore:
         _derived.check_derived_name(name)
         self._refresh_state()
         files = self.state.get("derived", [])
-        src = f"read_parquet({literal_list(str(self.root / f) for f in files)})" if files else _empty_select("derived")
+        src = (
+            f"read_parquet({literal_list(str(self.root / f) for f in files)})"
+            if files
+            else _empty_select("derived")
+        )
         con = duckdb.connect()
         try:
             return con.sql(
