@@ -7,7 +7,6 @@ the same pipeline the CLI runs on DuckDB (the reference) and on the engine under
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -85,7 +84,12 @@ def test_attribution_is_the_same(engine: str, simulated: Opener) -> None:
 
 
 def _cascades(ws: canyu.Workspace) -> dict[str, Any]:
-    from canyu.analytics.diffusion import cascade_metrics, kol_ranking, reconstruct_cascades, viral_coefficient
+    from canyu.analytics.diffusion import (
+        cascade_metrics,
+        kol_ranking,
+        reconstruct_cascades,
+        viral_coefficient,
+    )
 
     ev = ws.table("events")
     conv = list(ws.config.conversion_actions)
