@@ -148,6 +148,6 @@ def test_a_spark_workspace_opened_on_duckdb_says_so(tmp_path: Path, data_dir: Pa
         ws.import_files(
             [data_dir / "events_basic.csv"], mapping="generic_events"
         )  # the kernel writes; no JVM
-    with pytest.raises(EngineError, match="the duckdb engine has no data .* --engine spark"):
+    with pytest.raises(EngineError, match=r"the duckdb engine has no data .* --engine spark"):
         canyu.open(str(tmp_path / "sp"), engine="duckdb")
     assert not (tmp_path / "sp" / "canyu.duckdb").exists()  # refused before creating anything
