@@ -114,17 +114,14 @@ class DuckDBStore:
 
     engine = "duckdb"
 
-    def __init__(
-        self, path: Path, *, memory_limit: str = "", temp_dir: Path | None = None, create: bool = True
-    ) -> None:
+    def __init__(self, path: Path, *, memory_limit: str = "", temp_dir: Path | None = None) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
         self.temp_dir = temp_dir
         self.snapshot_path = self.path.with_name(SNAPSHOT_FILE)
         self._pending = self.path.with_name("canyu.publish-pending")
         self._lock = WriterLock(self.path.with_name("canyu.writer.lock"))
-        if create or self.path.exists():
-            self._republish_if_stale()
+        self._republish_if_stale()
         self.con = duckdb.connect()  # the reader: an in-memory kernel with the snapshot attached
         _settings(self.con, memory_limit=memory_limit, temp_dir=temp_dir)
         self._attached: tuple[int, int, int] | None = None
