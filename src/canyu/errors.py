@@ -22,6 +22,7 @@ __all__ = [
     "PluginError",
     "PrivacyError",
     "UnknownNameError",
+    "WorkspaceBusyError",
     "WorkspaceError",
 ]
 
@@ -246,6 +247,17 @@ class IngestError(CanyuError):
 
 class EngineError(CanyuError):
     """The storage engine is unavailable or misconfigured (e.g. Spark without Java)."""
+
+
+class WorkspaceBusyError(EngineError):
+    """Another process holds the workspace's writer lock (``pid`` and ``since`` name it, when known)."""
+
+    def __init__(
+        self, message: str, *, pid: int | None, since: str | None, message_zh: str | None = None
+    ) -> None:
+        super().__init__(message, message_zh=message_zh)
+        self.pid = pid
+        self.since = since
 
 
 class PrivacyError(CanyuError):

@@ -7,6 +7,9 @@ millions of links in C, rather than by hand). A person's id is derived from
 the smallest node of its component with the same formula a lone id uses, so
 ids are deterministic, a person with no links needs no row in ``identities``,
 and re-running resolution on the same links changes nothing.
+
+This module is the graph logic only; reading links and writing identities is
+a store operation (``canyu.store.resolve_identities``).
 """
 
 from __future__ import annotations
@@ -18,20 +21,11 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from canyu.store import Transaction
-
-__all__ = ["components", "person_id", "person_id_sql", "resolve_identities"]
-
-
-def person_id_sql(channel_sql: str, user_sql: str) -> str:
-    """SQL for :func:`person_id`: a person's id before any link joins them to others."""
-    # md5, not a keyed hash: the id is a join key, not a secret (the ids it is made from sit in the
-    # same row); md5 is three times cheaper than sha256 in the ingest scan.
-    return f"('P' || substr(md5({channel_sql} || ':' || {user_sql}), 1, 16))"
+__all__ = ["components", "identities_table", "person_id"]
 
 
 def person_id(channel: str, user_id: str) -> str:
-    """The id of a person known only as ``channel:user_id`` (equal to the SQL of ingest)."""
+    """The id of a person known only as ``channel:user_id`` (equal to ``canyu.store.person_id_sql``)."""
     return "P" + hashlib.md5(f"{channel}:{user_id}".encode(), usedforsecurity=False).hexdigest()[:16]
 
 
@@ -54,44 +48,14 @@ def components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return nodes, ids
 
 
-def resolve_identities(txn: Transaction) -> int:
-    """Recompute ``identities`` from ``identity_links`` and fix ``events.person_id``.
-
-    Returns the number of events whose person changed. Idempotent: a second
-    call with the same links changes nothing.
-    """
-    links = txn.con.sql(
-        f"SELECT channel_a || ':' || user_a, channel_b || ':' || user_b FROM {txn.source('identity_links')}"
-    ).to_arrow_table()
-    a = np.array(links.column(0).to_pylist(), dtype=object)
-    b = np.array(links.column(1).to_pylist(), dtype=object)
+def identities_table(a: np.ndarray, b: np.ndarray) -> pa.Table:
+    """The ``identities`` rows (channel, user_id, person_id) for links ``a[i] -- b[i]`` of ``channel:user_id`` keys."""
     nodes, ids = components(a, b)
-    keys = np.array(nodes.tolist(), dtype=object)
-    channel, user = (
-        (
-            np.array([k.split(":", 1)[0] for k in keys], dtype=object),
-            np.array([k.split(":", 1)[1] for k in keys], dtype=object),
-        )
-        if len(keys)
-        else (np.array([], dtype=object), np.array([], dtype=object))
-    )
-    ident = pa.table(
+    keys = nodes.tolist()
+    return pa.table(
         {
-            "channel": pa.array(channel, pa.string()),
-            "user_id": pa.array(user, pa.string()),
-            "person_id": pa.array(ids, pa.string()),
+            "channel": pa.array([k.split(":", 1)[0] for k in keys], pa.string()),
+            "user_id": pa.array([k.split(":", 1)[1] for k in keys], pa.string()),
+            "person_id": pa.array(ids.tolist(), pa.string()),
         }
     )
-    txn.con.register("_canyu_new_identities", ident)
-    try:
-        txn.replace("identities", "SELECT channel, user_id, person_id FROM _canyu_new_identities")
-        new_pid = (
-            "COALESCE((SELECT i.person_id FROM _canyu_new_identities AS i"
-            " WHERE i.channel = t.channel AND i.user_id = t.user_id), "
-            + person_id_sql("t.channel", "t.user_id")
-            + ")"
-        )
-        changed = txn.update("events", {"person_id": new_pid}, f"t.person_id IS DISTINCT FROM {new_pid}")
-    finally:
-        txn.con.unregister("_canyu_new_identities")
-    return changed

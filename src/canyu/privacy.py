@@ -1,4 +1,4 @@
-"""Personal data: keyed hashing of direct identifiers, and forgetting a person.
+"""Personal data: keyed hashing of direct identifiers, and the key that does it.
 
 Phone numbers and e-mail addresses are replaced at ingest by
 HMAC-SHA256(key, normalized value) (RFC 2104), so equal identifiers still join
@@ -6,7 +6,8 @@ across files while the raw value is never stored. The key lives outside
 canyu.toml: in the environment variable named by ``privacy.key_env``
 (default ``CANYU_HMAC_KEY``, hex or text) or in a key file readable only by
 its owner (default ``$CANYU_HOME/keys/<workspace id>.key``, ``CANYU_HOME``
-defaulting to ``~/.config/canyu``).
+defaulting to ``~/.config/canyu``). Forgetting a person is a store operation
+(``canyu.store.forget_person``).
 """
 
 from __future__ import annotations
@@ -17,22 +18,15 @@ import os
 import re
 import secrets
 import stat
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from canyu.config import WorkspaceConfig
 from canyu.errors import PrivacyError
-
-if TYPE_CHECKING:
-    from canyu.store import Transaction
+from canyu.store._sql import literal
 
 __all__ = [
     "PII_KINDS",
-    "ForgetResult",
     "create_key",
-    "forget_person",
     "hash_identifier",
     "hmac_sql",
     "key_path",
@@ -142,80 +136,8 @@ def hmac_sql(key: bytes, kind: str, column_sql: str) -> str:
         )
     else:
         norm = f"lower(trim({column_sql}))"
-    inner = f"unhex(sha256(unhex('{ipad}') || encode({norm})))"
-    return f"(CASE WHEN NULLIF(trim({column_sql}), '') IS NULL THEN NULL ELSE sha256(unhex('{opad}') || {inner}) END)"
-
-
-@dataclass(frozen=True)
-class ForgetResult:
-    """What a forget request removed, per table (also recorded in ``deletions``)."""
-
-    deletion_id: str
-    person_id: str
-    ids: tuple[str, ...]
-    rows_deleted: dict[str, int]
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "deletion_id": self.deletion_id,
-            "person_id": self.person_id,
-            "ids": list(self.ids),
-            "rows_deleted": dict(self.rows_deleted),
-        }
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def forget_person(txn: Transaction, person: str, *, reason: str = "data subject request") -> ForgetResult:
-    """Delete every row of ``person`` from every table, and record the deletion.
-
-    The person's channel-scoped ids are those linked to it in ``identities``
-    plus those its events carry. Rows deleted: their events, identity rows and
-    links, follow edges in either direction, and quarantined rows naming one of
-    their ids; other people's share events that name them as the sharer keep
-    the event but lose the reference (``parent_user_id`` set to NULL).
-    """
-    from canyu.identity import resolve_identities
-
-    pid = _q(person)
-    ids = txn.con.execute(
-        f"SELECT DISTINCT channel, user_id FROM {txn.source('identities')} WHERE person_id = {pid}"
-        f" UNION SELECT DISTINCT channel, user_id FROM {txn.source('events')} WHERE person_id = {pid}"
-    ).fetchall()
-    if not ids:
-        raise PrivacyError(f"no rows belong to person {person!r}", message_zh=f"没有属于 {person!r} 的数据")
-    keys = [f"{c}:{u}" for c, u in ids]
-    ident_row = txn.con.execute(
-        f"SELECT count(*) FROM {txn.source('identities')} WHERE person_id = {pid}"
-    ).fetchall()[0]
-    key_list = ", ".join(_q(k) for k in keys)
-    deleted: dict[str, int] = {}
-    deleted["events"] = txn.delete_where("events", f"person_id = {pid}")
-    deleted["events (sharer reference removed)"] = txn.update(
-        "events", {"parent_user_id": "NULL"}, f"t.channel || ':' || t.parent_user_id IN ({key_list})"
+    inner = f"unhex(sha256(unhex({literal(ipad)}) || encode({norm})))"
+    return (
+        f"(CASE WHEN NULLIF(trim({column_sql}), '') IS NULL THEN NULL"
+        f" ELSE sha256(unhex({literal(opad)}) || {inner}) END)"
     )
-    deleted["identity_links"] = txn.delete_where(
-        "identity_links",
-        f"channel_a || ':' || user_a IN ({key_list}) OR channel_b || ':' || user_b IN ({key_list})",
-    )
-    deleted["follows"] = txn.delete_where(
-        "follows",
-        f"channel || ':' || follower_id IN ({key_list}) OR channel || ':' || followee_id IN ({key_list})",
-    )
-    deleted["quarantine"] = txn.delete_where("quarantine", f"user_key IN ({key_list})")
-    resolve_identities(txn)  # the person's links are gone: their identities rows go with them
-    deleted["identities"] = int(ident_row[0]) if ident_row else 0
-    deletion_id = uuid.uuid4().hex
-    txn.con.execute(
-        "CREATE OR REPLACE TEMP TABLE _canyu_deletion AS SELECT * FROM (VALUES "
-        + ", ".join(
-            f"({_q(deletion_id)}, {pid}, now()::TIMESTAMP, {_q(t)}, {n}::BIGINT, {_q(reason)})"
-            for t, n in deleted.items()
-        )
-        + ") AS d(deletion_id, person_id, requested, table_name, rows_deleted, reason)"
-    )
-    txn.append("deletions", "SELECT * FROM _canyu_deletion")
-    txn.con.execute("DROP TABLE _canyu_deletion")
-    return ForgetResult(deletion_id, person, tuple(keys), deleted)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,9 +20,9 @@ import pyarrow as pa
 from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
 from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
 from canyu.identity import person_id
-from canyu.ingest import ImportResult, clean_stale_temp, import_files, neutralize_cell
-from canyu.privacy import ForgetResult, create_key, forget_person, load_key
-from canyu.store import ENGINES, TABLES, Store, open_store
+from canyu.ingest import ImportResult, clean_stale_temp, import_batches, import_files, neutralize_cell
+from canyu.privacy import create_key, key_path, load_key
+from canyu.store import ENGINES, TABLES, ForgetResult, Store, forget_person, open_store
 
 if TYPE_CHECKING:
     from datetime import date
@@ -151,6 +151,26 @@ class Workspace:
             progress=progress,
         )
         return results
+
+    def import_batches(
+        self,
+        batches: Iterable[pa.RecordBatch] | pa.RecordBatch | pa.Table,
+        *,
+        source: str,
+        table: str | None = None,
+        mapping: str | Path | None = None,
+    ) -> ImportResult:
+        """Import Arrow data atomically, like a file (see :func:`canyu.ingest.import_batches`).
+
+        Examples
+        --------
+        >>> batch = pa.record_batch({"event_id": ["e1"], "ts": ["2026-10-01 09:00:00"],
+        ...     "channel": ["web"], "action": ["view"], "user_id": ["u1"]})  # doctest: +SKIP
+        >>> ws.import_batches([batch], table="events", source="collector:h5")  # doctest: +SKIP
+        """
+        return import_batches(
+            self.store, self.config, batches, source=source, table=table, mapping=mapping, key=self._key()
+        )
 
     def forget(
         self, *, person: str | None = None, user: str | None = None, reason: str = "data subject request"
@@ -282,7 +302,11 @@ def create_workspace(
     engine: str = "duckdb",
     conversion_actions: tuple[str, ...] = ("purchase",),
 ) -> Workspace:
-    """Create a workspace folder: canyu.toml, the store, quarantine/, reports/ and a hashing key."""
+    """Create a workspace folder: canyu.toml, the store, quarantine/, reports/ and a hashing key.
+
+    Creation is all or nothing: if any step fails, what it had made is removed
+    (canyu.toml, written last, marks a finished workspace).
+    """
     p = Path(path)
     if (p / CONFIG_FILE).exists():
         raise WorkspaceError(f"{p} is already a workspace", message_zh=f"{p} 已经是工作区", path=str(p))
@@ -294,12 +318,40 @@ def create_workspace(
         locale=locale,
         conversion_actions=tuple(conversion_actions),
     ).with_engine(engine)
-    p.mkdir(parents=True, exist_ok=True)
-    for sub in ("quarantine", "reports"):
-        (p / sub).mkdir(exist_ok=True)
-    save_config(p, cfg)
-    create_key(cfg)
-    return Workspace(p, cfg, _open_store(p, cfg))
+    # The highest folder this call creates, else what it adds to an existing folder: undone on failure.
+    top = next((q for q in reversed((p, *p.parents)) if not q.exists()), None)
+    before = set(p.iterdir()) if p.is_dir() else set()
+    new_key = None if key_path(cfg).exists() else key_path(cfg)
+    store: Store | None = None
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        for sub in ("quarantine", "reports"):
+            (p / sub).mkdir(exist_ok=True)
+        create_key(cfg)
+        store = _open_store(p, cfg)
+        save_config(p, cfg)
+    except BaseException:
+        if store is not None:
+            store.close()
+        _undo_creation(p, top=top, before=before, new_key=new_key)
+        raise
+    return Workspace(p, cfg, store)
+
+
+def _undo_creation(p: Path, *, top: Path | None, before: set[Path], new_key: Path | None) -> None:
+    """Remove what a failed :func:`create_workspace` made, and nothing that was there before."""
+    import shutil
+
+    if top is not None:
+        shutil.rmtree(top, ignore_errors=True)
+    elif p.is_dir():
+        for entry in set(p.iterdir()) - before:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    if new_key is not None:
+        new_key.unlink(missing_ok=True)
 
 
 def open_workspace(path: str | os.PathLike[str], *, engine: str | None = None) -> Workspace:

@@ -8,7 +8,7 @@ import ibis
 import pytest
 
 import canyu
-from canyu.errors import UnknownNameError
+from canyu.errors import EngineError, UnknownNameError
 from canyu.store import open_store
 
 FILES = (
@@ -101,25 +101,9 @@ def test_engine_override_and_unknown_engine(tmp_path: Path) -> None:
         open_store(tmp_path, engine="sqlite")
 
 
-def test_duckdb_store_is_locked_by_one_writer(tmp_path: Path) -> None:
-    with canyu.create(tmp_path / "ws") as ws:
-        ws.import_files([Path(__file__).parents[1] / "data" / "events_basic.csv"], mapping="generic_events")
-        # a second process cannot open the file while this one holds it
-        import subprocess
-        import sys
-
-        out = subprocess.run(
-            [sys.executable, "-c", f"import canyu; canyu.open({str(tmp_path / 'ws')!r})"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert out.returncode != 0 and "EngineError" in out.stderr
-
-
 def test_import_budget_is_restored_for_queries(tmp_path: Path, data_dir: Path) -> None:
     with canyu.create(tmp_path / "ws", locale="en") as ws:
-        con = ws.store.con  # type: ignore[attr-defined]  # the DuckDB store's connection
+        con = ws.store.con  # type: ignore[attr-defined]  # the DuckDB store's reader connection
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
         seen: list[str] = []
         with ws.store.transaction(memory_limit="256MB") as txn:
@@ -128,3 +112,42 @@ def test_import_budget_is_restored_for_queries(tmp_path: Path, data_dir: Path) -
         assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit != seen[0]
         ws.import_files([data_dir / "events_basic.csv"], mapping="generic_events")  # under 1GB
         assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit
+
+
+def test_an_engine_without_the_workspaces_data_says_so(tmp_path: Path, data_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    with canyu.create(tmp_path / "duck", locale="en") as ws:
+        ws.import_files([data_dir / "events_basic.csv"], mapping="generic_events")
+    src = str(Path(canyu.__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-m", "canyu", "status", str(tmp_path / "duck"), "--engine", "spark"],
+        env={**os.environ, "PYTHONPATH": src},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    assert out.returncode != 0
+    [line] = [x for x in out.stderr.splitlines() if x.strip()]
+    assert "the spark engine has no data for this workspace, but the duckdb engine has" in line
+    assert "--engine duckdb" in line
+    with pytest.raises(EngineError, match="--engine duckdb"):
+        canyu.open(str(tmp_path / "duck"), engine="spark")
+
+
+@pytest.mark.spark
+def test_a_spark_workspace_opened_on_duckdb_says_so(tmp_path: Path, data_dir: Path) -> None:
+    from canyu.store import spark_available
+
+    if spark_available():
+        pytest.skip(f"Spark: {spark_available()}")
+    with canyu.create(tmp_path / "sp", engine="spark", locale="en") as ws:
+        ws.import_files(
+            [data_dir / "events_basic.csv"], mapping="generic_events"
+        )  # the kernel writes; no JVM
+    with pytest.raises(EngineError, match=r"the duckdb engine has no data .* --engine spark"):
+        canyu.open(str(tmp_path / "sp"), engine="duckdb")
+    assert not (tmp_path / "sp" / "canyu.duckdb").exists()  # refused before creating anything

@@ -6,7 +6,7 @@ field, value and reason), and the counts are recorded in ``imports``.
 
 from __future__ import annotations
 
-from canyu.ingest._importer import ImportResult, import_files
+from canyu.ingest._importer import ImportResult, import_batches, import_files
 from canyu.ingest._mapping import (
     Mapping,
     MappingMatch,
@@ -28,6 +28,7 @@ __all__ = [
     "clean_stale_temp",
     "describe_mapping",
     "detect_encoding",
+    "import_batches",
     "import_files",
     "load_mapping",
     "match_mapping",

@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,14 +22,23 @@ import numpy as np
 import pyarrow as pa
 
 from canyu.config import WorkspaceConfig
-from canyu.identity import person_id_sql, resolve_identities
+from canyu.errors import IngestError
 from canyu.ingest._mapping import Mapping, load_mapping
 from canyu.ingest._readers import Source, clean_stale_temp, open_source
 from canyu.ingest._validate import AGGREGATE, failure_reason, key_sql, plan_stage, render_reason
 from canyu.privacy import hash_identifier
-from canyu.store import TABLES, Store, Transaction
+from canyu.store import (
+    TABLES,
+    Store,
+    Transaction,
+    ident,
+    literal,
+    person_id_sql,
+    resolve_identities,
+    values_list,
+)
 
-__all__ = ["ImportResult", "import_files"]
+__all__ = ["ImportResult", "import_batches", "import_files"]
 
 ProgressFn = Callable[[str, float], None]
 
@@ -194,11 +203,11 @@ def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int,
     cols = []
     for name in schema.names:
         if name == "batch_id":
-            cols.append(f"'{batch_id}' AS batch_id")
+            cols.append(f"{literal(batch_id)} AS batch_id")
         elif name == "person_id":
             cols.append(f"COALESCE(i.person_id, {person_id_sql('s.channel', 's.user_id')}) AS person_id")
         else:
-            cols.append(f's."{name}"')
+            cols.append(f"s.{ident(name)}")
     dup_row = txn.con.execute(
         f"SELECT count(*) - count(DISTINCT {key_sql(table)}) FROM {stage} WHERE _err IS NULL"
     ).fetchall()[0]
@@ -281,11 +290,28 @@ def _import_one(
     tmp_dir: Path,
     progress: ProgressFn | None,
 ) -> ImportResult:
+    report: Callable[[float], None] | None = (lambda f: progress(str(path), f)) if progress else None
+    source = open_source(path, mapping, txn.con, tmp_dir)
+    try:
+        return _import_source(txn, source, mapping, cfg, key, report, size=path.stat().st_size)
+    finally:
+        source.cleanup()
+
+
+def _import_source(
+    txn: Transaction,
+    source: Source,
+    mapping: Mapping,
+    cfg: WorkspaceConfig,
+    key: bytes | None,
+    report: Callable[[float], None] | None,
+    *,
+    size: int,
+) -> ImportResult:
+    """Stage, quarantine, load and record one opened source (a file, or Arrow batches)."""
     batch_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     stage = f"_canyu_stage_{uuid.uuid4().hex[:12]}"
-    report: Callable[[float], None] | None = (lambda f: progress(str(path), f)) if progress else None
-    source = open_source(path, mapping, txn.con, tmp_dir)
     try:
         plan = plan_stage(source, mapping, timezone=cfg.timezone, key=key, stage_table=stage)
         _run(txn.con, plan.sql, report)
@@ -307,7 +333,7 @@ def _import_one(
         rows_in = staged + (n_quarantined - (staged - valid))
         result = ImportResult(
             batch_id=batch_id,
-            source=str(path),
+            source=source.file,
             table=mapping.table,
             mapping=mapping.name,
             format=source.format,
@@ -321,34 +347,104 @@ def _import_one(
             dropped_columns=plan.dropped,
         )
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        txn.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _canyu_import_row AS SELECT ?::VARCHAR AS batch_id, ?::VARCHAR AS source,"
-            " ?::VARCHAR AS table_name, ?::VARCHAR AS mapping, ?::TIMESTAMP AS started, ?::TIMESTAMP AS finished,"
-            " ?::BIGINT AS rows_in, ?::BIGINT AS rows_loaded, ?::BIGINT AS rows_duplicate, ?::BIGINT AS rows_quarantined,"
-            " ?::BIGINT AS file_bytes",
-            [
-                batch_id,
-                str(path),
-                mapping.table,
-                mapping.name,
-                started,
-                finished,
-                rows_in,
-                loaded,
-                valid - loaded,
-                n_quarantined,
-                path.stat().st_size,
-            ],
+        record = (
+            batch_id,
+            source.file,
+            mapping.table,
+            mapping.name,
+            started,
+            finished,
+            rows_in,
+            loaded,
+            valid - loaded,
+            n_quarantined,
+            size,
         )
-        txn.append("imports", "SELECT * FROM _canyu_import_row")
-        txn.con.execute("DROP TABLE _canyu_import_row")
+        names = ", ".join(ident(c) for c in TABLES["imports"].names)
+        txn.append("imports", f"SELECT * FROM (VALUES {values_list([record])}) AS v({names})")
         return result
     finally:
-        txn.con.execute(f"DROP TABLE IF EXISTS {stage}")
+        txn.con.execute(f"DROP TABLE IF EXISTS {ident(stage)}")
         if source.rejects_table:
-            txn.con.execute(f"DROP TABLE IF EXISTS {source.rejects_table}")
-            txn.con.execute(f"DROP TABLE IF EXISTS {source.rejects_table}_scan")
-        source.cleanup()
+            txn.con.execute(f"DROP TABLE IF EXISTS {ident(source.rejects_table)}")
+            txn.con.execute(f"DROP TABLE IF EXISTS {ident(source.rejects_table + '_scan')}")
+
+
+def _arrow_source(con: duckdb.DuckDBPyConnection, data: pa.Table, source: str) -> tuple[Source, str]:
+    """Register Arrow data in the kernel as a source of text columns with row numbers (1-based)."""
+    view = f"_canyu_arrow_{uuid.uuid4().hex[:12]}"
+    if "_row" in data.column_names:
+        raise IngestError(
+            "a column may not be named '_row' (canyu numbers the rows itself)",
+            message_zh="列名不能是 '_row'（canyu 自己为行编号）",
+            file=source,
+        )
+    numbered = data.append_column("_row", pa.array(range(1, data.num_rows + 1), pa.int64()))
+    con.register(view, numbered)
+    cols = []
+    for f in data.schema:
+        nested = pa.types.is_nested(f.type)
+        cols.append(
+            f"CAST({'to_json(' + ident(f.name) + ')' if nested else ident(f.name)} AS VARCHAR) AS {ident(f.name)}"
+        )
+    relation = f"(SELECT {', '.join([*cols, '_row'])} FROM {ident(view)})"
+    return Source(source, "arrow", relation, list(data.column_names), "arrow"), view
+
+
+def import_batches(
+    store: Store,
+    cfg: WorkspaceConfig,
+    batches: Iterable[pa.RecordBatch] | pa.RecordBatch | pa.Table,
+    *,
+    source: str,
+    table: str | None = None,
+    mapping: str | Path | Mapping | None = None,
+    key: bytes | None = None,
+) -> ImportResult:
+    """Import Arrow data (a live collector's batches) like a file, in one atomic transaction.
+
+    The rows go through the same validation, deduplication (events by
+    ``event_id``), quarantine and accounting as a file's: the result's counts
+    add up (rows_in = loaded + duplicate + quarantined) and ``imports`` records
+    them under ``source``. Columns may hold any Arrow type; values are read as
+    their text (nested values as JSON), exactly as a file's cells are.
+
+    Parameters
+    ----------
+    batches
+        A table, one record batch, or an iterable of record batches with one schema.
+    source
+        What the rows are named by in ``imports`` and ``quarantine`` (e.g. ``"collector:h5"``).
+    table, mapping
+        As for :func:`import_files`; with no mapping, columns carry contract names.
+    """
+    if isinstance(batches, pa.Table):
+        data = batches
+    elif isinstance(batches, pa.RecordBatch):
+        data = pa.Table.from_batches([batches])
+    else:
+        items = list(batches)
+        if not items:
+            raise IngestError("no record batches to import", message_zh="没有可导入的记录批", file=source)
+        try:
+            data = pa.Table.from_batches(items)
+        except (pa.ArrowInvalid, TypeError) as exc:
+            raise IngestError(
+                f"the record batches do not share one schema: {exc}",
+                message_zh=f"记录批的结构不一致：{exc}",
+                file=source,
+            ) from exc
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, table=table)
+    with store.transaction(memory_limit=cfg.engine.import_memory_limit) as txn:
+        txn.con.execute("SET TimeZone = 'UTC'")
+        src, view = _arrow_source(txn.con, data, source)
+        try:
+            result = _import_source(txn, src, m, cfg, key, None, size=data.nbytes)
+        finally:
+            txn.con.unregister(view)
+        if m.table == "identity_links" and result.rows_loaded:
+            resolve_identities(txn)
+    return result
 
 
 def import_files(

@@ -46,6 +46,8 @@ import pyarrow.parquet as pq
 
 from canyu.errors import IngestError, UnknownNameError
 from canyu.ingest._mapping import FORMATS, Mapping
+from canyu.store import ident as _ident
+from canyu.store import literal as _quote
 
 __all__ = [
     "READERS",
@@ -318,10 +320,6 @@ def _transcode_strict(path: Path, encoding: str, out: Path, progress: Progress |
     return out
 
 
-def _quote(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _header_names(data_path: Path, header_row: int, n_columns: int, delim: str | None) -> list[str] | None:
     """The header line as written (DuckDB renames repeated names, which would hide them)."""
     import csv
@@ -398,8 +396,8 @@ def _read_csv(
         "header = true",
         f"skip = {mapping.header_row - 1}",
         "store_rejects = true",
-        f"rejects_table = '{rej}'",
-        f"rejects_scan = '{rej}_scan'",
+        f"rejects_table = {_quote(rej)}",
+        f"rejects_scan = {_quote(rej + '_scan')}",
         "null_padding = false",
         f"max_line_size = {_MAX_LINE}",
     ]
@@ -901,7 +899,7 @@ def _read_parquet(
         ) from exc
     cols = []
     for f in schema:
-        q = '"' + f.name.replace('"', '""') + '"'
+        q = _ident(f.name)
         if pa.types.is_timestamp(f.type) and f.type.tz is not None:
             # an instant: written in UTC with its Z, so no zone is assumed for it
             cols.append(f"CAST(timezone('UTC', {q}) AS VARCHAR) || 'Z' AS {q}")

@@ -22,6 +22,8 @@ from canyu.ingest._mapping import Mapping, norm_header, rank_mappings
 from canyu.ingest._readers import Source
 from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql
 from canyu.store import TABLES, Column
+from canyu.store import ident as _ident
+from canyu.store import literal as _lit
 
 __all__ = [
     "AGGREGATE",
@@ -251,14 +253,6 @@ def failure_reason(
             "valid": ", ".join(codes),
         }
     return "unknown_label", dict(cache[cache_key])
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 _norm_header = norm_header
@@ -617,7 +611,7 @@ def plan_stage(
             checks.append(
                 (
                     col.name,
-                    f"{t} < TIMESTAMP '{EARLIEST}' OR {t} > now()::TIMESTAMP + INTERVAL 2 DAY",
+                    f"{t} < TIMESTAMP {_lit(EARLIEST)} OR {t} > now()::TIMESTAMP + INTERVAL 2 DAY",
                     "out_of_range",
                 )
             )

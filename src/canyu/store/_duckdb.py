@@ -1,19 +1,49 @@
-"""The embedded engine: one DuckDB file per workspace."""
+"""The embedded engine: one DuckDB file per workspace, many readers, one writer.
+
+Writes run in *writer sessions*: a transaction takes the workspace's writer
+lock (``canyu.writer.lock``), opens ``canyu.duckdb`` read-write, commits, and
+then publishes a *read snapshot*: it checkpoints and closes the file, copies it
+to a temporary file, fsyncs it and renames it over ``canyu.snapshot.duckdb``
+(an atomic replace). Readers attach the snapshot READ_ONLY to an in-memory
+connection, so they never lock the main file and never block a writer; before
+each read they check whether a newer snapshot was published and, if so,
+attach it (the process that wrote sees its own writes this way too). A write
+marks ``canyu.publish-pending`` before it begins and clears it once published,
+so a crash between commit and publish is noticed: the next process that can
+take the writer lock republishes the snapshot (as it does for a workspace that
+has none yet).
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import ibis
 import pyarrow as pa
 
 from canyu.errors import EngineError
+from canyu.store import _derived
+from canyu.store._base import hold_for_tests
+from canyu.store._locks import WriterLock
 from canyu.store._schema import TABLES
+from canyu.store._sql import ident, literal
 
-__all__ = ["DuckDBStore"]
+__all__ = ["SNAPSHOT_FILE", "DuckDBStore"]
+
+SNAPSHOT_FILE = "canyu.snapshot.duckdb"
+_SNAP = "canyu_snapshot"  # the alias the snapshot is attached under
+_DERIVED_SCHEMA = "derived"
+
+
+def _derived_table(name: str, version: int) -> str:
+    return f"{ident(_DERIVED_SCHEMA)}.{ident(f'{name}__v{version}')}"
 
 
 class _DuckDBTransaction:
@@ -21,33 +51,65 @@ class _DuckDBTransaction:
         self.con = con
 
     def source(self, table: str) -> str:
-        return f'main."{table}"'
+        return f"main.{ident(table)}"
 
     def append(self, table: str, select_sql: str) -> int:
-        row = self.con.execute(f'INSERT INTO main."{table}" {select_sql}').fetchall()[0]
+        row = self.con.execute(f"INSERT INTO main.{ident(table)} {select_sql}").fetchall()[0]
         return int(row[0]) if row else 0
 
     def replace(self, table: str, select_sql: str) -> None:
         self.con.execute(f"CREATE TEMP TABLE _canyu_replace AS {select_sql}")
-        self.con.execute(f'DELETE FROM main."{table}"')
-        self.con.execute(f'INSERT INTO main."{table}" SELECT * FROM _canyu_replace')
+        self.con.execute(f"DELETE FROM main.{ident(table)}")
+        self.con.execute(f"INSERT INTO main.{ident(table)} SELECT * FROM _canyu_replace")
         self.con.execute("DROP TABLE _canyu_replace")
 
     def delete_where(self, table: str, condition_sql: str) -> int:
-        row = self.con.execute(f'DELETE FROM main."{table}" WHERE {condition_sql}').fetchall()[0]
+        row = self.con.execute(f"DELETE FROM main.{ident(table)} WHERE {condition_sql}").fetchall()[0]
         return int(row[0]) if row else 0
 
     def update(self, table: str, assignments: dict[str, str], condition_sql: str) -> int:
-        sets = ", ".join(f'"{col}" = {expr}' for col, expr in assignments.items())
-        row = self.con.execute(f'UPDATE main."{table}" AS t SET {sets} WHERE {condition_sql}').fetchall()[0]
+        sets = ", ".join(f"{ident(col)} = {expr}" for col, expr in assignments.items())
+        row = self.con.execute(
+            f"UPDATE main.{ident(table)} AS t SET {sets} WHERE {condition_sql}"
+        ).fetchall()[0]
         return int(row[0]) if row else 0
+
+    def put_derived(self, name: str, version: int, data: pa.Table) -> None:
+        view = f"_canyu_derived_{uuid.uuid4().hex[:12]}"
+        self.con.register(view, data)
+        try:
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(_DERIVED_SCHEMA)}")
+            self.con.execute(f"CREATE TABLE {_derived_table(name, version)} AS SELECT * FROM {ident(view)}")
+        finally:
+            self.con.unregister(view)
+
+
+def _settings(con: duckdb.DuckDBPyConnection, *, memory_limit: str, temp_dir: Path | None) -> None:
+    if memory_limit:
+        con.execute(f"SET memory_limit = {literal(memory_limit)}")
+    # Track progress (the importer shows it) but never print DuckDB's own bar to stdout,
+    # where it would corrupt --json output.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = {literal(str(temp_dir))}")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class DuckDBStore:
     """Tables in one DuckDB file; transactions are DuckDB transactions (WAL-backed).
 
     A crash or Ctrl-C before COMMIT leaves the file as it was: DuckDB replays
-    only committed transactions from its write-ahead log.
+    only committed transactions from its write-ahead log. Reads see the last
+    published snapshot (see the module docstring).
     """
 
     engine = "duckdb"
@@ -55,48 +117,159 @@ class DuckDBStore:
     def __init__(self, path: Path, *, memory_limit: str = "", temp_dir: Path | None = None) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
+        self.temp_dir = temp_dir
+        self.snapshot_path = self.path.with_name(SNAPSHOT_FILE)
+        self._pending = self.path.with_name("canyu.publish-pending")
+        self._lock = WriterLock(self.path.with_name("canyu.writer.lock"))
+        self._republish_if_stale()
+        self.con = duckdb.connect()  # the reader: an in-memory kernel with the snapshot attached
+        _settings(self.con, memory_limit=memory_limit, temp_dir=temp_dir)
+        self._attached: tuple[int, int, int] | None = None
+        self._ibis = ibis.duckdb.from_connection(self.con)
+        self._sync()
+
+    # -- publishing ----------------------------------------------------------
+    def _open_writer(self, memory_limit: str) -> duckdb.DuckDBPyConnection:
         try:
-            self.con = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:  # locked by another process, or not a DuckDB file
+            con = duckdb.connect(str(self.path))
+        except duckdb.Error as exc:  # not a DuckDB file, or held by a process that is not canyu's
             raise EngineError(
                 f"cannot open the store {self.path}: {exc}", message_zh=f"无法打开数据库 {self.path}：{exc}"
             ) from exc
-        if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        # Track progress (the importer shows it) but never print DuckDB's own bar to stdout,
-        # where it would corrupt --json output.
-        self.con.execute("SET enable_progress_bar = true")
-        self.con.execute("SET enable_progress_bar_print = false")
-        if temp_dir is not None:
-            temp_dir.mkdir(parents=True, exist_ok=True)
-            self.con.execute(f"SET temp_directory = '{temp_dir}'")
-        for schema in TABLES.values():
-            self.con.execute(schema.ddl())
-        self._ibis = ibis.duckdb.from_connection(self.con)
+        try:
+            _settings(con, memory_limit=memory_limit or self.memory_limit, temp_dir=self.temp_dir)
+            for schema in TABLES.values():
+                con.execute(schema.ddl())
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _publish(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Checkpoint and close the writer, then replace the snapshot with a copy of the file."""
+        con.execute("CHECKPOINT")
+        con.close()
+        tmp = self.path.with_name(f".canyu.snapshot.{uuid.uuid4().hex}.tmp")
+        try:
+            shutil.copyfile(self.path, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.snapshot_path)  # atomic on POSIX: the publish point
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.path.parent)
+        self._pending.unlink(missing_ok=True)
+
+    def _republish_if_stale(self) -> None:
+        """Publish the snapshot when it is missing or a crash left it behind the file (if no one writes)."""
+        if self.snapshot_path.exists() and not self._pending.exists():
+            return
+        if not self._lock.try_acquire():
+            return  # the writer publishes when it commits
+        try:
+            for tmp in self.path.parent.glob(".canyu.snapshot.*.tmp"):
+                tmp.unlink(missing_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._publish(self._open_writer(""))
+        finally:
+            self._lock.release()
+
+    # -- reading -------------------------------------------------------------
+    def _sync(self) -> None:
+        """Attach the newest published snapshot, when it is not the one attached."""
+        try:
+            st = os.stat(self.snapshot_path)
+        except FileNotFoundError:
+            if self._attached is None:
+                if self.path.exists():
+                    raise self._lock.busy_error() from None
+                self._bind_views(None)
+                self._attached = (0, 0, 0)
+            return
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if stamp == self._attached:
+            return
+        if self._attached not in (None, (0, 0, 0)):
+            self.con.execute(f"DETACH {_SNAP}")
+        self.con.execute(f"ATTACH {literal(str(self.snapshot_path))} AS {_SNAP} (READ_ONLY)")
+        self._attached = stamp
+        self._bind_views(_SNAP)
+
+    def _bind_views(self, db: str | None) -> None:
+        present: set[str] = set()
+        if db is not None:
+            present = {
+                r[0]
+                for r in self.con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'",
+                    [db],
+                ).fetchall()
+            }
+        for name, schema in TABLES.items():
+            if name in present:
+                body = f"SELECT * FROM {db}.main.{ident(name)}"
+            else:  # a table newer than the snapshot (or no snapshot yet): empty, with its columns
+                cols = ", ".join(
+                    f"CAST(NULL AS {c.type if c.type != 'JSON' else 'VARCHAR'}) AS {ident(c.name)}"
+                    for c in schema.columns
+                )
+                body = f"SELECT {cols} WHERE false"
+            self.con.execute(f"CREATE OR REPLACE VIEW main.{ident(name)} AS {body}")
 
     def table(self, name: str) -> ibis.Table:
+        if name not in TABLES:
+            raise KeyError(name)
+        self._sync()
         return self._ibis.table(name)
 
+    def to_arrow(self, expr: ibis.Expr) -> pa.Table:
+        self._sync()
+        return self._ibis.to_pyarrow(expr)
+
+    def has_data(self) -> bool:
+        self._sync()
+        probe = " UNION ALL ".join(f"(SELECT 1 FROM main.{ident(n)} LIMIT 1)" for n in TABLES)
+        return bool(self.con.execute(f"SELECT count(*) FROM ({probe})").fetchall()[0][0])
+
+    # -- writing -------------------------------------------------------------
     @contextmanager
     def transaction(self, *, memory_limit: str = "") -> Iterator[_DuckDBTransaction]:
-        if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self._lock.acquire()
         try:
-            self.con.execute("BEGIN TRANSACTION")
+            con = self._open_writer(memory_limit)
             try:
-                yield _DuckDBTransaction(self.con)
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-            self.con.execute("COMMIT")
+                self._pending.touch()
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield _DuckDBTransaction(con)
+                    hold_for_tests()
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    self._pending.unlink(missing_ok=True)  # nothing changed: the snapshot stands
+                    raise
+                con.execute("COMMIT")
+                self._publish(con)
+            finally:
+                con.close()
         finally:
-            if memory_limit:  # back to the store's own limit (not the rounded figure DuckDB reports)
-                self.con.execute(
-                    f"SET memory_limit = '{self.memory_limit}'" if self.memory_limit else "RESET memory_limit"
-                )
+            self._lock.release()
 
-    def to_arrow(self, expr: ibis.Expr) -> pa.Table:
-        return self._ibis.to_pyarrow(expr)
+    # -- derived tables --------------------------------------------------------
+    def write_derived(self, name: str, data: pa.Table, *, params: dict[str, Any] | None = None) -> int:
+        with self.transaction() as txn:
+            return _derived.write_derived(txn, name, data, params or {})
+
+    def derived_versions(self, name: str) -> pa.Table:
+        return self.to_arrow(_derived.derived_versions(self.table("derived"), name))
+
+    def read_derived(self, name: str, version: int | None = None) -> pa.Table | None:
+        versions = self.derived_versions(name)
+        if version is None:
+            version = _derived.latest_version(versions)
+        if version is None or version not in versions.column("version").to_pylist():
+            return None
+        return self.con.sql(f"SELECT * FROM {_SNAP}.{_derived_table(name, int(version))}").to_arrow_table()
 
     def close(self) -> None:
         self.con.close()

@@ -261,6 +261,19 @@ _TABLE_LIST = (
         importable=False,
         doc="the record of forget requests (PIPL): what, when, how many rows",
     ),
+    TableSchema(
+        "derived",
+        (
+            _c("name", required=True, doc="what was derived: topics, model fits, plans..."),
+            _c("version", "BIGINT", required=True, doc="1, 2, ... per name"),
+            _c("created", "TIMESTAMP", required=True, doc="UTC"),
+            _c("params", "JSON", doc="the parameters that produced it"),
+            _c("rows", "BIGINT", required=True),
+        ),
+        key=("name", "version"),
+        importable=False,
+        doc="the catalogue of derived tables written back through the store (Store.write_derived)",
+    ),
 )
 
 TABLES: Final = MappingProxyType({t.name: t for t in _TABLE_LIST})

@@ -3,15 +3,22 @@
 Each table is a set of Parquet files under ``<root>/<table>/``; which files
 make up the table is recorded in ``<root>/_state.json``. A transaction writes
 new files only, then publishes them by replacing ``_state.json`` in one atomic
-rename, so a crash leaves the previous state in force; files no state names are
-removed the next time the store opens. Spark and the DuckDB write kernel read
-the same files, which therefore must be on a filesystem both can see (a local
-path, or a shared mount when Spark runs on a cluster).
+rename, so a crash leaves the previous state in force. Spark and the DuckDB
+write kernel read the same files, which therefore must be on a filesystem both
+can see (a local path, or a shared mount when Spark runs on a cluster).
+
+Many readers, one writer: a transaction holds the exclusive writer lock
+(``_writer.lock``, taken without waiting: a second writer is told who is
+writing). Every open store holds ``_readers.lock`` shared, and re-reads
+``_state.json`` whenever it changed, so it reads the last committed state. A
+file no state names any more is deleted only by a process that holds the
+writer lock *and* the readers lock alone, i.e. when no reader could still be
+reading it.
 """
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -24,13 +31,30 @@ from typing import Any
 import duckdb
 import ibis
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from canyu.errors import EngineError
+from canyu.store import _derived
+from canyu.store._base import hold_for_tests
+from canyu.store._locks import SharedLock, WriterLock
 from canyu.store._schema import TABLES
+from canyu.store._sql import ident, literal, literal_list
 
-__all__ = ["SparkStore", "spark_available"]
+__all__ = ["SparkStore", "spark_available", "spark_state_has_data"]
 
 _STATE = "_state.json"
+
+
+def spark_state_has_data(root: Path) -> bool:
+    """Whether the Spark tables under ``root`` hold any row (any table names a file)."""
+    path = Path(root) / _STATE
+    if not path.exists():
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any(data.get("tables", {}).get(t) for t in TABLES)
 
 
 def spark_available() -> str | None:
@@ -46,7 +70,7 @@ def spark_available() -> str | None:
 
 def _empty_select(table: str) -> str:
     cols = ", ".join(
-        f'CAST(NULL AS {c.type if c.type != "JSON" else "VARCHAR"}) AS "{c.name}"'
+        f"CAST(NULL AS {c.type if c.type != 'JSON' else 'VARCHAR'}) AS {ident(c.name)}"
         for c in TABLES[table].columns
     )
     return f"(SELECT {cols} WHERE false)"
@@ -57,26 +81,25 @@ class _SparkTransaction:
         self.store = store
         self.con = con
         self.files: dict[str, list[str]] = {t: list(v) for t, v in store.state.items()}
+        self.derived: dict[str, dict[str, str]] = {k: dict(v) for k, v in store.derived.items()}
         self.created: list[Path] = []
 
     def source(self, table: str) -> str:
         files = self.files.get(table, [])
         if not files:
             return _empty_select(table)
-        paths = ", ".join(f"'{self.store.root / f}'" for f in files)
-        return f"read_parquet([{paths}])"
+        return f"read_parquet({literal_list(str(self.store.root / f) for f in files)})"
 
     def _write(self, table: str, select_sql: str) -> tuple[str, int]:
         rel = f"{table}/part-{uuid.uuid4().hex}.parquet"
         path = self.store.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         self.created.append(path)
-        cols = ", ".join(f'"{c}"' for c in TABLES[table].names)
+        cols = ", ".join(ident(c) for c in TABLES[table].names)
         self.con.execute(
-            f"COPY (SELECT {cols} FROM ({select_sql})) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
+            f"COPY (SELECT {cols} FROM ({select_sql})) TO {literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
         )
-        row = self.con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0]
-        return rel, int(row[0]) if row else 0
+        return rel, pq.ParquetFile(path).metadata.num_rows
 
     def append(self, table: str, select_sql: str) -> int:
         # Materialize first: the query may read the table's own files.
@@ -110,11 +133,19 @@ class _SparkTransaction:
         n = int(row[0]) if row else 0
         if n:
             repl = ", ".join(
-                f'CASE WHEN {condition_sql} THEN {expr} ELSE t."{col}" END AS "{col}"'
+                f"CASE WHEN {condition_sql} THEN {expr} ELSE t.{ident(col)} END AS {ident(col)}"
                 for col, expr in assignments.items()
             )
             self.replace(table, f"SELECT * REPLACE ({repl}) FROM {src} AS t")
         return n
+
+    def put_derived(self, name: str, version: int, data: pa.Table) -> None:
+        rel = f"_derived/{name}/v{version}-{uuid.uuid4().hex}.parquet"
+        path = self.store.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.created.append(path)
+        pq.write_table(data, path, compression="zstd")
+        self.derived.setdefault(name, {})[str(version)] = rel
 
 
 class SparkStore:
@@ -135,66 +166,94 @@ class SparkStore:
         self.master = master
         self.memory_limit = memory_limit
         self.temp_dir = temp_dir
-        self._lock_file = open(self.root / "_state.lock", "a+")  # noqa: SIM115 - held for the store's life
-        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
-        self.state = self._read_state()
-        self._collect_garbage()
+        self._writer = WriterLock(self.root / "_writer.lock")
+        self._readers = SharedLock(self.root / "_readers.lock")
+        self.state: dict[str, list[str]] = {t: [] for t in TABLES}
+        self.derived: dict[str, dict[str, str]] = {}
+        self._stamp: tuple[int, int, int] | None = None
+        self._refresh_state()
+        if self._writer.try_acquire():  # tidy up after crashed writers, when no one writes or reads
+            try:
+                self._collect_garbage()
+            finally:
+                self._writer.release()
+        self._readers.share()
         self._session: Any = None
         self._ibis: Any = None
+        self._token = hashlib.md5(str(self.root.resolve()).encode(), usedforsecurity=False).hexdigest()[:8]
         self._registered: dict[str, tuple[str, ...]] = {}
 
     # -- state ---------------------------------------------------------------
-    def _read_state(self) -> dict[str, list[str]]:
+    def _refresh_state(self) -> None:
+        """Re-read ``_state.json`` when another process (or this one) has published a new one."""
         path = self.root / _STATE
-        if not path.exists():
-            return {t: [] for t in TABLES}
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if stamp == self._stamp:
+            return
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {t: list(data.get("tables", {}).get(t, [])) for t in TABLES}
+        self.state = {t: list(data.get("tables", {}).get(t, [])) for t in TABLES}
+        self.derived = {k: dict(v) for k, v in data.get("derived", {}).items()}
+        self._stamp = stamp
 
-    def _write_state(self, files: dict[str, list[str]]) -> None:
+    def _write_state(self, files: dict[str, list[str]], derived: dict[str, dict[str, str]]) -> None:
         tmp = self.root / f"{_STATE}.{uuid.uuid4().hex}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"format": 1, "tables": files}, fh, ensure_ascii=False, indent=1)
+            json.dump({"format": 2, "tables": files, "derived": derived}, fh, ensure_ascii=False, indent=1)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / _STATE)  # atomic on POSIX: the commit point
-        self.state = {t: list(files.get(t, [])) for t in TABLES}
+        self._stamp = None
+        self._refresh_state()
 
     def _collect_garbage(self) -> None:
-        live = {f for files in self.state.values() for f in files}
-        for path in self.root.glob("*/part-*.parquet"):
-            if str(path.relative_to(self.root)) not in live:
-                path.unlink()
-        for tmp in self.root.glob(f"{_STATE}.*.tmp"):
-            tmp.unlink()
+        """Delete files no state names, if no reader holds the readers lock (the writer lock is held)."""
+        if not self._readers.try_alone():
+            self._readers.share()
+            return
+        try:
+            live = {f for files in self.state.values() for f in files}
+            live |= {f for versions in self.derived.values() for f in versions.values()}
+            for path in [*self.root.glob("*/part-*.parquet"), *self.root.glob("_derived/*/*.parquet")]:
+                if path.relative_to(self.root).as_posix() not in live:
+                    path.unlink(missing_ok=True)
+            for tmp in self.root.glob(f"{_STATE}.*.tmp"):
+                tmp.unlink(missing_ok=True)
+        finally:
+            self._readers.share()
 
     # -- writes --------------------------------------------------------------
     @contextmanager
     def transaction(self, *, memory_limit: str = "") -> Iterator[_SparkTransaction]:
-        con = duckdb.connect()
-        if memory_limit or self.memory_limit:
-            con.execute(f"SET memory_limit = '{memory_limit or self.memory_limit}'")
-        con.execute("SET enable_progress_bar = true")
-        con.execute("SET enable_progress_bar_print = false")
-        if self.temp_dir is not None:
-            self.temp_dir.mkdir(parents=True, exist_ok=True)
-            con.execute(f"SET temp_directory = '{self.temp_dir}'")
-        txn = _SparkTransaction(self, con)
+        self._writer.acquire()
         try:
-            yield txn
-        except BaseException:
-            for path in txn.created:
-                path.unlink(missing_ok=True)
-            con.close()
-            raise
-        con.close()
-        old = {f for files in self.state.values() for f in files}
-        self._write_state(txn.files)
-        new = {f for files in txn.files.values() for f in files}
-        for rel in old - new:
-            (self.root / rel).unlink(missing_ok=True)
-        for rel in {f for f in (str(p.relative_to(self.root)) for p in txn.created)} - new:
-            (self.root / rel).unlink(missing_ok=True)
+            self._refresh_state()
+            con = duckdb.connect()
+            try:
+                if memory_limit or self.memory_limit:
+                    con.execute(f"SET memory_limit = {literal(memory_limit or self.memory_limit)}")
+                con.execute("SET enable_progress_bar = true")
+                con.execute("SET enable_progress_bar_print = false")
+                if self.temp_dir is not None:
+                    self.temp_dir.mkdir(parents=True, exist_ok=True)
+                    con.execute(f"SET temp_directory = {literal(str(self.temp_dir))}")
+                txn = _SparkTransaction(self, con)
+                try:
+                    yield txn
+                    hold_for_tests()
+                except BaseException:
+                    for path in txn.created:
+                        path.unlink(missing_ok=True)
+                    raise
+            finally:
+                con.close()
+            self._write_state(txn.files, txn.derived)
+            self._collect_garbage()
+        finally:
+            self._writer.release()
 
     # -- reads ---------------------------------------------------------------
     def _spark(self) -> Any:
@@ -217,12 +276,11 @@ class SparkStore:
             self._ibis = ibis.pyspark.connect(self._session)
         return self._session
 
-    def table(self, name: str) -> ibis.Table:
-        if name not in TABLES:
-            raise KeyError(name)
+    def _register(self, name: str) -> str:
+        """(Re)register the temp view of ``name`` over the files of the current state."""
         session = self._spark()
         files = tuple(str(self.root / f) for f in self.state.get(name, []))
-        view = f"canyu_{name}"
+        view = f"canyu_{self._token}_{name}"
         if self._registered.get(name) != files:
             if files:
                 df = session.read.parquet(*files)
@@ -230,16 +288,62 @@ class SparkStore:
                 df = session.createDataFrame([], schema=_spark_schema(name))
             df.createOrReplaceTempView(view)
             self._registered[name] = files
+        return view
+
+    def table(self, name: str) -> ibis.Table:
+        if name not in TABLES:
+            raise KeyError(name)
+        self._refresh_state()
+        view = self._register(name)
         return self._ibis.table(view)
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         self._spark()
+        self._refresh_state()
+        for name in list(self._registered):  # expressions name views: point them at the newest files
+            self._register(name)
         return self._ibis.to_pyarrow(expr)
+
+    def has_data(self) -> bool:
+        self._refresh_state()
+        return any(self.state.values())
+
+    # -- derived tables --------------------------------------------------------
+    def write_derived(self, name: str, data: pa.Table, *, params: dict[str, Any] | None = None) -> int:
+        with self.transaction() as txn:
+            return _derived.write_derived(txn, name, data, params or {})
+
+    def derived_versions(self, name: str) -> pa.Table:
+        # The catalogue is small: read it with the kernel, not a Spark job.
+        _derived.check_derived_name(name)
+        self._refresh_state()
+        files = self.state.get("derived", [])
+        src = (
+            f"read_parquet({literal_list(str(self.root / f) for f in files)})"
+            if files
+            else _empty_select("derived")
+        )
+        con = duckdb.connect()
+        try:
+            return con.sql(
+                f"SELECT version, created, params, rows FROM {src} WHERE name = {literal(name)} ORDER BY version"
+            ).to_arrow_table()
+        finally:
+            con.close()
+
+    def read_derived(self, name: str, version: int | None = None) -> pa.Table | None:
+        _derived.check_derived_name(name)
+        versions = self.derived_versions(name)
+        if version is None:
+            version = _derived.latest_version(versions)
+        rel = self.derived.get(name, {}).get(str(version)) if version is not None else None
+        if rel is None:
+            return None
+        return pq.read_table(self.root / rel)
 
     def close(self) -> None:
         # The Spark session is shared by the process (getOrCreate); leave it running for reuse.
-        fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-        self._lock_file.close()
+        self._readers.close()
 
 
 def _spark_schema(table: str) -> Any:

@@ -165,8 +165,12 @@ def journey_path_table(touches: ir.Table, *, sep: str = " > ") -> ir.Table:
     Returns an Ibis table with ``path``, ``total_conversions``, ``total_conversion_value``
     and ``total_null``, one row per distinct path.
     """
+    # Ordered aggregation (group_concat/collect with order_by) is not portable (Ibis's PySpark backend
+    # refuses it); collecting (seq, touch) pairs and sorting the array by seq gives the same path on
+    # every engine (seq is unique within a journey).
+    pairs = ibis.struct({"seq": touches.seq, "touch": touches.touch}).collect()
     per_journey = touches.group_by("journey_id").aggregate(
-        path=touches.touch.group_concat(sep, order_by=touches.seq),
+        path=pairs.sort().map(lambda pair: pair.touch).join(sep),
         converted=touches.converted.cast("int64").max(),
         value=touches.value.max(),
     )
