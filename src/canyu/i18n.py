@@ -179,6 +179,10 @@ _REPORT: dict[str, tuple[str, str]] = {
     "period_from": ("from {start}", "自 {start} 起"),
     "period_until": ("until {end}", "截至 {end}"),
     "timezone": ("Times in {tz}.", "时间均为 {tz} 时间。"),
+    "product_line": (
+        "Product: {name}{detail}; hit products: {hits}.",
+        "产品：{name}{detail}；爆品：{hits}。",
+    ),
     "contents_nav": ("Contents", "目录"),
     "offline_note": (
         "This file is self-contained: it opens without a network connection.",

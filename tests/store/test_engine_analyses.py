@@ -162,3 +162,37 @@ def test_report_is_the_same(engine: str, simulated: Opener) -> None:
     assert answer["sections"] == reference["sections"]
     assert answer["findings"] == reference["findings"]
     assert answer["tables"] == reference["tables"]
+
+
+REGISTERED = (
+    "activity",
+    "retention",
+    "lifecycle",
+    "roles",
+    "attribution",
+    "cascades",
+    "seeds",
+    "spend",
+    "findings",
+)
+
+
+def _registered(ws: canyu.Workspace) -> dict[str, Any]:
+    """What ``canyu analyze DIR NAME`` prints for each analysis, as comparable rows."""
+    from canyu.analytics.registry import as_tables
+
+    session = ws.session()
+    out: dict[str, Any] = {}
+    for name in REGISTERED:
+        for key, frame in as_tables(session.run(name)).items():
+            frame = frame.reset_index(drop=True).drop(columns=list(PER_IMPORT), errors="ignore")
+            out[f"{name}/{key}"] = (
+                _frame(frame.astype(str), list(frame.columns)) if len(frame.columns) else []
+            )
+    return out
+
+
+def test_registered_analyses_are_the_same(engine: str, simulated: Opener) -> None:
+    reference = _registered(simulated("duckdb"))
+    assert len(reference["activity/result"]) > 10 and reference["attribution/conversions"]
+    assert _registered(simulated(engine)) == reference

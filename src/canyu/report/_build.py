@@ -128,12 +128,24 @@ def build_report(
             t("period", loc, period=per.label(loc)),
             t("generated", loc, when=now, version=__version__),
             t("timezone", loc, tz=ws.config.timezone),
+            *_product_line(ws, loc),
         ),
         sections=rendered,
         findings=ranked,
         generator=f"canyu {__version__}",
     )
     return Report(html=html, locale=loc, period=per, findings=ranked, sections=tuple(rendered))
+
+
+def _product_line(ws: Workspace, loc: str) -> tuple[str, ...]:
+    """The product profile the diagnosis judges the channels against (canyu.toml [product])."""
+    p = ws.config.product
+    if not (p.name or p.category or p.price):
+        return ()
+    parts = [x for x in (p.category, f"{p.price:,.2f} {ws.config.currency}" if p.price else "") if x]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    hits = ", ".join(p.hit_products)
+    return (t("product_line", loc, name=p.name or "—", detail=detail, hits=hits or "—"),)
 
 
 def default_report_path(ws: Workspace, locale: str) -> Path:

@@ -59,6 +59,9 @@ def cascades(session: AnalysisSession, *, top: int = 10) -> WordOfMouth:
     if events.empty or not (events["action"] == "share").any():
         return WordOfMouth(empty, empty, empty, 0.0, 0)
     follows = session.to_pandas(session.on_channels(session.table("follows")))
+    # engines return rows in their own order; the reconstruction must not depend on it
+    events = events.sort_values("event_id", kind="stable", ignore_index=True)
+    follows = follows.sort_values(list(follows.columns), kind="stable", ignore_index=True)
     casc = reconstruct_cascades(events, follows, conversion_actions=conv)
     metrics = cascade_metrics(casc).sort_values(["size", "reach"], ascending=False, ignore_index=True)
     return WordOfMouth(
