@@ -73,6 +73,9 @@ _SPECIAL = (
 _REPOST = re.compile(r"//\s*@([^:：\s/]{1,30})\s*[:：]")
 # Tokens jieba returns that are not words: whitespace, punctuation, symbols.
 _NOT_WORD = re.compile(r"^[\s\W_]+$")
+# The runs jieba segments (jieba.re_han_default); everything else it yields a character at a time.
+_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
+_CACHE_MAX = 500_000
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ class TextTokenizer:
             pattern = f"(?P<brand>{alt})|{_SPECIAL}"
         self._special = re.compile(pattern, re.IGNORECASE)
         self._cut = self._jieba.cut
+        self._cache: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def add_words(self, words: Iterable[str]) -> None:
         """Keep ``words`` whole from now on (kind ``word``), in this tokenizer only."""
@@ -201,6 +205,7 @@ class TextTokenizer:
         for word in new:
             if " " not in word:
                 self._jieba.add_word(word)
+        self._cache.clear()
         self.extra_words = (*self.extra_words, *dict.fromkeys(new))
 
     # -- one text ------------------------------------------------------------------------------
@@ -244,13 +249,36 @@ class TextTokenizer:
         return [t for t, _ in self.tokenize_kinds(text)]
 
     def _words(self, segment: str, out: list[tuple[str, str]]) -> None:
+        # jieba cuts each run of _HAN independently (jieba.Tokenizer.cut splits on it first) and
+        # yields every other character alone, so cutting run by run and memoising the runs gives
+        # exactly jieba's tokens; posts repeat short clauses a lot ("好用", "转发微博", "哈哈哈").
+        cache = self._cache
+        for i, piece in enumerate(_HAN.split(segment)):
+            if not piece:
+                continue
+            if i % 2:  # a run jieba cuts
+                words = cache.get(piece)
+                if words is None:
+                    words = self._cut_run(piece)
+                    if len(cache) >= _CACHE_MAX:
+                        cache.clear()
+                    cache[piece] = words
+                out.extend(words)
+            else:
+                out.extend(
+                    (ch, "word") for ch in piece if not _NOT_WORD.match(ch) and ch not in self.stopwords
+                )
+
+    def _cut_run(self, run: str) -> tuple[tuple[str, str], ...]:
         stop = self.stopwords
         brands = self._brand_lower
-        for w in self._cut(segment, HMM=self.hmm):
+        words = []
+        for w in self._cut(run, HMM=self.hmm):
             if w in stop or _NOT_WORD.match(w):
                 continue
             b = brands.get(w.lower()) if brands else None
-            out.append((b, "brand") if b is not None else (w, "word"))
+            words.append((b, "brand") if b is not None else (w, "word"))
+        return tuple(words)
 
     # -- many texts ----------------------------------------------------------------------------
     def _encode(self, text: str) -> str:

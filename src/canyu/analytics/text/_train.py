@@ -14,8 +14,8 @@ same files). It
    (C = 10, chosen on folds of the training part), and writes ``sentiment.npz``;
 4. writes the held-out lines (``label<TAB>text``) for the test suite, and prints the held-out
    accuracy of the model and of the baselines: a small hand lexicon, multinomial naive Bayes on
-   character n-grams, and (``--snownlp``) snownlp's own naive Bayes retrained on the same
-   training part.
+   character n-grams, and snownlp's own naive Bayes (``--snownlp``: its shipped model, which saw
+   the held-out lines; ``--snownlp-retrain``: retrained on the training part, slow).
 """
 
 from __future__ import annotations
@@ -220,17 +220,22 @@ def naive_bayes_labels(corpus: Corpus) -> np.ndarray:
     return np.asarray(nb.predict(vec.transform(corpus.test_texts)), dtype=np.int64)
 
 
-def snownlp_labels(corpus: Corpus) -> np.ndarray:
-    """Baseline: snownlp's own naive Bayes, retrained on the training part only.
+def snownlp_labels(corpus: Corpus, *, retrain: bool = False) -> np.ndarray:
+    """Baseline: snownlp's own naive Bayes.
 
-    (snownlp's shipped model was trained on the whole corpus, held-out lines included.)
+    snownlp's shipped model was trained on the whole corpus, held-out lines included, so its
+    figure flatters it; ``retrain=True`` retrains it on the training part only (slow: snownlp
+    segments every line in pure Python).
     """
     from snownlp.sentiment import Sentiment
 
     s = Sentiment()
-    neg = [t for t, y in zip(corpus.train_texts, corpus.train_labels, strict=True) if y == 0]
-    pos = [t for t, y in zip(corpus.train_texts, corpus.train_labels, strict=True) if y == 1]
-    s.train(neg, pos)
+    if retrain:
+        neg = [t for t, y in zip(corpus.train_texts, corpus.train_labels, strict=True) if y == 0]
+        pos = [t for t, y in zip(corpus.train_texts, corpus.train_labels, strict=True) if y == 1]
+        s.train(neg, pos)
+    else:
+        s.load()
     return np.array([s.classify(t) >= 0.5 for t in corpus.test_texts], dtype=np.int64)
 
 
@@ -242,7 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(here / "data" / "sentiment.npz"))
     p.add_argument("--heldout-out", default=None, help="write the held-out lines here (label<TAB>text)")
     p.add_argument("--heldout", type=int, default=2000)
-    p.add_argument("--snownlp", action="store_true", help="also score snownlp's naive Bayes (slow)")
+    p.add_argument("--snownlp", action="store_true", help="also score snownlp's shipped naive Bayes")
+    p.add_argument(
+        "--snownlp-retrain", action="store_true", help="also score snownlp's naive Bayes retrained (slow)"
+    )
     args = p.parse_args(argv)
 
     corpus = load_corpus(args.corpus, heldout=args.heldout)
@@ -250,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         f"lines {corpus.lines_read}, distinct {corpus.distinct}, both labels {corpus.conflicting}, "
         f"train {len(corpus.train_texts)}, held out {len(corpus.test_texts)}"
     )
+    if args.heldout_out:
+        with open(args.heldout_out, "w", encoding="utf-8") as fh:
+            for text, y in zip(corpus.test_texts, corpus.test_labels, strict=True):
+                fh.write(f"{y}\t{text}\n")
     t0 = time.perf_counter()
     model = train_model(corpus.train_texts, corpus.train_labels)
     model.save(args.out)
@@ -266,11 +278,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline naive Bayes (char 1-3): {nb:.4f}")
     if args.snownlp:
         sn = float((snownlp_labels(corpus) == corpus.test_labels).mean())
-        print(f"baseline snownlp naive Bayes (retrained on the training part): {sn:.4f}")
-    if args.heldout_out:
-        with open(args.heldout_out, "w", encoding="utf-8") as fh:
-            for text, y in zip(corpus.test_texts, corpus.test_labels, strict=True):
-                fh.write(f"{y}\t{text}\n")
+        print(f"baseline snownlp naive Bayes, shipped (trained on held-out lines too): {sn:.4f}")
+    if args.snownlp_retrain:
+        sn = float((snownlp_labels(corpus, retrain=True) == corpus.test_labels).mean())
+        print(f"baseline snownlp naive Bayes, retrained on the training part: {sn:.4f}")
     return 0
 
 
