@@ -74,6 +74,13 @@ def test_model_matches_sklearn_pipeline_it_was_exported_from() -> None:
     assert np.allclose(sentiment(texts), 1 / (1 + np.exp(-z)), atol=1e-9)
 
 
+def test_processes_give_the_same_scores() -> None:
+    texts, _ = _heldout()
+    one = sentiment(texts[:900], batch_size=300)
+    two = sentiment(texts[:900], batch_size=300, n_jobs=2)
+    assert np.array_equal(one, two)
+
+
 def test_obvious_reviews_and_empties() -> None:
     p = sentiment(["质量很好，物流也快，非常满意", "太差了，用了两天就坏了，退货", None, float("nan")])
     assert p[0] > 0.8 and p[1] < 0.2

@@ -16,6 +16,8 @@ Cox, D. R. (1958). The regression analysis of binary sequences. JRSS B 20(2) —
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -134,7 +136,13 @@ def load_sentiment_model() -> SentimentModel:
         return SentimentModel.load(fh)
 
 
-def sentiment(texts: Any, *, model: SentimentModel | None = None, batch_size: int = 20_000) -> np.ndarray:
+def sentiment(
+    texts: Any,
+    *,
+    model: SentimentModel | None = None,
+    batch_size: int = 20_000,
+    n_jobs: int | None = 1,
+) -> np.ndarray:
     """Probability that each text is positive, with the shipped (or a given) model.
 
     Parameters
@@ -145,6 +153,9 @@ def sentiment(texts: Any, *, model: SentimentModel | None = None, batch_size: in
         A :class:`SentimentModel`; by default the shipped one.
     batch_size:
         Texts per batch (bounds memory on millions of texts).
+    n_jobs:
+        Processes (forked, sharing the loaded model); ``None`` uses every CPU this process may
+        run on. Inputs of fewer than two batches stay in this process.
 
     Examples
     --------
@@ -154,10 +165,37 @@ def sentiment(texts: Any, *, model: SentimentModel | None = None, batch_size: in
     """
     m = model or load_sentiment_model()
     items = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
-    out = np.empty(len(items), dtype=np.float64)
-    for i in range(0, len(items), batch_size):
-        out[i : i + batch_size] = m.predict_proba(items[i : i + batch_size])
-    return out
+    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    jobs = _jobs(n_jobs)
+    if jobs > 1 and len(batches) >= 2 and "fork" in multiprocessing.get_all_start_methods():
+        global _WORKER_MODEL
+        _WORKER_MODEL = m
+        _vectorizer_for(m)  # build it before the fork, so workers share it
+        try:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(batches))) as pool:
+                parts = pool.map(_predict_batch, batches, chunksize=1)
+        finally:
+            _WORKER_MODEL = None
+    else:
+        parts = [m.predict_proba(b) for b in batches]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+_WORKER_MODEL: SentimentModel | None = None
+
+
+def _predict_batch(batch: list[str]) -> np.ndarray:
+    assert _WORKER_MODEL is not None
+    return _WORKER_MODEL.predict_proba(batch)
+
+
+def _jobs(n_jobs: int | None) -> int:
+    if n_jobs is not None:
+        return max(1, int(n_jobs))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def _read_table(path: Path) -> pd.DataFrame:
