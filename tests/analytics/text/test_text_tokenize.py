@@ -48,6 +48,7 @@ def test_hashtags_mentions_and_kinds(tk: TextTokenizer) -> None:
     ]
     # Douyin / Xiaohongshu style single-# tags normalise to the Weibo form
     assert tk.tokenize("#美妆 #护肤 好物") == ["#美妆#", "#护肤#", "好物"]
+    assert tk.tokenize("＃双十一＃ 🇨🇳加油") == ["#双十一#", "🇨🇳", "加油"]
 
 
 def test_brand_words_whole_and_case_insensitive(tk: TextTokenizer) -> None:

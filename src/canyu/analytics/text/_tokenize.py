@@ -57,14 +57,15 @@ _TOK_SEP = "\x1f"
 _TEXT_SEP = "\x1e"
 
 _EMOJI = (
+    "(?:[\U0001f1e6-\U0001f1ff]{2})|"  # a flag: two regional indicators
     "(?:[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u3030\u303d]"
     "[\ufe0f\U0001f3fb-\U0001f3ff]*"
     "(?:\u200d[\U0001f000-\U0001faff\u2600-\u27bf][\ufe0f\U0001f3fb-\U0001f3ff]*)*)"
 )
 _SPECIAL = (
     r"(?P<url>https?://[^\s\u4e00-\u9fff，。！？]+)"
-    r"|(?P<hashtag2>#(?P<h2>[^#\s]{1,60})#)"
-    r"|(?P<hashtag1>#(?P<h1>[\w\u4e00-\u9fff·\-]{1,30}))"
+    r"|(?P<hashtag2>[#＃](?P<h2>[^#＃\s]{1,60})[#＃])"
+    r"|(?P<hashtag1>[#＃](?P<h1>[\w\u4e00-\u9fff·\-]{1,30}))"
     r"|(?P<mention>@(?P<m>[\w\u4e00-\u9fff·\-]{1,30}))"
     r"|(?P<wbemoji>\[[\u4e00-\u9fffA-Za-z0-9]{1,8}\])"
     f"|(?P<emoji>{_EMOJI})"
@@ -225,13 +226,12 @@ class TextTokenizer:
                 self._words(own[pos : m.start()], out)
             pos = m.end()
             kind = m.lastgroup
+            # lastgroup names the outer group (it closes last)
             if kind == "hashtag2":
                 out.append((f"#{m.group('h2')}#", "hashtag"))
-            elif kind == "h1" or kind == "hashtag1":
+            elif kind == "hashtag1":
                 out.append((f"#{m.group('h1')}#", "hashtag"))
-            elif kind == "h2":
-                out.append((f"#{m.group('h2')}#", "hashtag"))
-            elif kind == "m" or kind == "mention":
+            elif kind == "mention":
                 out.append((f"@{m.group('m')}", "mention"))
             elif kind == "brand":
                 out.append((self._brand_lower.get(m.group(0).lower(), m.group(0)), "brand"))
