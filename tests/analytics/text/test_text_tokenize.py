@@ -91,13 +91,28 @@ def test_empty_and_long_texts(tk: TextTokenizer) -> None:
     assert toks.count("直播间") == 2000 and toks.count("测评") == 2000
 
 
-def test_pool_matches_single_process(tk: TextTokenizer) -> None:
+def test_pool_matches_single_process(tk: TextTokenizer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from canyu.analytics.text import _tokenize
+
+    calls = []
+    real = _tokenize._pool_map
+
+    def counting(tokenizer, chunks, jobs):  # type: ignore[no-untyped-def]
+        calls.append(len(chunks))
+        return real(tokenizer, chunks, jobs)
+
+    monkeypatch.setattr(_tokenize, "_pool_map", counting)
     base = ["#新品# 小红书种草", "物流太慢了😡 //@客服:抱歉", "参与咖啡的拿铁", "", "好"]
-    texts = [f"{base[i % 5]}{i}" for i in range(1500)] + base * 100  # 1,505 distinct: 4 chunks
+    texts = [f"{base[i % 5]}{i}" for i in range(1500)] + base * 100  # 1,505 distinct texts
+    tk._cache.clear()
     single = tk.tokenize_many(texts, n_jobs=1)
-    pooled = tk.tokenize_many(texts, n_jobs=2, chunk_size=400)
+    tk._cache.clear()
+    pooled = tk.tokenize_many(texts, n_jobs=2, chunk_size=300)
+    assert calls and calls[0] >= 2  # the runs went to the workers
     assert pooled == single
     assert single[-5:] == [tk.tokenize(t) for t in base]
+    assert tk.tokenize_many(texts, n_jobs=2, chunk_size=300) == single  # all cached now
+    assert len(calls) == 1
 
 
 def test_tokens_table_is_tidy(tk: TextTokenizer) -> None:

@@ -13,8 +13,9 @@ jieba sees the text:
 - URLs, emoji (Unicode and Weibo's ``[哈哈]``), and brand names, also those with spaces or Latin
   letters that jieba would split (``Brand X``).
 
-Throughput: :meth:`TextTokenizer.tokenize_many` deduplicates texts, then cuts chunks in a pool of
-forked worker processes, each holding a copy of the one tokenizer (fork shares it at no cost).
+Throughput: :meth:`TextTokenizer.tokenize_many` deduplicates texts and the clauses jieba cuts,
+then cuts the distinct clauses in a pool of forked worker processes, each holding a copy of the
+one tokenizer (fork shares it at no cost).
 
 References
 ----------
@@ -212,9 +213,23 @@ class TextTokenizer:
     # -- one text ------------------------------------------------------------------------------
     def tokenize_kinds(self, text: str) -> list[tuple[str, str]]:
         """``(token, kind)`` for one text, in order; kinds are in :data:`TOKEN_KINDS`."""
+        out: list[tuple[str, str]] = []
+        for item in self._plan(text):
+            if isinstance(item, str):
+                out.extend(self._run_tokens(item))
+            else:
+                out.append(item)
+        return out
+
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens of one text (stop words, spaces and punctuation dropped)."""
+        return [t for t, _ in self.tokenize_kinds(text)]
+
+    def _plan(self, text: str) -> list[tuple[str, str] | str]:
+        """The text's tokens in order, with each run jieba must cut left as a plain string."""
         if not text:
             return []
-        out: list[tuple[str, str]] = []
+        out: list[tuple[str, str] | str] = []
         own = text
         users: tuple[str, ...] = ()
         if "//" in text:
@@ -223,7 +238,7 @@ class TextTokenizer:
         pos = 0
         for m in self._special.finditer(own):
             if m.start() > pos:
-                self._words(own[pos : m.start()], out)
+                self._runs(own[pos : m.start()], out)
             pos = m.end()
             kind = m.lastgroup
             # lastgroup names the outer group (it closes last)
@@ -240,34 +255,32 @@ class TextTokenizer:
             else:
                 out.append((m.group(0), "url"))
         if pos < len(own):
-            self._words(own[pos:], out)
+            self._runs(own[pos:], out)
         out.extend((f"@{u}", "repost") for u in users)
         return out
 
-    def tokenize(self, text: str) -> list[str]:
-        """The tokens of one text (stop words, spaces and punctuation dropped)."""
-        return [t for t, _ in self.tokenize_kinds(text)]
-
-    def _words(self, segment: str, out: list[tuple[str, str]]) -> None:
+    def _runs(self, segment: str, out: list[tuple[str, str] | str]) -> None:
         # jieba cuts each run of _HAN independently (jieba.Tokenizer.cut splits on it first) and
         # yields every other character alone, so cutting run by run and memoising the runs gives
         # exactly jieba's tokens; posts repeat short clauses a lot ("好用", "转发微博", "哈哈哈").
-        cache = self._cache
         for i, piece in enumerate(_HAN.split(segment)):
             if not piece:
                 continue
             if i % 2:  # a run jieba cuts
-                words = cache.get(piece)
-                if words is None:
-                    words = self._cut_run(piece)
-                    if len(cache) >= _CACHE_MAX:
-                        cache.clear()
-                    cache[piece] = words
-                out.extend(words)
+                out.append(piece)
             else:
                 out.extend(
                     (ch, "word") for ch in piece if not _NOT_WORD.match(ch) and ch not in self.stopwords
                 )
+
+    def _run_tokens(self, run: str) -> tuple[tuple[str, str], ...]:
+        words = self._cache.get(run)
+        if words is None:
+            words = self._cut_run(run)
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            self._cache[run] = words
+        return words
 
     def _cut_run(self, run: str) -> tuple[tuple[str, str], ...]:
         stop = self.stopwords
@@ -281,16 +294,17 @@ class TextTokenizer:
         return tuple(words)
 
     # -- many texts ----------------------------------------------------------------------------
-    def _encode(self, text: str) -> str:
-        pairs = self.tokenize_kinds(text)
-        kinds = "".join(_KIND_CODE[k] for _, k in pairs)
-        return kinds + _TOK_SEP + _TOK_SEP.join(t for t, _ in pairs)
-
-    def _encode_chunk(self, texts: Sequence[str]) -> str:
-        return _TEXT_SEP.join(self._encode(t) for t in texts)
+    def _cut_runs_encoded(self, runs: Sequence[str]) -> str:
+        parts = []
+        for run in runs:
+            words = self._cut_run(run)
+            parts.append(
+                "".join(_KIND_CODE[k] for _, k in words) + _TOK_SEP + _TOK_SEP.join(t for t, _ in words)
+            )
+        return _TEXT_SEP.join(parts)
 
     def tokenize_many_kinds(
-        self, texts: Sequence[str], *, n_jobs: int | None = None, chunk_size: int = 4000
+        self, texts: Sequence[str], *, n_jobs: int | None = None, chunk_size: int = 20_000
     ) -> list[tuple[list[str], str]]:
         """``(tokens, kind codes)`` per text; see :meth:`tokenize_many`.
 
@@ -298,24 +312,39 @@ class TextTokenizer:
         """
         texts = ["" if t is None else str(t) for t in texts]
         unique = list(dict.fromkeys(texts))
-        jobs = _n_jobs(n_jobs, len(unique), chunk_size)
-        if jobs <= 1:
-            encoded = [self._encode(t) for t in unique]
-        else:
-            chunks = [unique[i : i + chunk_size] for i in range(0, len(unique), chunk_size)]
-            encoded = []
-            for block in _pool_map(self, chunks, jobs):
-                encoded.extend(block.split(_TEXT_SEP))
+        plans = [self._plan(t) for t in unique]
+        cut: dict[str, tuple[tuple[str, str], ...]] = {}
+        missing = list(
+            dict.fromkeys(r for plan in plans for r in plan if isinstance(r, str) and r not in self._cache)
+        )
+        jobs = _n_jobs(n_jobs, len(missing), chunk_size)
+        if jobs > 1:
+            chunks = [missing[i : i + chunk_size] for i in range(0, len(missing), chunk_size)]
+            for chunk, block in zip(chunks, _pool_map(self, chunks, jobs), strict=True):
+                for run, enc in zip(chunk, block.split(_TEXT_SEP), strict=True):
+                    kinds, _, toks = enc.partition(_TOK_SEP)
+                    cut[run] = tuple(zip(toks.split(_TOK_SEP), (_CODE_KIND[c] for c in kinds), strict=False))
         by_text: dict[str, tuple[list[str], str]] = {}
-        for text, enc in zip(unique, encoded, strict=True):
-            kinds, _, toks = enc.partition(_TOK_SEP)
-            by_text[text] = (toks.split(_TOK_SEP) if kinds else [], kinds)
+        for text, plan in zip(unique, plans, strict=True):
+            pairs: list[tuple[str, str]] = []
+            for item in plan:
+                if isinstance(item, str):
+                    words = cut.get(item)
+                    pairs.extend(words if words is not None else self._run_tokens(item))
+                else:
+                    pairs.append(item)
+            by_text[text] = ([t for t, _ in pairs], "".join(_KIND_CODE[k] for _, k in pairs))
+        if len(self._cache) + len(cut) <= _CACHE_MAX:
+            self._cache.update(cut)
         return [by_text[t] for t in texts]
 
     def tokenize_many(
-        self, texts: Sequence[str], *, n_jobs: int | None = None, chunk_size: int = 4000
+        self, texts: Sequence[str], *, n_jobs: int | None = None, chunk_size: int = 20_000
     ) -> list[list[str]]:
-        """Tokens of each text, fast: identical texts are cut once, chunks run in processes.
+        """Tokens of each text, fast: each distinct clause is cut once, in worker processes.
+
+        This process finds the special tokens and the runs jieba must cut; the distinct runs
+        not cut before go to the workers in chunks; the texts are then assembled here.
 
         Parameters
         ----------
@@ -323,9 +352,9 @@ class TextTokenizer:
             The texts (``None`` counts as empty).
         n_jobs:
             Worker processes; ``None`` uses every CPU this process may run on, ``1`` stays in
-            this process. Small inputs (under two chunks) stay in this process.
+            this process. Small inputs (under two chunks of new runs) stay in this process.
         chunk_size:
-            Distinct texts per task sent to a worker.
+            Distinct runs per task sent to a worker.
         """
         return [toks for toks, _ in self.tokenize_many_kinds(texts, n_jobs=n_jobs, chunk_size=chunk_size)]
 
@@ -353,7 +382,7 @@ _WORKER: TextTokenizer | None = None
 
 def _work(chunk: Sequence[str]) -> str:
     assert _WORKER is not None
-    return _WORKER._encode_chunk(chunk)
+    return _WORKER._cut_runs_encoded(chunk)
 
 
 def _pool_map(tokenizer: TextTokenizer, chunks: list[list[str]], jobs: int) -> list[str]:
