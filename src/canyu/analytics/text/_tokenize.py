@@ -203,12 +203,16 @@ class TextTokenizer:
 
     def add_words(self, words: Iterable[str]) -> None:
         """Keep ``words`` whole from now on (kind ``word``), in this tokenizer only."""
-        new = [w.strip() for w in words if w and w.strip() and w.strip() not in self.extra_words]
+        new = list(
+            dict.fromkeys(w.strip() for w in words if w and w.strip() and w.strip() not in self.extra_words)
+        )
+        if not new:
+            return
         for word in new:
             if " " not in word:
                 self._jieba.add_word(word)
-        self._cache.clear()
-        self.extra_words = (*self.extra_words, *dict.fromkeys(new))
+        self._cache.clear()  # memoised runs may now cut differently
+        self.extra_words = (*self.extra_words, *new)
 
     # -- one text ------------------------------------------------------------------------------
     def tokenize_kinds(self, text: str) -> list[tuple[str, str]]:
