@@ -127,3 +127,19 @@ def test_tokens_table_is_tidy(tk: TextTokenizer) -> None:
     assert list(t["kind"].cat.categories) == list(TOKEN_KINDS)
     with pytest.raises(TextInputError):
         tokens_table(["a"], text_ids=[1, 2], tokenizer=tk)
+
+
+def test_memoised_hmm_cuts_exactly_like_jieba() -> None:
+    from pathlib import Path
+
+    from canyu.analytics.text._tokenize import _memo_jieba
+
+    held = Path(__file__).parents[2] / "data" / "sentiment" / "heldout.tsv"
+    lines = [ln.split("\t", 1)[1] for ln in held.read_text(encoding="utf-8").splitlines()][:600]
+    memo, plain = _memo_jieba(), jieba.Tokenizer()
+    memo.initialize()
+    plain.initialize()
+    expected = [plain.lcut(t) for t in lines]
+    assert [memo.lcut(t) for t in lines] == expected
+    assert len(memo._hmm_memo) > 0
+    assert [memo.lcut(t) for t in lines] == expected  # from the memo

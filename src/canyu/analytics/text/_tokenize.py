@@ -29,7 +29,7 @@ import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -149,6 +149,66 @@ def _quiet_jieba() -> None:
     logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
+def _memo_jieba() -> Any:
+    """A ``jieba.Tokenizer`` whose HMM step (``finalseg.cut``) is memoised per instance.
+
+    jieba's ``Tokenizer.__cut_DAG`` (MIT, https://github.com/fxsjy/jieba, v0.42.1) is copied
+    below unchanged except that the runs of unknown characters it hands to the HMM go through a
+    memo: Viterbi decoding is a pure function of the run, and short unknown runs repeat a lot.
+    """
+    import jieba
+    from jieba import finalseg
+
+    class _MemoTokenizer(jieba.Tokenizer):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self._hmm_memo: dict[str, tuple[str, ...]] = {}
+
+        def _hmm(self, buf: str) -> tuple[str, ...]:
+            words = self._hmm_memo.get(buf)
+            if words is None:
+                words = tuple(finalseg.cut(buf))
+                if len(self._hmm_memo) >= _CACHE_MAX:
+                    self._hmm_memo.clear()
+                self._hmm_memo[buf] = words
+            return words
+
+        def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:  # jieba's __cut_DAG
+            DAG = self.get_DAG(sentence)
+            route: dict[int, tuple[float, int]] = {}
+            self.calc(sentence, DAG, route)
+            x = 0
+            buf = ""
+            N = len(sentence)
+            while x < N:
+                y = route[x][1] + 1
+                l_word = sentence[x:y]
+                if y - x == 1:
+                    buf += l_word
+                else:
+                    if buf:
+                        if len(buf) == 1:
+                            yield buf
+                            buf = ""
+                        else:
+                            if not self.FREQ.get(buf):
+                                yield from self._hmm(buf)
+                            else:
+                                yield from buf
+                            buf = ""
+                    yield l_word
+                x = y
+            if buf:
+                if len(buf) == 1:
+                    yield buf
+                elif not self.FREQ.get(buf):
+                    yield from self._hmm(buf)
+                else:
+                    yield from buf
+
+    return _MemoTokenizer()
+
+
 class TextTokenizer:
     """A tokenizer for one workspace: jieba, the shipped platform words and the brand's words.
 
@@ -179,14 +239,13 @@ class TextTokenizer:
         stopwords: Iterable[str] | None = None,
         hmm: bool = True,
     ) -> None:
-        import jieba
 
         _quiet_jieba()
         self.brand_words = tuple(dict.fromkeys(w.strip() for w in brand_words if w and w.strip()))
         self.extra_words = tuple(dict.fromkeys(w.strip() for w in extra_words if w and w.strip()))
         self.stopwords = frozenset(stop_words() if stopwords is None else stopwords)
         self.hmm = hmm
-        self._jieba = jieba.Tokenizer()
+        self._jieba = _memo_jieba()
         self._jieba.initialize()
         for word in (*platform_words(), *self.extra_words, *self.brand_words):
             if " " not in word:
@@ -212,6 +271,7 @@ class TextTokenizer:
             if " " not in word:
                 self._jieba.add_word(word)
         self._cache.clear()  # memoised runs may now cut differently
+        self._jieba._hmm_memo.clear()
         self.extra_words = (*self.extra_words, *new)
 
     # -- one text ------------------------------------------------------------------------------
