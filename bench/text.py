@@ -73,7 +73,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--n", type=int, default=1_000_000, help="posts (default 1,000,000)")
     p.add_argument("--jobs", type=int, default=None, help="tokenizer processes (default: all CPUs)")
-    p.add_argument("--slices", type=int, default=10, help="slices the timings are interleaved over")
+    p.add_argument("--slices", type=int, default=4, help="slices the timings are interleaved over")
     args = p.parse_args()
     import jieba
 

@@ -368,7 +368,7 @@ class TextTokenizer:
         return _TEXT_SEP.join(parts)
 
     def tokenize_many_kinds(
-        self, texts: Sequence[str], *, n_jobs: int | None = None, chunk_size: int = 20_000
+        self, texts: Sequence[str], *, n_jobs: int | None = 1, chunk_size: int = 20_000
     ) -> list[tuple[list[str], str]]:
         """``(tokens, kind codes)`` per text; see :meth:`tokenize_many`.
 
@@ -403,7 +403,7 @@ class TextTokenizer:
         return [by_text[t] for t in texts]
 
     def tokenize_many(
-        self, texts: Sequence[str], *, n_jobs: int | None = None, chunk_size: int = 20_000
+        self, texts: Sequence[str], *, n_jobs: int | None = 1, chunk_size: int = 20_000
     ) -> list[list[str]]:
         """Tokens of each text, fast: each distinct clause is cut once, in worker processes.
 
@@ -415,8 +415,9 @@ class TextTokenizer:
         texts:
             The texts (``None`` counts as empty).
         n_jobs:
-            Worker processes; ``None`` uses every CPU this process may run on, ``1`` stays in
-            this process. Small inputs (under two chunks of new runs) stay in this process.
+            Worker processes; ``None`` uses every CPU this process may run on. The default, 1,
+            stays in this process: on a busy shared 2-core machine the pool was slower (see
+            docs/text.md). Small inputs (under two chunks of new runs) stay in this process.
         chunk_size:
             Distinct runs per task sent to a worker.
         """
@@ -465,7 +466,7 @@ def tokens_table(
     *,
     text_ids: Sequence[Any] | None = None,
     tokenizer: TextTokenizer | None = None,
-    n_jobs: int | None = None,
+    n_jobs: int | None = 1,
 ) -> pd.DataFrame:
     """The tidy tokens table: one row per token, ``text_id``, ``position``, ``token``, ``kind``.
 

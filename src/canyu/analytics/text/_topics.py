@@ -243,7 +243,7 @@ def topics(
     n_emerging: int = 8,
     min_hits: int = 1,
     seed: int = 0,
-    n_jobs: int | None = None,
+    n_jobs: int | None = 1,
 ) -> TopicResult:
     """Taxonomy topics for every text, and emerging topics among the texts the taxonomy misses.
 
