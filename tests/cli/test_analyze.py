@@ -54,3 +54,16 @@ def test_analyze_csv_tables_and_list(tmp_path: Path) -> None:
         app, ["analyze", str(ws), "funnels", "--since", "2026-10-01", "--until", "2026-10-03"]
     )
     assert table.exit_code == 0 and "view" in table.output
+
+
+def test_sentiment_command_scores_each_row(tmp_path: Path) -> None:
+    src = tmp_path / "reviews.csv"
+    pd.DataFrame(
+        {"id": [1, 2], "text": ["质量很好，非常喜欢，会回购", "太差了，用了两天就坏了，退货"]}
+    ).to_csv(src, index=False)
+    out = tmp_path / "scored.csv"
+    r = runner.invoke(app, ["sentiment", "--file", str(src), "--column", "text", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    scored = pd.read_csv(out)
+    assert scored["id"].tolist() == [1, 2] and scored["label"].tolist() == [1, 0]
+    assert scored["sentiment"].iloc[0] > 0.5 > scored["sentiment"].iloc[1]

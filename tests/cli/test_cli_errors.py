@@ -115,6 +115,11 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["--graph", "{garbage}"],
     ],
     "cascades": [["{ws}", "--top", "0"], ["{ws}", "--top", "-1"]],
+    "sentiment": [
+        ["--file", "{nofile}", "--column", "text", "--output", "{tmp}/o.csv"],
+        ["--file", "{events}", "--column", "no_such_column", "--output", "{tmp}/o.csv"],
+        ["--file", "{events}", "--column", "action", "--output", "{tmp}/o.csv", "--threshold", "2"],
+    ],
     "analyze": [
         [],  # neither a workspace nor --list
         ["{ws}"],  # no analysis named

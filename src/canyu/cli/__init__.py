@@ -20,6 +20,7 @@ from canyu.cli import _workspace  # noqa: F401
 from canyu.cli import _simulate  # noqa: F401
 from canyu.cli import _analysis  # noqa: F401
 from canyu.cli import _analyze  # noqa: F401
+from canyu.cli import _text  # noqa: F401
 from canyu.cli import _report  # noqa: F401
 
 # isort: on
