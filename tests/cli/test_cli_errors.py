@@ -33,6 +33,9 @@ FILLERS: dict[str, list[str]] = {
     "files": ["{events}"],
     "graph": ["--graph", "{star}"],
     "seeds": ["--seeds", "0"],
+    "file": ["--file", "{events}"],
+    "column": ["--column", "action"],
+    "output": ["--output", "{tmp}/scored.csv"],
 }
 
 #: Options whose bad value is generic: the option, and a value that must be refused.
