@@ -119,6 +119,8 @@ _CLI_TABLES: dict[str, tuple[str, str]] = {
     "cli.mappings.show_title": ("{name} → table {table}", "{name} → {table} 表"),
     "cli.mappings.format": ("format {format}", "格式 {format}"),
     "cli.mappings.timezone": ("time zone {timezone}", "时区 {timezone}"),
+    "cli.mappings.by_extension": ("by extension", "按扩展名"),
+    "cli.mappings.workspace_zone": ("the workspace's", "工作区的时区"),
     "cli.mappings.cumulative": ("cumulative {columns}", "累计值列 {columns}"),
     "cli.mappings.column": ("column", "列"),
     "cli.mappings.type": ("type", "类型"),

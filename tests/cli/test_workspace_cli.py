@@ -144,6 +144,7 @@ def test_mappings_show(tmp_path: Path) -> None:
     assert action["labels"]["交易成功"] == "purchase"
     out = _invoke("mappings", "show", "tmall_orders", env={"CANYU_LOCALE": "zh-CN"})
     assert out.startswith("tmall_orders → events 表") and "来源列" in out and "必填" in out
+    assert "格式 按扩展名" in out and "时区 工作区的时区" in out
     assert "action 取值对照：交易成功 → purchase" in " ".join(out.split())
     # a mapping file is described as well as a shipped name
     toml = tmp_path / "mine.toml"

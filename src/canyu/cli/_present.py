@@ -222,11 +222,16 @@ def mappings_table(items: Sequence[dict[str, str]], loc: str) -> Table:
 
 def _reader_settings(info: dict[str, Any], loc: str) -> str:
     """The reader settings of :func:`canyu.ingest.describe_mapping` that are set, as one line."""
-    parts = [t("cli.mappings.format", loc, format=info["format"])]
+    # describe_mapping words the defaults in English; they are read here in the run's language
+    fmt = t("cli.mappings.by_extension", loc) if info["format"] == "by extension" else info["format"]
+    zone = (
+        t("cli.mappings.workspace_zone", loc) if info["timezone"] == "the workspace's" else info["timezone"]
+    )
+    parts = [t("cli.mappings.format", loc, format=fmt)]
     for key in ("encoding", "header_row", "sheet", "records"):
         if info.get(key) not in (None, "", 0):
             parts.append(f"{key} {info[key]}")
-    parts.append(t("cli.mappings.timezone", loc, timezone=info["timezone"]))
+    parts.append(t("cli.mappings.timezone", loc, timezone=zone))
     if info.get("cumulative"):
         parts.append(t("cli.mappings.cumulative", loc, columns=", ".join(info["cumulative"])))
     if info.get("unpivot"):
