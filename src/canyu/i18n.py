@@ -115,10 +115,56 @@ _CLI_TABLES: dict[str, tuple[str, str]] = {
     "cli.mappings.name": ("name", "名称"),
     "cli.mappings.table": ("table", "表"),
     "cli.mappings.path": ("path", "路径"),
+    # canyu mappings show NAME: a title line, the reader's settings, then one row per target column
+    "cli.mappings.show_title": ("{name} → table {table}", "{name} → {table} 表"),
+    "cli.mappings.format": ("format {format}", "格式 {format}"),
+    "cli.mappings.timezone": ("time zone {timezone}", "时区 {timezone}"),
+    "cli.mappings.by_extension": ("by extension", "按扩展名"),
+    "cli.mappings.workspace_zone": ("the workspace's", "工作区的时区"),
+    "cli.mappings.cumulative": ("cumulative {columns}", "累计值列 {columns}"),
+    "cli.mappings.column": ("column", "列"),
+    "cli.mappings.type": ("type", "类型"),
+    "cli.mappings.required": ("required", "必填"),
+    "cli.mappings.yes": ("yes", "是"),
+    "cli.mappings.sources": ("source columns", "来源列"),
+    "cli.mappings.fallback": ("else {columns}", "否则 {columns}"),
+    "cli.mappings.constant": ("constant {value}", "常量 {value}"),
+    "cli.mappings.time": ("time formats", "时间格式"),
+    "cli.mappings.unit": ("unit", "单位"),
+    "cli.mappings.labels": ("{column} labels: {labels}", "{column} 取值对照：{labels}"),
+    # canyu mappings suggest FILE
+    "cli.mappings.suggest_title": ("Mappings that read {file}", "可读取 {file} 的映射"),
+    "cli.mappings.rank": ("rank", "排名"),
+    "cli.mappings.score": ("score", "匹配度"),
+    "cli.mappings.matched": ("matched columns", "匹配的列"),
+    "cli.mappings.missing": ("missing required", "缺少的必填列"),
+    "cli.mappings.suggest_best": (
+        "Best fit: {name} (canyu import DIR {file} --mapping {name})",
+        "最合适：{name}（canyu import DIR {file} --mapping {name}）",
+    ),
+    "cli.mappings.suggest_none": (
+        "No shipped mapping reads {file}: write a mapping TOML (see docs/data-contract.md).",
+        "没有内置映射能读取 {file}：请编写映射 TOML 文件（见 docs/data-contract.md）。",
+    ),
+    # canyu import
+    "cli.import.dropped": (
+        "{source}: dropped the columns {columns} (receiver names and addresses are never stored)",
+        "{source}：已丢弃列 {columns}（收件人姓名与地址一律不保存）",
+    ),
+    # how a run ends on Ctrl-C or a bug (canyu.cli._errors)
+    "cli.interrupted": ("canyu: interrupted", "canyu：已中断"),
+    "cli.unexpected_error": (
+        "canyu: unexpected error ({what}); full trace written to {where}",
+        "canyu：意外错误（{what}）；完整跟踪信息已写入 {where}",
+    ),
     # canyu attribute
     "cli.attribute.channel": ("channel", "渠道"),
     "cli.attribute.title": ("{title}: {conversions} conversions", "{title}：{conversions} 次转化"),
     "cli.attribute.removal_effects": ("removal effects: {effects}", "移除效应：{effects}"),
+    "cli.attribute.workspace": (
+        "{path}: {attributed} of {orders} conversions had a touch",
+        "{path}：{orders} 笔转化中 {attributed} 笔有触点",
+    ),
     # canyu spread
     "cli.spread.model": ("model", "模型"),
     "cli.spread.seeds": ("seeds", "种子"),

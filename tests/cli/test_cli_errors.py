@@ -62,6 +62,7 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "{events}", "--table", "event"],
         ["{ws}", "{events}", "-m", "generic_events", "--encoding", "no-such-codec"],
         ["{ws}", "{tmp}"],  # a folder, not a file
+        ["{ws}", "{xlsx}", "-m", "xiaohongshu_notes", "--sheet", "nope"],
     ],
     "quarantine": [["{ws}", "--limit", "-1"], ["{ws}", "--limit", "many"]],
     "forget": [
@@ -69,7 +70,15 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "--user", "nobody"],
         ["{ws}", "--person", "a", "--user", "weibo:b"],
     ],
-    "mappings": [["surplus"]],
+    "mappings": [
+        ["surplus"],  # no such subcommand
+        ["show"],  # no name
+        ["show", "nope"],
+        ["show", "{garbage}"],  # a file, but not a mapping TOML
+        ["suggest"],  # no file
+        ["suggest", "{nofile}"],
+        ["suggest", "{tmp}"],  # a folder, not a file
+    ],
     "simulate": [
         [],  # no folder
         ["{tmp}/s1", "--people", "5"],
@@ -185,6 +194,7 @@ def places(tmp_path: Path, data_dir: Path) -> dict[str, str]:
         "tmp": str(tmp_path),
         "events": str(data_dir / "events_basic.csv"),
         "paths": str(data_dir / "paths.csv"),
+        "xlsx": str(data_dir / "xhs_notes.xlsx"),
         "star": str(star),
         "garbage": str(garbage),
     }

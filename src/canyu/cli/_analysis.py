@@ -10,6 +10,7 @@ import typer
 from canyu.cli._app import DirArg, EngineOpt, JsonOpt, app, open_ws, state
 from canyu.cli._present import attribution_tables, cascade_tables, print_json, seeds_table, spread_table
 from canyu.errors import CanyuError, InvalidArgumentError
+from canyu.i18n import t
 
 __all__ = ["attribute_cmd", "cascades_cmd", "seeds_cmd", "spread_cmd"]
 
@@ -76,12 +77,19 @@ def attribute_cmd(
                 message_zh=f"{path}：没有转化路径（{attr.orders:,} 笔转化在此前 {lookback_days} 天内都没有触点），也没有导入的路径",
             )
         result = attr.result
-        title = f"{path}: {attr.attributed:,.0f} of {attr.orders:,} conversions had a touch"
+        title = t(
+            "cli.attribute.workspace",
+            state(ctx).locale,
+            path=path,
+            attributed=f"{attr.attributed:,.0f}",
+            orders=f"{attr.orders:,}",
+        )
     if as_json:
         typer.echo(result.to_json())
         return
-    for part in attribution_tables(result, title):
-        state(ctx).out.print(part)
+    st = state(ctx)
+    for part in attribution_tables(result, title, st.locale):
+        st.out.print(part)
 
 
 GraphOpt = Annotated[
@@ -126,8 +134,9 @@ def spread_cmd(
     if as_json:
         print_json(result.to_dict())
         return
-    for part in spread_table(result, graph.name):
-        state(ctx).out.print(part)
+    st = state(ctx)
+    for part in spread_table(result, graph.name, st.locale):
+        st.out.print(part)
 
 
 @app.command("seeds")
@@ -208,8 +217,9 @@ def seeds_cmd(
     if as_json:
         print_json(result.to_dict())
         return
-    for part in seeds_table(result, title):
-        state(ctx).out.print(part)
+    st = state(ctx)
+    for part in seeds_table(result, title, st.locale):
+        st.out.print(part)
 
 
 @app.command("cascades")
@@ -226,7 +236,8 @@ def cascades_cmd(
     if as_json:
         print_json(wom.to_dict())
         return
+    st = state(ctx)
     for part in cascade_tables(
-        wom.cascades, wom.people, wom.k_factor, inferred_share=wom.inferred_share, top=top
+        wom.cascades, wom.people, wom.k_factor, inferred_share=wom.inferred_share, top=top, loc=st.locale
     ):
-        state(ctx).out.print(part)
+        st.out.print(part)

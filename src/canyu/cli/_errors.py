@@ -23,7 +23,7 @@ import typer
 from rich.markup import escape
 
 from canyu.errors import CanyuError
-from canyu.i18n import localize
+from canyu.i18n import t
 
 if TYPE_CHECKING:
     from canyu.cli._app import CliState
@@ -95,9 +95,7 @@ def handle_errors(st: CliState) -> Iterator[None]:
         )
         raise typer.Exit(EXIT_ERROR) from None
     except KeyboardInterrupt:
-        st.err.print(
-            localize(("canyu: interrupted", "canyu：已中断"), st.locale), highlight=False, markup=False
-        )
+        st.err.print(t("cli.interrupted", st.locale), highlight=False, markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:
         if st.debug:
@@ -107,12 +105,6 @@ def handle_errors(st: CliState) -> Iterator[None]:
             where = str(write_trace(exc))
         except OSError as write_error:
             where = f"nowhere ({write_error})"
-        line = localize(
-            (
-                f"canyu: unexpected error ({what}); full trace written to {where}",
-                f"canyu：意外错误（{what}）；完整跟踪信息已写入 {where}",
-            ),
-            st.locale,
-        )
+        line = t("cli.unexpected_error", st.locale, what=what, where=where)
         st.err.print(escape(line), highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BUG) from None

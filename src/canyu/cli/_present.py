@@ -26,23 +26,27 @@ if TYPE_CHECKING:
 
     from canyu.analytics.attribution import AttributionResult
     from canyu.analytics.influence import SeedResult, SpreadResult
-    from canyu.ingest import ImportResult
+    from canyu.ingest import ImportResult, MappingMatch
     from canyu.workspace import WorkspaceStatus
 
 __all__ = [
     "attribution_tables",
     "cascade_tables",
     "cells",
+    "dropped_lines",
     "frame_table",
     "import_lines",
     "import_progress",
+    "mapping_tables",
     "mappings_table",
     "print_json",
+    "quarantine_more",
     "quarantine_table",
     "say",
     "seeds_table",
     "spread_table",
     "status_tables",
+    "suggestion_tables",
     "table",
 ]
 
@@ -149,6 +153,15 @@ def import_lines(results: Iterable[ImportResult], loc: str, *, short_names: bool
     ]
 
 
+def dropped_lines(results: Iterable[ImportResult], loc: str) -> list[str]:
+    """A note per import that dropped columns (receiver names and addresses, for privacy)."""
+    return [
+        t("cli.import.dropped", loc, source=Path(r.source).name, columns=", ".join(r.dropped_columns))
+        for r in results
+        if r.dropped_columns
+    ]
+
+
 def import_progress(err: Console, *, quiet: bool = False) -> tuple[Progress, Callable[[str, float], None]]:
     """A progress bar on stderr (hidden when quiet or not a terminal) and the callback importers report to."""
     progress = Progress(
@@ -170,7 +183,9 @@ def import_progress(err: Console, *, quiet: bool = False) -> tuple[Progress, Cal
 
 
 def quarantine_table(rows: Sequence[dict[str, Any]], loc: str) -> Table:
-    """Rejected rows: file, row, field, value, reason."""
+    """Rejected rows: file, row, field, value, and the reason in ``loc``."""
+    from canyu.ingest import quarantine_reason
+
     return table(
         t("file", loc),
         t("row", loc),
@@ -178,44 +193,163 @@ def quarantine_table(rows: Sequence[dict[str, Any]], loc: str) -> Table:
         t("value", loc),
         t("reason", loc),
         rows=[
-            (Path(r["source"]).name, r["row_number"], r["field"] or "", r["value"] or "", r["reason"])
+            (
+                Path(r["source"]).name,
+                r["row_number"],
+                r["field"] or "",
+                r["value"] or "",
+                quarantine_reason(r, loc),
+            )
             for r in rows
         ],
     )
 
 
-def mappings_table(items: Sequence[dict[str, str]]) -> Table:
+def quarantine_more(n: int, loc: str) -> str:
+    """The line under a cut quarantine listing: how many rows are not shown."""
+    return t("cli.quarantine.more", loc, n=f"{n:,}")
+
+
+def mappings_table(items: Sequence[dict[str, str]], loc: str) -> Table:
     """The shipped mappings: name, target table, file."""
-    return table("name", "table", "path", rows=[(i["name"], i["table"], i["path"]) for i in items])
+    return table(
+        t("cli.mappings.name", loc),
+        t("cli.mappings.table", loc),
+        t("cli.mappings.path", loc),
+        rows=[(i["name"], i["table"], i["path"]) for i in items],
+    )
 
 
-def attribution_tables(result: AttributionResult, title: str) -> list[Table | Text]:
+def _reader_settings(info: dict[str, Any], loc: str) -> str:
+    """The reader settings of :func:`canyu.ingest.describe_mapping` that are set, as one line."""
+    # describe_mapping words the defaults in English; they are read here in the run's language
+    fmt = t("cli.mappings.by_extension", loc) if info["format"] == "by extension" else info["format"]
+    zone = (
+        t("cli.mappings.workspace_zone", loc) if info["timezone"] == "the workspace's" else info["timezone"]
+    )
+    parts = [t("cli.mappings.format", loc, format=fmt)]
+    for key in ("encoding", "header_row", "sheet", "records"):
+        if info.get(key) not in (None, "", 0):
+            parts.append(f"{key} {info[key]}")
+    parts.append(t("cli.mappings.timezone", loc, timezone=zone))
+    if info.get("cumulative"):
+        parts.append(t("cli.mappings.cumulative", loc, columns=", ".join(info["cumulative"])))
+    if info.get("unpivot"):
+        parts.append(f"unpivot {info['unpivot']}")
+    if info.get("pii"):
+        parts.append(f"pii {info['pii']}")
+    return "; ".join(parts)
+
+
+def mapping_tables(info: dict[str, Any], loc: str) -> list[Table | Text]:
+    """One mapping (:func:`canyu.ingest.describe_mapping`): a header line, its reader, its columns, its labels.
+
+    Value labels (``交易成功 → purchase``) can be long lists, so they follow the table, one line per column.
+    """
+    head = t("cli.mappings.show_title", loc, name=info["name"], table=info["table"])
+    if info.get("description"):
+        head += f" — {info['description']}"
+    yes = t("cli.mappings.yes", loc)
+    rows = []
+    for c in info["columns"]:
+        sources = list(c["sources"])
+        if c.get("fallback"):
+            sources.append(t("cli.mappings.fallback", loc, columns=", ".join(c["fallback"])))
+        if c.get("constant") is not None:
+            sources.append(t("cli.mappings.constant", loc, value=c["constant"]))
+        rows.append(
+            (
+                c["column"],
+                c["type"],
+                yes if c["required"] else "",
+                " | ".join(sources),
+                ", ".join(c["time"]),
+                c["unit"] or "",
+            )
+        )
+    out: list[Table | Text] = [
+        Text(head, style="bold"),
+        Text(_reader_settings(info, loc)),
+        table(
+            t("cli.mappings.column", loc),
+            t("cli.mappings.type", loc),
+            t("cli.mappings.required", loc),
+            t("cli.mappings.sources", loc),
+            t("cli.mappings.time", loc),
+            t("cli.mappings.unit", loc),
+            rows=rows,
+        ),
+    ]
+    for c in info["columns"]:
+        if c["labels"]:
+            labels = ", ".join(f"{k} → {v}" for k, v in c["labels"].items())
+            out.append(Text(t("cli.mappings.labels", loc, column=c["column"], labels=labels)))
+    return out
+
+
+def suggestion_tables(matches: Sequence[MappingMatch], source: str, loc: str) -> list[Table | Text]:
+    """The shipped mappings ranked against a file: the ones that read any of its columns, and the best."""
+    fitting = [m for m in matches if m.matched]
+    if not fitting:
+        return [Text(t("cli.mappings.suggest_none", loc, file=source))]
+    out: list[Table | Text] = [
+        table(
+            t("cli.mappings.rank", loc),
+            t("cli.mappings.name", loc),
+            t("cli.mappings.table", loc),
+            t("cli.mappings.score", loc),
+            t("cli.mappings.matched", loc),
+            t("cli.mappings.missing", loc),
+            title=t("cli.mappings.suggest_title", loc, file=source),
+            rows=[
+                (
+                    i + 1,
+                    m.name,
+                    m.table,
+                    f"{m.score:.0%}",
+                    f"{len(m.matched)}/{m.targets}: " + ", ".join(m.matched),
+                    ", ".join(m.missing),
+                )
+                for i, m in enumerate(fitting)
+            ],
+        )
+    ]
+    best = matches[0]
+    if best.score > 0:
+        out.append(Text(t("cli.mappings.suggest_best", loc, name=best.name, file=source)))
+    else:
+        out.append(Text(t("cli.mappings.suggest_none", loc, file=source)))
+    return out
+
+
+def attribution_tables(result: AttributionResult, title: str, loc: str) -> list[Table | Text]:
     """Conversions credited per channel and model, and the Markov removal effects."""
     conversions = result.wide("conversions")
     out: list[Table | Text] = [
         table(
-            "channel",
+            t("cli.attribute.channel", loc),
             *map(str, conversions.columns),
-            title=f"{title}: {result.total_conversions:,.0f} conversions",
+            title=t("cli.attribute.title", loc, title=title, conversions=f"{result.total_conversions:,.0f}"),
             rows=[(channel, *(f"{v:,.2f}" for v in row)) for channel, row in conversions.iterrows()],
         )
     ]
     if "markov" in result.models:
         markov = result.credits("markov")["removal_effect"]
-        out.append(Text("removal effects: " + ", ".join(f"{c} {v:.3f}" for c, v in markov.items())))
+        effects = ", ".join(f"{c} {v:.3f}" for c, v in markov.items())
+        out.append(Text(t("cli.attribute.removal_effects", loc, effects=effects)))
     return out
 
 
-def spread_table(result: SpreadResult, title: str) -> list[Table | Text]:
+def spread_table(result: SpreadResult, title: str, loc: str) -> list[Table | Text]:
     """Expected spread of a seed set with its error and interval, and the graph's size."""
     return [
         table(
-            "model",
-            "seeds",
-            "runs",
-            "expected spread",
-            "std. error",
-            "95% interval",
+            t("cli.spread.model", loc),
+            t("cli.spread.seeds", loc),
+            t("cli.spread.runs", loc),
+            t("cli.spread.expected_spread", loc),
+            t("cli.spread.std_error", loc),
+            t("cli.spread.interval", loc),
             title=title,
             rows=[
                 (
@@ -228,15 +362,28 @@ def spread_table(result: SpreadResult, title: str) -> list[Table | Text]:
                 )
             ],
         ),
-        Text(f"{result.nodes:,} nodes, {result.edges:,} edges, {result.seconds:.2f}s"),
+        Text(
+            t(
+                "cli.spread.graph",
+                loc,
+                nodes=f"{result.nodes:,}",
+                edges=f"{result.edges:,}",
+                seconds=f"{result.seconds:.2f}",
+            )
+        ),
     ]
 
 
-def seeds_table(result: SeedResult, title: str) -> list[Table | Text]:
+def seeds_table(result: SeedResult, title: str, loc: str) -> list[Table | Text]:
     """The chosen seeds in order with marginal and cumulative spread (and cost with a budget)."""
-    columns = ["rank", "seed", "marginal spread", "cumulative spread"]
+    columns = [
+        t("cli.seeds.rank", loc),
+        t("cli.seeds.seed", loc),
+        t("cli.seeds.marginal_spread", loc),
+        t("cli.seeds.cumulative_spread", loc),
+    ]
     if result.budget is not None:
-        columns.append("cost")
+        columns.append(t("cli.seeds.cost", loc))
     rows = []
     total = 0.0
     for i, (node, gain) in enumerate(zip(result.seeds, result.gains, strict=True)):
@@ -245,12 +392,25 @@ def seeds_table(result: SeedResult, title: str) -> list[Table | Text]:
         if result.budget is not None:
             row.append(f"{result.costs[i]:,.2f}")
         rows.append(row)
-    cost = f", cost {result.cost:,.2f} of {result.budget:,.2f}" if result.budget is not None else ""
+    cost = (
+        t("cli.seeds.summary_cost", loc, cost=f"{result.cost:,.2f}", budget=f"{result.budget:,.2f}")
+        if result.budget is not None
+        else ""
+    )
     return [
-        table(*columns, title=f"{title}: {result.model}, k={result.k}", rows=rows),
+        table(
+            *columns, title=t("cli.seeds.title", loc, title=title, model=result.model, k=result.k), rows=rows
+        ),
         Text(
-            f"expected spread {result.spread:,.1f} of {result.nodes:,} nodes{cost}; "
-            f"{result.rr_sets:,} RR sets, {result.seconds:.2f}s"
+            t(
+                "cli.seeds.summary",
+                loc,
+                spread=f"{result.spread:,.1f}",
+                nodes=f"{result.nodes:,}",
+                cost=cost,
+                rr_sets=f"{result.rr_sets:,}",
+                seconds=f"{result.seconds:.2f}",
+            )
         ),
     ]
 
@@ -260,27 +420,42 @@ def _campaign(value: Any) -> str:
 
 
 def cascade_tables(
-    metrics: pd.DataFrame, people: pd.DataFrame, k_factor: pd.DataFrame, *, inferred_share: float, top: int
+    metrics: pd.DataFrame,
+    people: pd.DataFrame,
+    k_factor: pd.DataFrame,
+    *,
+    inferred_share: float,
+    top: int,
+    loc: str,
 ) -> list[Table | Text]:
     """The largest cascades, the KOL/KOC ranking and the K-factor per campaign (just a line if none)."""
+
+    def h(key: str) -> str:
+        return t(f"cli.cascades.{key}", loc)
+
     headline = Text(
-        f"{len(metrics):,} cascades; {inferred_share:.1%} of parent links inferred from follows and timing"
+        t("cli.cascades.summary", loc, cascades=f"{len(metrics):,}", inferred=f"{inferred_share:.1%}")
     )
     if metrics.empty:
         return [headline]
     return [
         headline,
         table(
-            "cascade",
-            "channel",
-            "campaign",
-            "size",
-            "depth",
-            "breadth",
-            "virality",
-            "reach",
-            "orders",
-            "value",
+            *map(
+                h,
+                (
+                    "cascade",
+                    "channel",
+                    "campaign",
+                    "size",
+                    "depth",
+                    "breadth",
+                    "virality",
+                    "reach",
+                    "orders",
+                    "value",
+                ),
+            ),
             rows=[
                 (
                     r["cascade_id"],
@@ -298,14 +473,8 @@ def cascade_tables(
             ],
         ),
         table(
-            "rank",
-            "person",
-            "role",
-            "shares",
-            "reach",
-            "orders",
-            "value",
-            title="KOL / KOC",
+            *map(h, ("rank", "person", "role", "shares", "reach", "orders", "value")),
+            title=h("people_title"),
             rows=[
                 (
                     r["rank"],
@@ -320,13 +489,11 @@ def cascade_tables(
             ],
         ),
         table(
-            "campaign",
-            "sharers",
-            "invitees",
-            "invites/sharer",
-            "invitee conversion",
-            "K-factor",
-            title="K-factor",
+            *map(
+                h,
+                ("campaign", "sharers", "invitees", "invites_per_sharer", "invitee_conversion", "k_factor"),
+            ),
+            title=h("k_factor"),
             rows=[
                 (
                     _campaign(r["campaign_id"]),

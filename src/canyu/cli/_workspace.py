@@ -10,20 +10,24 @@ import typer
 
 from canyu.cli._app import DirArg, EngineOpt, JsonOpt, app, open_ws, state
 from canyu.cli._present import (
+    dropped_lines,
     import_lines,
     import_progress,
+    mapping_tables,
     mappings_table,
     print_json,
+    quarantine_more,
     quarantine_table,
     say,
     status_tables,
+    suggestion_tables,
 )
 from canyu.errors import InvalidArgumentError
 from canyu.i18n import t
 from canyu.store import ENGINES, IMPORTABLE
 from canyu.workspace import create_workspace
 
-__all__ = ["forget", "import_", "init", "mappings", "quarantine", "status"]
+__all__ = ["forget", "import_", "init", "mappings", "mappings_app", "quarantine", "status"]
 
 
 @app.command()
@@ -83,6 +87,10 @@ def import_(
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding (default: detected; e.g. gb18030).")
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(help="Excel sheet to read, by name (default: the mapping's, else the first)."),
+    ] = None,
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -97,7 +105,12 @@ def import_(
         try:
             with progress:
                 results = ws.import_files(
-                    files, table=table, mapping=mapping, encoding=encoding, progress=on_progress
+                    files,
+                    table=table,
+                    mapping=mapping,
+                    encoding=encoding,
+                    sheet=sheet,
+                    progress=on_progress,
                 )
         except KeyboardInterrupt:
             say(st.err, t("aborted", loc))
@@ -106,6 +119,8 @@ def import_(
             print_json([r.to_dict() for r in results])
             return
         for line in import_lines(results, loc):
+            say(st.out, line)
+        for line in dropped_lines(results, loc):
             say(st.out, line)
         if any(r.rows_quarantined for r in results):
             say(st.out, t("quarantine_hint", loc, path=path))
@@ -146,7 +161,7 @@ def quarantine(
             return
         st.out.print(quarantine_table(shown, loc))
         if len(rows) > len(shown):
-            say(st.out, f"… {len(rows) - len(shown):,} more (--limit, --json, --export)")
+            say(st.out, quarantine_more(len(rows) - len(shown), loc))
 
 
 @app.command()
@@ -183,11 +198,20 @@ def forget(
         )
 
 
-@app.command()
+mappings_app = typer.Typer(no_args_is_help=False)
+app.add_typer(mappings_app, name="mappings")
+
+
+@mappings_app.callback(invoke_without_command=True)
 def mappings(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List the mappings shipped with canyu (use their name with --mapping)."""
+    """List the mappings shipped with canyu (use their name with --mapping); show one, or find the one for a file.
+
+    With no command, lists each mapping's name, target table and file.
+    """
     from canyu.ingest import load_mapping, shipped_mappings
 
+    if ctx.invoked_subcommand is not None:
+        return
     items = [
         {"name": n, "table": load_mapping(n).table, "path": str(p)}
         for n, p in sorted(shipped_mappings().items())
@@ -195,4 +219,45 @@ def mappings(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(items)
         return
-    state(ctx).out.print(mappings_table(items))
+    st = state(ctx)
+    st.out.print(mappings_table(items, st.locale))
+
+
+@mappings_app.command("show")
+def mappings_show(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(help="A shipped mapping's name (canyu mappings), or a mapping TOML file.")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """What a mapping reads: its table, file format, and each column's source columns, time formats, units, labels."""
+    from canyu.ingest import describe_mapping
+
+    info = describe_mapping(name)
+    if as_json:
+        print_json(info)
+        return
+    st = state(ctx)
+    for part in mapping_tables(info, st.locale):
+        st.out.print(part)
+
+
+@mappings_app.command("suggest")
+def mappings_suggest(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A platform export: CSV, XLSX, JSON...")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Rank the shipped mappings by how well they read FILE's columns (0 when a required one is missing)."""
+    from canyu.ingest import suggest_mappings
+
+    matches = suggest_mappings(file)
+    if as_json:
+        print_json([m.to_dict() for m in matches])
+        return
+    st = state(ctx)
+    for part in suggestion_tables(matches, file.name, st.locale):
+        st.out.print(part)
