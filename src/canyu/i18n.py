@@ -177,6 +177,7 @@ _CLI_TABLES: dict[str, tuple[str, str]] = {
         "{nodes} 个节点，{edges} 条边，用时 {seconds} 秒",
     ),
     # canyu seeds
+    "cli.analyze.more_rows": ("{n} more rows (--json, --csv)", "另有 {n} 行（--json、--csv）"),
     "cli.seeds.rank": ("rank", "排名"),
     "cli.seeds.seed": ("seed", "种子"),
     "cli.seeds.marginal_spread": ("marginal spread", "边际传播人数"),

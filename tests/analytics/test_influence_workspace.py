@@ -24,6 +24,8 @@ def follows_ws(workspace: canyu.Workspace, tmp_path: Path) -> canyu.Workspace:
         encoding="utf-8",
     )
     workspace.import_files([f], table="follows")
+    # the brand declares its own accounts in canyu.toml; seeding leaves them out
+    workspace.update_config(accounts={"weibo": ("brand_main",)})
     return workspace
 
 
@@ -31,6 +33,13 @@ def test_the_hub_is_the_seed_and_reaches_everyone(follows_ws: canyu.Workspace) -
     res = workspace_seeds(follows_ws, model="ic", p=1.0, k=1)
     assert res.seeds == ("b",) and res.nodes == 4  # brand_main left out
     assert res.spread == pytest.approx(4.0)  # p = 1: b -> a, c; a -> d
+
+
+def test_undeclared_brand_accounts_are_people(follows_ws: canyu.Workspace) -> None:
+    # without the [accounts] declaration brand_main is just another followee, the hub of two
+    follows_ws.update_config(accounts={})
+    res = workspace_seeds(follows_ws, model="ic", p=1.0, k=1)
+    assert res.nodes == 5
 
 
 def test_budget_buys_what_fees_allow(follows_ws: canyu.Workspace) -> None:

@@ -127,4 +127,4 @@ def analyze_cmd(
             return
         say(st.out, f"{analysis.title_in(loc)} — {chosen.label(loc)}", bold=True)
         for key, frame in tables.items():
-            st.out.print(frame_table(frame, title=None if len(tables) == 1 else key))
+            st.out.print(frame_table(frame, title=None if len(tables) == 1 else key, loc=loc))

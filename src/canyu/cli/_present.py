@@ -525,12 +525,14 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def frame_table(frame: pd.DataFrame, *, title: str | None = None, limit: int = 50) -> Table | Text:
+def frame_table(
+    frame: pd.DataFrame, *, title: str | None = None, limit: int = 50, loc: str = "en"
+) -> Table | Text:
     """A DataFrame as a plain-text table (the first ``limit`` rows, with a note of the rest)."""
     if frame.empty:
         return Text(f"{title}: —" if title else "—")
     shown = frame.head(limit)
-    caption = f"{len(frame) - limit:,} more rows (--json, --csv)" if len(frame) > limit else None
+    caption = t("cli.analyze.more_rows", loc, n=f"{len(frame) - limit:,}") if len(frame) > limit else None
     tab = table(*[str(c) for c in shown.columns], title=title)
     if caption:
         tab.caption = caption
