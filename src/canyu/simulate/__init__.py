@@ -26,17 +26,29 @@ import numpy as np
 
 from canyu.simulate._engine import run
 from canyu.simulate._export import FILES, write_files
+from canyu.simulate._media_mix import (
+    DEFAULT_MEDIA_CHANNELS,
+    MEDIA_MIX_SCENARIOS,
+    MediaMixData,
+    MediaMixTruth,
+    simulate_media_mix,
+)
 from canyu.simulate._scenarios import SCENARIOS, Scenario, get_scenario
 from canyu.simulate._world import build_world
 
 __all__ = [
+    "DEFAULT_MEDIA_CHANNELS",
     "FILES",
+    "MEDIA_MIX_SCENARIOS",
     "SCENARIOS",
+    "MediaMixData",
+    "MediaMixTruth",
     "Scenario",
     "SimulationResult",
     "get_scenario",
     "import_simulation",
     "simulate",
+    "simulate_media_mix",
 ]
 
 
