@@ -393,7 +393,7 @@ def fit_mmm(
         y=(y / y_scale).astype(f32),
         trend=(tw / max(t_len - 1, 1)).astype(f32),
         fourier=fourier_terms(
-            tw + dates[0].dayofyear / 7.0, period=365.25 / 7.0, order=seasonality_order
+            tw + dates[0].day_of_year / 7.0, period=365.25 / 7.0, order=seasonality_order
         ).astype(f32),
         holidays=hol.astype(f32),
         controls=z.astype(f32),

@@ -18,8 +18,10 @@ measured incremental outcome, and each attribution ROAS adds ``Normal(ROAS_c, sd
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -123,6 +125,24 @@ def _model(data: dict[str, Any], mask: Any, *, saturation: str, adstock: str) ->
         )
 
 
+def _compile_cache() -> None:
+    """Keep XLA's compiled sampler on disk: compiling NUTS costs more CPU than sampling this model, and
+    fits of the same shape (same weeks, channels, controls) then skip it. ``CANYU_JAX_CACHE=off``
+    disables it; the default folder is ``$XDG_CACHE_HOME/canyu/jax``."""
+    import jax
+
+    path = os.environ.get("CANYU_JAX_CACHE")
+    if path is None:
+        path = str(Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))) / "canyu" / "jax")
+    if path.lower() in ("", "0", "off", "none"):
+        return
+    try:
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    except (AttributeError, ValueError):  # an older jax without the option: compile every time
+        pass
+
+
 def run_nuts(
     data: ModelData,
     masks: Sequence[np.ndarray],
@@ -142,6 +162,7 @@ def run_nuts(
     from numpyro.infer import MCMC, NUTS, init_to_median
 
     numpyro.enable_x64(False)
+    _compile_cache()
     arrays = {k: v for k, v in data.__dict__.items() if isinstance(v, np.ndarray)}
     model = functools.partial(_model, saturation=data.saturation, adstock=data.adstock)
     kernel = NUTS(
