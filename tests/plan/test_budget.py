@@ -16,11 +16,18 @@ from canyu.simulate import simulate_media_mix
 def _truth_curves(scenario: str = "default", saturation: str = "hill", seed: int = 3) -> PosteriorResponse:
     t = simulate_media_mix(weeks=60, seed=seed, scenario=scenario, saturation=saturation).truth  # type: ignore[arg-type]
     return PosteriorResponse.from_parameters(
-        t.channels, saturation=t.saturation, beta=t.beta, half=t.half, shape=t.shape, current_weekly=t.mean_spend
+        t.channels,
+        saturation=t.saturation,
+        beta=t.beta,
+        half=t.half,
+        shape=t.shape,
+        current_weekly=t.mean_spend,
     )
 
 
-def _brute_force(curves: PosteriorResponse, total: float, weeks: float, n: int = 200) -> tuple[float, np.ndarray]:
+def _brute_force(
+    curves: PosteriorResponse, total: float, weeks: float, n: int = 200
+) -> tuple[float, np.ndarray]:
     """Every split of ``total`` on a simplex grid of ``n`` steps; the best by expected outcome."""
     c = len(curves.channels)
     best, arg = -np.inf, np.zeros(c)
@@ -124,7 +131,9 @@ def test_moves_money_out_of_the_overspent_channel_and_reaches_95pct_of_true_best
 def test_bounds_minimums_profit_and_risk() -> None:
     curves = _truth_curves()
     total = float(curves.current_weekly.sum() * 4)
-    plan = optimize_budget(curves, total=total, weeks=4, bounds={"douyin": (0.0, 0.1 * total)}, minimums={"qzone": 0.3 * total})
+    plan = optimize_budget(
+        curves, total=total, weeks=4, bounds={"douyin": (0.0, 0.1 * total)}, minimums={"qzone": 0.3 * total}
+    )
     assert plan.allocation["douyin"] <= 0.1 * total * (1 + 1e-6)
     assert plan.allocation["qzone"] >= 0.3 * total * (1 - 1e-6)
     assert sum(plan.allocation.values()) == pytest.approx(total, rel=1e-6)
@@ -144,9 +153,9 @@ def test_bounds_minimums_profit_and_risk() -> None:
     mean_plan = optimize_budget(two, total=200_000.0, weeks=4)
     safe_plan = optimize_budget(two, total=200_000.0, weeks=4, risk_quantile=0.1)
     assert safe_plan.allocation["douyin"] < mean_plan.allocation["douyin"]
-    assert np.quantile(plan_outcome(two, np.array(list(safe_plan.allocation.values())), weeks=4), 0.1) >= np.quantile(
-        plan_outcome(two, np.array(list(mean_plan.allocation.values())), weeks=4), 0.1
-    )
+    assert np.quantile(
+        plan_outcome(two, np.array(list(safe_plan.allocation.values())), weeks=4), 0.1
+    ) >= np.quantile(plan_outcome(two, np.array(list(mean_plan.allocation.values())), weeks=4), 0.1)
 
 
 def test_bad_bounds_raise() -> None:
