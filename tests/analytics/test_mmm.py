@@ -181,6 +181,7 @@ def test_budget_on_the_posterior_reaches_95pct_of_the_true_best(
     assert plan.prob_better > 0.9
 
 
+@pytest.mark.slow
 def test_lift_test_calibration_narrows_the_interval() -> None:
     data = simulate_media_mix(weeks=70, seed=8, channels=("weibo", "douyin"), saturation="logistic")
     t = data.truth
