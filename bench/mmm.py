@@ -77,7 +77,13 @@ def canyu_case(
     data = simulate_media_mix(weeks=150, seed=seed, scenario=scenario, saturation=saturation, alpha=alpha)  # type: ignore[arg-type]
     t0, c0 = time.perf_counter(), time.process_time()
     res = fit_mmm(
-        data.frame, date="week", target="revenue", channels=data.truth.channels, controls=data.controls, **fit
+        data.frame,
+        date="week",
+        target="revenue",
+        channels=data.truth.channels,
+        controls=data.controls,
+        saturation=saturation,  # the model's form matches the truth's; both forms are tested
+        **fit,
     )
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     m = res.metric("roas")
