@@ -236,7 +236,12 @@ def test_correctness_over_seeds_and_scenarios() -> None:
     for case in cases:
         data = simulate_media_mix(weeks=150, **case)  # type: ignore[arg-type]
         fit = fit_mmm(
-            data.frame, date="week", target="revenue", channels=data.truth.channels, controls=data.controls
+            data.frame,
+            date="week",
+            target="revenue",
+            channels=data.truth.channels,
+            controls=data.controls,
+            saturation=str(case["saturation"]),  # each saturation form is fitted with its own model
         )
         m = fit.metric("roas")
         errors += list(np.abs(m["mean"].to_numpy() - data.truth.roas) / data.truth.roas)
