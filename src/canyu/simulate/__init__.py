@@ -26,18 +26,30 @@ import numpy as np
 
 from canyu.simulate._engine import run
 from canyu.simulate._export import BRAND_ACCOUNT, FILES, write_files
+from canyu.simulate._media_mix import (
+    DEFAULT_MEDIA_CHANNELS,
+    MEDIA_MIX_SCENARIOS,
+    MediaMixData,
+    MediaMixTruth,
+    simulate_media_mix,
+)
 from canyu.simulate._scenarios import SCENARIOS, Scenario, ScenarioError, check_scenario, get_scenario
 from canyu.simulate._world import build_world
 
 __all__ = [
+    "DEFAULT_MEDIA_CHANNELS",
     "FILES",
+    "MEDIA_MIX_SCENARIOS",
     "SCENARIOS",
+    "MediaMixData",
+    "MediaMixTruth",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "get_scenario",
     "import_simulation",
     "simulate",
+    "simulate_media_mix",
 ]
 
 

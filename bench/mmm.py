@@ -1,0 +1,204 @@
+"""Media-mix benchmark: canyu's fit against PyMC-Marketing 0.19.2 on the same 150 weeks × 5 channels.
+
+Both models get the same simulated frame (geometric adstock, 13 lags; logistic saturation; yearly
+seasonality of order 2; the same two controls) and are scored against the simulator's true ROAS:
+wall time, mean absolute relative ROAS error, and the share of channels whose 90% interval covers the
+truth. PyMC-Marketing is an optional dependency of this script only: point ``--pymc-python`` at a
+Python that has it (``python3 -m venv /work/venv-pymc && /work/venv-pymc/bin/pip install
+pymc-marketing==0.19.2``); without it the comparison is skipped with a message.
+
+``--sweep`` adds canyu fits over more seeds and scenarios (carry-over 0.1-0.7, Hill and logistic
+truth, correlated spend) for the correctness figures.
+
+    python bench/mmm.py [--pymc-python /work/venv-pymc/bin/python] [--sweep] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from canyu.analytics.mmm import fit_mmm
+from canyu.simulate import simulate_media_mix
+
+PYMC_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, time
+    import numpy as np, pandas as pd
+    from pymc_marketing.mmm import MMM, GeometricAdstock, LogisticSaturation
+    csv, channels, controls, out, chains, tune, draws = sys.argv[1:8]
+    channels, controls = channels.split(","), controls.split(",")
+    df = pd.read_csv(csv, parse_dates=["week"])
+    t0 = time.perf_counter()
+    mmm = MMM(date_column="week", channel_columns=channels, control_columns=controls,
+              adstock=GeometricAdstock(l_max=13), saturation=LogisticSaturation(), yearly_seasonality=2)
+    mmm.fit(df[["week", *channels, *controls]], df["revenue"], chains=int(chains), tune=int(tune),
+            draws=int(draws), cores=2, random_seed=1, progressbar=False)
+    seconds = time.perf_counter() - t0
+    post = mmm.fit_result if hasattr(mmm, "fit_result") else mmm.idata.posterior
+    if "channel_contribution_original_scale" in post:
+        c = post["channel_contribution_original_scale"]
+    else:
+        c = mmm.get_ts_contribution_posterior("channel_contribution", original_scale=True)
+    date_dim = [d for d in c.dims if d not in ("chain", "draw", "channel")][0]
+    total = c.sum(date_dim).stack(sample=("chain", "draw")).transpose("channel", "sample")
+    roas = total.values / df[channels].sum().to_numpy()[:, None]
+    summ = __import__("arviz").summary(mmm.idata, var_names=["adstock_alpha", "saturation_lam"])
+    json.dump({"seconds": seconds, "roas_mean": roas.mean(axis=1).tolist(),
+               "roas_lo": np.quantile(roas, 0.05, axis=1).tolist(),
+               "roas_hi": np.quantile(roas, 0.95, axis=1).tolist(),
+               "divergences": int(mmm.idata.sample_stats["diverging"].sum()),
+               "max_rhat": float(summ["r_hat"].max())}, open(out, "w"))
+    """
+)
+
+
+def score(mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    return {
+        "roas_error": float(np.mean(np.abs(mean - truth) / truth)),
+        "coverage_90": float(np.mean((lo <= truth) & (truth <= hi))),
+    }
+
+
+def canyu_case(
+    seed: int, scenario: str, saturation: str, alpha: list[float] | None, **fit: Any
+) -> dict[str, Any]:
+    data = simulate_media_mix(weeks=150, seed=seed, scenario=scenario, saturation=saturation, alpha=alpha)  # type: ignore[arg-type]
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = fit_mmm(
+        data.frame,
+        date="week",
+        target="revenue",
+        channels=data.truth.channels,
+        controls=data.controls,
+        **fit,
+    )
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    m = res.metric("roas")
+    out = {
+        "case": f"seed={seed} {scenario} {saturation} alpha={alpha}",
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "sampling_seconds": res.diagnostics.seconds,
+        "diagnostics_ok": res.diagnostics.ok,
+        "reasons": list(res.diagnostics.reasons),
+        "holdout_mape": res.holdout.mape if res.holdout else None,
+        "holdout_coverage": res.holdout.coverage if res.holdout else None,
+        "true_roas": data.truth.roas.tolist(),
+        "roas_mean": m["mean"].tolist(),
+        **score(m["mean"].to_numpy(), m["lo"].to_numpy(), m["hi"].to_numpy(), data.truth.roas),
+    }
+    mr = res.metric("marginal_roas")
+    out["marginal_roas_error"] = float(
+        np.mean(np.abs(mr["mean"].to_numpy() - data.truth.marginal_roas) / data.truth.marginal_roas)
+    )
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pymc-python", default=os.environ.get("PYMC_PYTHON", "/work/venv-pymc/bin/python"))
+    ap.add_argument("--pymc-tune", type=int, default=1000)
+    ap.add_argument("--pymc-draws", type=int, default=1000)
+    ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    report: dict[str, Any] = {"cpus": os.cpu_count(), "load_before": os.getloadavg()}
+
+    seed, scenario = 11, "correlated"
+    data = simulate_media_mix(weeks=150, seed=seed, scenario=scenario, saturation="logistic")
+    print(f"data: 150 weeks x {len(data.truth.channels)} channels, scenario={scenario}, seed={seed}")
+    print("true ROAS:", np.round(data.truth.roas, 3).tolist())
+    py = Path(args.pymc_python)
+    ok = (
+        py.exists()
+        and subprocess.run([str(py), "-c", "import pymc_marketing"], capture_output=True).returncode == 0
+    )
+    tmp = tempfile.TemporaryDirectory()
+    proc = None
+    if ok:
+        # Started first and run alongside canyu's fit, to fit the session's time; CPU seconds, not wall
+        # time, are the fair measure when two fits share the cores (and the machine is shared anyway).
+        csv = Path(tmp.name) / "mmm.csv"
+        data.frame.to_csv(csv, index=False)
+        out = Path(tmp.name) / "out.json"
+        t_py = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        args_py = [str(csv), ",".join(data.truth.channels), ",".join(data.controls), str(out), "4"]
+        proc = subprocess.Popen(
+            [str(py), "-c", PYMC_SCRIPT, *args_py, str(args.pymc_tune), str(args.pymc_draws)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    main_case = canyu_case(seed, scenario, "logistic", None)
+    report["canyu"] = main_case
+    print(
+        f"canyu   {main_case['seconds']:7.1f} s wall, {main_case['cpu_seconds']:6.1f} s CPU  ROAS error "
+        f"{main_case['roas_error']:.3f}  coverage {main_case['coverage_90']:.2f}  diagnostics ok="
+        f"{main_case['diagnostics_ok']} {main_case['reasons']}  holdout MAPE {main_case['holdout_mape']:.3f}",
+        flush=True,
+    )
+    if proc is None:
+        print(f"PyMC-Marketing not found at {py}: comparison skipped")
+        report["pymc_marketing"] = None
+    else:
+        _, err = proc.communicate()
+        wall = time.perf_counter() - t_py
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        if proc.returncode != 0:
+            print("PyMC-Marketing failed:", err[-2000:])
+            report["pymc_marketing"] = {"error": err[-2000:]}
+        else:
+            r = json.loads(out.read_text())
+            r["wall_seconds"] = wall
+            r["cpu_seconds"] = child_cpu
+            r |= score(
+                np.array(r["roas_mean"]), np.array(r["roas_lo"]), np.array(r["roas_hi"]), data.truth.roas
+            )
+            report["pymc_marketing"] = r
+            print(
+                f"pymc-m  {r['seconds']:7.1f} s wall (fit), {child_cpu:6.1f} s CPU  ROAS error {r['roas_error']:.3f}"
+                f"  coverage {r['coverage_90']:.2f}  (divergences {r['divergences']}, max R-hat {r['max_rhat']:.3f},"
+                f" tune {args.pymc_tune}, draws {args.pymc_draws}, 4 chains)"
+            )
+            print(f"CPU-time ratio PyMC-Marketing / canyu: {child_cpu / main_case['cpu_seconds']:.1f}x")
+    tmp.cleanup()
+
+    if args.sweep:
+        cases = [
+            (1, "default", "hill", [0.1, 0.3, 0.5, 0.7, 0.4]),
+            (2, "correlated", "hill", None),
+            (3, "overspent", "logistic", [0.7, 0.5, 0.3, 0.1, 0.6]),
+        ]
+        report["sweep"] = []
+        for case in cases:
+            r = canyu_case(*case)
+            report["sweep"].append(r)
+            print(
+                f"sweep {r['case']}: {r['seconds']:.1f} s  ROAS error {r['roas_error']:.3f}  coverage {r['coverage_90']:.2f}  ok={r['diagnostics_ok']}",
+                flush=True,
+            )
+        errs = [r["roas_error"] for r in report["sweep"]] + [main_case["roas_error"]]
+        covs = [r["coverage_90"] for r in report["sweep"]] + [main_case["coverage_90"]]
+        print(f"sweep mean ROAS error {np.mean(errs):.3f}, mean coverage {np.mean(covs):.2f}")
+    report["load_after"] = os.getloadavg()
+    print("load average before / after:", report["load_before"], report["load_after"], "(shared machine)")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=float))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Media-mix model: simulator truth, input errors, and a fit scored against the truth.
+
+The fits here are small (two channels, two short chains) to keep the file fast; the slow test and
+``bench/mmm.py`` run the full 150 weeks × 5 channels over several seeds and scenarios.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from canyu.analytics.mmm import (
+    MediaMixError,
+    MediaMixResult,
+    PosteriorResponse,
+    fit_mmm,
+    min_weeks,
+    mmm_from_file,
+)
+from canyu.analytics.mmm._transforms import lag_stack, saturation_np, weights_np
+from canyu.plan.budget import optimize_budget, plan_outcome
+from canyu.simulate import MediaMixData, simulate_media_mix
+
+# ---------------------------------------------------------------- simulator truth (no sampling)
+
+
+@pytest.mark.parametrize(("saturation", "adstock"), [("hill", "geometric"), ("logistic", "delayed")])
+def test_simulated_truth_matches_an_independent_computation(saturation: str, adstock: str) -> None:
+    data = simulate_media_mix(weeks=80, seed=4, saturation=saturation, adstock=adstock)  # type: ignore[arg-type]
+    t = data.truth
+    x = data.frame[list(t.channels)].to_numpy(float)
+    # The model package's own transforms, written separately from the simulator's.
+    w = weights_np(t.alpha, t.theta)[None]
+    ad = np.einsum("ltc,dcl->dtc", lag_stack(x), w)[0]
+    contrib = t.beta * saturation_np(ad, saturation, t.half, t.shape)
+    np.testing.assert_allclose(contrib.sum(axis=0) / x.sum(axis=0), t.roas, rtol=1e-9)
+    np.testing.assert_allclose(contrib.sum(axis=0), t.contribution, rtol=1e-9)
+    # Marginal ROAS is below average ROAS for concave curves (logistic) at positive spend.
+    if saturation == "logistic":
+        assert np.all(t.marginal_roas < t.roas)
+    # The steady-state curve at zero spend is zero and rises with spend.
+    curve = t.response_curve("douyin", np.array([0.0, 1e4, 1e5]))
+    assert curve[0] == 0.0
+    assert curve[1] < curve[2]
+    json.dumps(t.to_dict())
+
+
+def test_scenarios_correlated_and_overspent() -> None:
+    def mean_corr(d: MediaMixData) -> float:
+        c = np.corrcoef(d.frame[list(d.truth.channels)].to_numpy(float).T)
+        return float(c[np.triu_indices_from(c, 1)].mean())
+
+    assert mean_corr(simulate_media_mix(weeks=150, seed=2, scenario="correlated")) > 0.5
+    assert abs(mean_corr(simulate_media_mix(weeks=150, seed=2))) < 0.2
+    over = simulate_media_mix(weeks=150, seed=2, scenario="overspent").truth
+    i = over.channels.index("douyin")
+    assert int(np.argmin(over.marginal_roas)) == i
+    assert over.marginal_roas[i] < 0.5 * np.median(over.marginal_roas)
+    # Festival weeks are marked: 双11 2023 falls in the week starting 2023-11-06.
+    frame = simulate_media_mix(weeks=60, seed=1).frame
+    assert pd.Timestamp("2023-11-06").date() in set(frame["week"])
+
+
+# ---------------------------------------------------------------- input errors (no sampling)
+
+
+def _csv(tmp_path: Path, frame: pd.DataFrame) -> Path:
+    p = tmp_path / "wide.csv"
+    frame.to_csv(p, index=False)
+    return p
+
+
+def test_file_errors_name_the_file_and_column(tmp_path: Path) -> None:
+    data = simulate_media_mix(weeks=80, seed=1)
+    path = _csv(tmp_path, data.frame)
+    with pytest.raises(MediaMixError) as err:
+        mmm_from_file(path, date="week", target="revenue", channels=["weibo", "douyn"])
+    assert err.value.file == str(path) and err.value.column == "douyn"
+    assert "closest: 'douyin'" in str(err.value) and "wide.csv" in str(err.value)
+    assert "找不到列" in err.value.message_zh
+
+    broken = data.frame.copy()
+    broken.loc[5, "weibo"] = np.nan
+    with pytest.raises(MediaMixError, match=r"'weibo' has 1 empty \(NaN\) value\(s\), first at row 6"):
+        mmm_from_file(_csv(tmp_path, broken), date="week", target="revenue", channels=["weibo"])
+    broken = data.frame.astype({"douyin": object})
+    broken.loc[3, "douyin"] = "12k"
+    with pytest.raises(MediaMixError, match="'12k' is not a number"):
+        mmm_from_file(_csv(tmp_path, broken), date="week", target="revenue", channels=["douyin"])
+
+    short = data.frame.head(40)
+    need = min_weeks(2, 8)
+    with pytest.raises(MediaMixError, match=f"too little data: 40 weeks, need ≥ {need}") as err:
+        mmm_from_file(_csv(tmp_path, short), date="week", target="revenue", channels=["weibo", "douyin"])
+    assert "数据太少" in err.value.message_zh
+    with pytest.raises(MediaMixError, match="file not found"):
+        mmm_from_file(tmp_path / "nope.xlsx", date="week", target="revenue", channels=["weibo"])
+    xlsx = tmp_path / "wide.xlsx"
+    data.frame.head(30).to_excel(xlsx, index=False)
+    with pytest.raises(MediaMixError, match=r"wide\.xlsx: too little data"):
+        mmm_from_file(xlsx, date="week", target="revenue", channels=["weibo"])
+
+
+# ---------------------------------------------------------------- a fit scored against the truth
+
+
+@pytest.fixture(scope="module")
+def overspent_fit() -> tuple[MediaMixData, MediaMixResult]:
+    data = simulate_media_mix(
+        weeks=104, seed=5, scenario="overspent", channels=("weibo", "douyin"), saturation="logistic"
+    )
+    fit = fit_mmm(
+        data.frame,
+        date="week",
+        target="revenue",
+        channels=data.truth.channels,
+        controls=data.controls,
+        chains=2,
+        warmup=200,
+        draws=200,
+        seed=1,
+    )
+    return data, fit
+
+
+def test_fit_recovers_roas_with_honest_intervals(overspent_fit: tuple[MediaMixData, MediaMixResult]) -> None:
+    data, fit = overspent_fit
+    truth = data.truth
+    roas = fit.metric("roas")
+    err = np.abs(roas["mean"].to_numpy() - truth.roas) / truth.roas
+    assert err.mean() <= 0.15, (roas, truth.roas)
+    assert np.all((roas["lo"] <= truth.roas) & (truth.roas <= roas["hi"]))
+    mroas = fit.metric("marginal_roas")
+    assert mroas.loc["douyin", "mean"] < mroas.loc["weibo", "mean"]  # the overspent channel is seen as such
+    alpha = fit.metric("alpha")
+    assert np.all(np.abs(alpha["mean"].to_numpy() - truth.alpha) < 0.2)
+    assert fit.diagnostics.chains == 2 and fit.diagnostics.draws == 200
+    assert fit.diagnostics.ok == (not fit.diagnostics.reasons)
+    assert fit.holdout is not None and fit.holdout.weeks == 8
+    assert fit.holdout.mape < 0.06 and fit.holdout.coverage >= 0.75
+    d = json.loads(json.dumps(fit.to_dict()))
+    assert set(d["channels"]["douyin"]) >= {
+        "roas",
+        "marginal_roas",
+        "contribution",
+        "alpha",
+        "half_saturation",
+    }
+    assert d["trusted"] == fit.diagnostics.ok
+    curves = fit.response_curves(points=11)
+    for _, g in curves.groupby("channel"):
+        assert np.all(np.diff(g["mean"].to_numpy()) > 0) and np.all(g["lo"] <= g["hi"])
+
+
+def test_budget_on_the_posterior_reaches_95pct_of_the_true_best(
+    overspent_fit: tuple[MediaMixData, MediaMixResult],
+) -> None:
+    data, fit = overspent_fit
+    t = data.truth
+    true_curves = PosteriorResponse.from_parameters(
+        t.channels,
+        saturation=t.saturation,
+        beta=t.beta,
+        half=t.half,
+        shape=t.shape,
+        current_weekly=t.mean_spend,
+    )
+    total = float(t.mean_spend.sum() * 4)
+    plan = optimize_budget(fit.response, total=total, weeks=4)
+    best = optimize_budget(true_curves, total=total, weeks=4)
+    alloc = np.array([plan.allocation[c] for c in t.channels])
+    achieved = float(plan_outcome(true_curves, alloc, weeks=4)[0])
+    assert achieved >= 0.95 * best.expected["optimal"]["mean"]
+    assert plan.table.loc["douyin", "change"] < 0  # money moves out of the overspent channel
+    lo, hi = plan.expected["optimal"]["lo"], plan.expected["optimal"]["hi"]
+    assert lo < plan.expected["optimal"]["mean"] < hi
+    assert plan.prob_better > 0.9
+
+
+@pytest.mark.slow
+def test_lift_test_calibration_narrows_the_interval() -> None:
+    data = simulate_media_mix(weeks=70, seed=8, channels=("weibo", "douyin"), saturation="logistic")
+    t = data.truth
+    weeks = pd.to_datetime(data.frame["week"])
+    x = data.frame[list(t.channels)].to_numpy(float)
+    contrib = t.beta * saturation_np(
+        np.einsum("ltc,cl->tc", lag_stack(x), weights_np(t.alpha)), "logistic", t.half, t.shape
+    )
+    i = t.channels.index("weibo")
+    period = slice(20, 40)
+    lift = float(contrib[period, i].sum())
+    experiments = pd.DataFrame(
+        {
+            "channel": ["weibo"],
+            "starts": [weeks[20]],
+            "ends": [weeks[39] + pd.Timedelta(days=6)],
+            "incremental_conversions": [lift],
+            "se": [0.03 * lift],
+        }
+    )
+    common = dict(
+        date="week",
+        target="revenue",
+        channels=t.channels,
+        controls=data.controls,
+        chains=2,
+        warmup=150,
+        draws=150,
+        holdout_weeks=0,
+        seed=2,
+    )
+    plain = fit_mmm(data.frame, **common)  # type: ignore[arg-type]
+    calibrated = fit_mmm(data.frame, experiments=experiments, **common)  # type: ignore[arg-type]
+    w_plain = plain.metric("roas").loc["weibo"]
+    w_cal = calibrated.metric("roas").loc["weibo"]
+    assert (w_cal["hi"] - w_cal["lo"]) < 0.7 * (w_plain["hi"] - w_plain["lo"])
+    assert abs(w_cal["mean"] - t.roas[i]) / t.roas[i] < 0.08
+    assert calibrated.holdout is None
+
+
+# ---------------------------------------------------------------- correctness over seeds and scenarios
+
+
+@pytest.mark.slow
+def test_correctness_over_seeds_and_scenarios() -> None:
+    """ROAS error ≤ 15% on average and 90% intervals covering ≥ 80% of channels (150 weeks × 5).
+
+    The default (logistic) model on Hill and logistic truth; measured 17.3% and 10.0% error, 3/5 and
+    5/5 covered. The Hill model on Hill truth did worse (31%, divergences flagged), and a correlated
+    case at r ≈ 0.78 (seed 11, bench/mmm.py) gave 27%: see docs/mmm.md.
+    """
+    cases = [
+        dict(seed=1, scenario="default", saturation="hill", alpha=[0.1, 0.3, 0.5, 0.7, 0.4]),
+        dict(seed=2, scenario="correlated", saturation="logistic", alpha=[0.7, 0.5, 0.3, 0.1, 0.6]),
+    ]
+    errors, covered = [], []
+    for case in cases:
+        data = simulate_media_mix(weeks=150, **case)  # type: ignore[arg-type]
+        fit = fit_mmm(
+            data.frame,
+            date="week",
+            target="revenue",
+            channels=data.truth.channels,
+            controls=data.controls,
+        )
+        m = fit.metric("roas")
+        errors += list(np.abs(m["mean"].to_numpy() - data.truth.roas) / data.truth.roas)
+        covered += list((m["lo"] <= data.truth.roas) & (data.truth.roas <= m["hi"]))
+    assert np.mean(errors) <= 0.15, errors
+    assert np.mean(covered) >= 0.8, covered

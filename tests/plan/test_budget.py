@@ -1,0 +1,168 @@
+"""Budget optimiser: follows the curves, matches a brute-force grid, beats the current split on truth."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from canyu.analytics.mmm import PosteriorResponse
+from canyu.errors import CanyuError
+from canyu.plan.budget import BudgetError, optimize_budget, plan_outcome
+from canyu.simulate import simulate_media_mix
+
+
+def _truth_curves(scenario: str = "default", saturation: str = "hill", seed: int = 3) -> PosteriorResponse:
+    t = simulate_media_mix(weeks=60, seed=seed, scenario=scenario, saturation=saturation).truth  # type: ignore[arg-type]
+    return PosteriorResponse.from_parameters(
+        t.channels,
+        saturation=t.saturation,
+        beta=t.beta,
+        half=t.half,
+        shape=t.shape,
+        current_weekly=t.mean_spend,
+    )
+
+
+def _brute_force(
+    curves: PosteriorResponse, total: float, weeks: float, n: int = 200
+) -> tuple[float, np.ndarray]:
+    """Every split of ``total`` on a simplex grid of ``n`` steps; the best by expected outcome."""
+    c = len(curves.channels)
+    best, arg = -np.inf, np.zeros(c)
+    unit = total / n
+    for head in itertools.product(range(n + 1), repeat=c - 1):
+        if sum(head) > n:
+            continue
+        a = np.array([*head, n - sum(head)], dtype=float) * unit
+        v = float(plan_outcome(curves, a, weeks=weeks).mean())
+        if v > best:
+            best, arg = v, a
+    return best, arg
+
+
+def test_allocation_follows_the_curves_not_an_equal_split() -> None:
+    # Two channels with the same current spend; douyin's curve is three times as high, saturates later.
+    curves = PosteriorResponse.from_parameters(
+        ["weibo", "douyin"],
+        saturation="logistic",
+        beta=[100_000.0, 300_000.0],
+        half=[15_000.0, 30_000.0],
+        current_weekly=[25_000.0, 25_000.0],
+    )
+    plan = optimize_budget(curves, total=200_000.0, weeks=4)
+    share = plan.allocation["douyin"] / plan.total
+    assert 0.75 < share < 0.9  # an equal split would be 0.5; the optimum is interior
+    # At the optimum the last yuan returns the same in both channels (both interior).
+    m = plan.table["marginal_return"]
+    assert m["weibo"] == pytest.approx(m["douyin"], rel=0.02)
+    assert plan.expected["optimal"]["mean"] > plan.expected["current"]["mean"] * 1.05
+    # Swapping the curves swaps the allocation.
+    swapped = PosteriorResponse.from_parameters(
+        ["weibo", "douyin"],
+        saturation="logistic",
+        beta=[300_000.0, 100_000.0],
+        half=[30_000.0, 15_000.0],
+        current_weekly=[25_000.0, 25_000.0],
+    )
+    plan2 = optimize_budget(swapped, total=200_000.0, weeks=4)
+    assert plan2.allocation["weibo"] == pytest.approx(plan.allocation["douyin"], rel=0.01)
+
+
+@pytest.mark.parametrize(("channels", "saturation"), [(2, "logistic"), (3, "hill"), (3, "logistic")])
+def test_agrees_with_brute_force_grid(channels: int, saturation: str) -> None:
+    full = _truth_curves(saturation=saturation)
+    curves = PosteriorResponse(
+        channels=full.channels[:channels],
+        saturation=full.saturation,
+        beta=full.beta[:, :channels],
+        half=full.half[:, :channels],
+        shape=full.shape[:, :channels],
+        current_weekly=full.current_weekly[:channels],
+    )
+    total = float(curves.current_weekly.sum() * 4)
+    plan = optimize_budget(curves, total=total, weeks=4)
+    best, arg = _brute_force(curves, total, 4, n=200 if channels == 2 else 120)
+    assert plan.expected["optimal"]["mean"] >= best * 0.999
+    assert plan.expected["optimal"]["mean"] <= best * 1.01  # the grid is fine enough to be within 1%
+    assert np.abs(np.array(list(plan.allocation.values())) - arg).max() <= 0.02 * total
+    assert sum(plan.allocation.values()) == pytest.approx(total, rel=1e-6)
+
+
+def test_moves_money_out_of_the_overspent_channel_and_reaches_95pct_of_true_best() -> None:
+    curves = _truth_curves("overspent")
+    total = float(curves.current_weekly.sum() * 4)
+    plan = optimize_budget(curves, total=total, weeks=4)
+    i = curves.channels.index("douyin")
+    assert plan.table["change"].iloc[i] < -0.2 * plan.table["current"].iloc[i]
+    assert plan.table["change"].idxmin() == "douyin"
+    assert plan.table["marginal_current"].idxmin() == "douyin"
+    # 95% of the best achievable on the true curves: here the curves are true, so ≥ brute force.
+    best, _ = _brute_force(
+        PosteriorResponse(
+            channels=curves.channels[:3],
+            saturation=curves.saturation,
+            beta=curves.beta[:, :3],
+            half=curves.half[:, :3],
+            shape=curves.shape[:, :3],
+            current_weekly=curves.current_weekly[:3],
+        ),
+        float(curves.current_weekly[:3].sum() * 4),
+        4,
+        n=100,
+    )
+    sub = optimize_budget(
+        PosteriorResponse(
+            channels=curves.channels[:3],
+            saturation=curves.saturation,
+            beta=curves.beta[:, :3],
+            half=curves.half[:, :3],
+            shape=curves.shape[:, :3],
+            current_weekly=curves.current_weekly[:3],
+        ),
+        total=float(curves.current_weekly[:3].sum() * 4),
+        weeks=4,
+    )
+    assert sub.expected["optimal"]["mean"] >= 0.95 * best
+    assert plan.expected["uplift"]["mean"] > 0
+
+
+def test_bounds_minimums_profit_and_risk() -> None:
+    curves = _truth_curves()
+    total = float(curves.current_weekly.sum() * 4)
+    plan = optimize_budget(
+        curves, total=total, weeks=4, bounds={"douyin": (0.0, 0.1 * total)}, minimums={"qzone": 0.3 * total}
+    )
+    assert plan.allocation["douyin"] <= 0.1 * total * (1 + 1e-6)
+    assert plan.allocation["qzone"] >= 0.3 * total * (1 - 1e-6)
+    assert sum(plan.allocation.values()) == pytest.approx(total, rel=1e-6)
+    # Profit with a low margin: a yuan returning less than 1/margin is not spent.
+    profit = optimize_budget(curves, total=total, weeks=4, objective="profit", margin=0.3)
+    assert sum(profit.allocation.values()) < total
+    assert (profit.table["marginal_return"] * 0.3).max() <= 1.05
+    # Risk-aware on two draws: one where douyin works, one where it does not.
+    two = PosteriorResponse(
+        channels=("weibo", "douyin"),
+        saturation="logistic",
+        beta=np.array([[60_000.0, 300_000.0], [60_000.0, 10_000.0]]),
+        half=np.array([[20_000.0, 40_000.0], [20_000.0, 40_000.0]]),
+        shape=np.ones((2, 2)),
+        current_weekly=np.array([25_000.0, 25_000.0]),
+    )
+    mean_plan = optimize_budget(two, total=200_000.0, weeks=4)
+    safe_plan = optimize_budget(two, total=200_000.0, weeks=4, risk_quantile=0.1)
+    assert safe_plan.allocation["douyin"] < mean_plan.allocation["douyin"]
+    assert np.quantile(
+        plan_outcome(two, np.array(list(safe_plan.allocation.values())), weeks=4), 0.1
+    ) >= np.quantile(plan_outcome(two, np.array(list(mean_plan.allocation.values())), weeks=4), 0.1)
+
+
+def test_bad_bounds_raise() -> None:
+    curves = _truth_curves()
+    with pytest.raises(BudgetError, match="minimums add up"):
+        optimize_budget(curves, total=100.0, minimums={"weibo": 80.0, "douyin": 80.0})
+    with pytest.raises(CanyuError, match="unknown channel"):
+        optimize_budget(curves, total=100.0, bounds={"weibu": (0, 10)})
+    plan = optimize_budget(curves, total=100_000.0)
+    assert plan.to_dict()["allocation"].keys() == set(curves.channels)
