@@ -44,6 +44,8 @@ _COMMON: dict[str, tuple[str, str]] = {
     "channel": ("Channel", "渠道"),
     "first": ("First", "最早"),
     "last": ("Last", "最晚"),
+    "first_in": ("First ({tz})", "最早（{tz}）"),
+    "last_in": ("Last ({tz})", "最晚（{tz}）"),
     "people": ("People", "人数"),
     "batch": ("Batch", "批次"),
     "source": ("Source", "来源"),

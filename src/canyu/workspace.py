@@ -37,7 +37,11 @@ __all__ = ["Workspace", "WorkspaceStatus", "create_workspace", "open_workspace"]
 
 @dataclass(frozen=True)
 class WorkspaceStatus:
-    """Rows per table, date range per channel, and the last imports."""
+    """Rows per table, date range per channel, and the last imports.
+
+    Event times (``first``, ``last``, ``started``) are naive UTC, as stored; ``timezone`` is the
+    workspace's zone, in which presenters show them.
+    """
 
     path: str
     brand: str
@@ -46,6 +50,7 @@ class WorkspaceStatus:
     channels: list[dict[str, Any]]
     imports: list[dict[str, Any]]
     quarantined: int
+    timezone: str = "UTC"
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -231,6 +236,7 @@ class Workspace:
             channels=channels,
             imports=imports,
             quarantined=rows["quarantine"],
+            timezone=self.config.timezone,
         )
 
     def quarantine(self, *, batch_id: str | None = None) -> pa.Table:

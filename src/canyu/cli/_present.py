@@ -80,6 +80,16 @@ def table(*columns: str, title: str | None = None, rows: Iterable[Sequence[Any]]
     return tab
 
 
+def _local(ts: Any, zone: str) -> str:
+    """A stored (naive UTC) time as wall-clock text in ``zone``; empty for none."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(ts, datetime):
+        return ""
+    return ts.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def status_tables(st: WorkspaceStatus, loc: str) -> list[Table | Text]:
     """The title line, rows per table, channels, and the last imports of :meth:`Workspace.status`."""
     out: list[Table | Text] = [
@@ -91,16 +101,16 @@ def status_tables(st: WorkspaceStatus, loc: str) -> list[Table | Text]:
             table(
                 t("channel", loc),
                 t("rows", loc),
-                t("first", loc),
-                t("last", loc),
+                t("first_in", loc, tz=st.timezone),
+                t("last_in", loc, tz=st.timezone),
                 t("people", loc),
                 t("stat_days", loc),
                 rows=[
                     (
                         c["channel"],
                         f"{c.get('rows') or 0:,}",
-                        c.get("first") or c.get("stat_first") or "",
-                        c.get("last") or c.get("stat_last") or "",
+                        _local(c.get("first"), st.timezone) or c.get("stat_first") or "",
+                        _local(c.get("last"), st.timezone) or c.get("stat_last") or "",
                         f"{c.get('people') or 0:,}",
                         f"{c.get('stat_rows') or 0:,}",
                     )
