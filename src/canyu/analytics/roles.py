@@ -72,25 +72,6 @@ ROLE_METRICS: Mapping[str, tuple[str, ...]] = {
 }
 """The metrics behind each role's score."""
 
-_ACTIONS = {
-    "broadcast": (
-        "Use it to spread news and events (more posts built to be shared), or change its planned role.",
-        "用它做传播（多发适合转发的内容、借势活动），或调整它的计划角色。",
-    ),
-    "service": (
-        "Staff it for one-to-one conversation: answer every message, quickly.",
-        "为一对一沟通配置人手：每条消息都要回复，且要快。",
-    ),
-    "retention": (
-        "Give core users reasons to come back: community topics, member rights, regular activities.",
-        "给核心用户回来的理由：社区话题、会员权益、固定活动。",
-    ),
-    "conversion": (
-        "Shorten the path to purchase here: product links, coupons, limited offers.",
-        "缩短这里的购买路径：商品链接、优惠券、限时活动。",
-    ),
-}
-
 
 def channel_role_metrics(
     events: ir.Table,
