@@ -185,7 +185,8 @@ def _registered(ws: canyu.Workspace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in REGISTERED:
         for key, frame in as_tables(session.run(name)).items():
-            frame = frame.reset_index(drop=True).drop(columns=list(PER_IMPORT), errors="ignore")
+            # batch ids, import times and run times describe each run, not the answer
+            frame = frame.reset_index(drop=True).drop(columns=[*PER_IMPORT, "seconds"], errors="ignore")
             out[f"{name}/{key}"] = (
                 _frame(frame.astype(str), list(frame.columns)) if len(frame.columns) else []
             )

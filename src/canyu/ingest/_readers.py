@@ -205,6 +205,9 @@ def _decode_errors(samples: list[bytes], encoding: str) -> tuple[int, int]:
     return errors, chars
 
 
+_STRAY_BYTES = 64
+
+
 def detect_encoding(path: Path, declared: str = "auto") -> str:
     """The text encoding of ``path``: the declared one, else BOM, UTF-8, GB18030, then charset-normalizer.
 
@@ -226,9 +229,14 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
     u_err, u_ok = _decode_errors(samples, "utf-8")
     if u_err == 0 or u_ok >= 100 * u_err:
         return "utf-8"
+    high = sum(sum(1 for b in data if b > 127) for data in samples)
+    # No valid non-ASCII character at all and only a handful of stray bytes: an ASCII file with
+    # damage, not a single-byte code page (which would turn each stray byte into a letter); the
+    # rows holding them are quarantined with the bytes shown.
+    if u_ok == 0 and high <= _STRAY_BYTES:
+        return "utf-8"
     g_err, _ = _decode_errors(samples, "gb18030")
     best, errors = ("utf-8", u_err) if u_err <= g_err else ("gb18030", g_err)
-    high = sum(sum(1 for b in data if b > 127) for data in samples)
     total = sum(len(data) for data in samples)
     # Few errors for the text there is, or an ASCII file with a few stray bytes: those rows are
     # quarantined (a single-byte guess such as cp1252 would turn every such byte into a letter).

@@ -67,6 +67,8 @@ def seeds(
     edges = session.to_pandas(
         on_channel.select(source=on_channel.followee_id, target=on_channel.follower_id).distinct()
     )
+    # engines return rows in their own order; node ids and the RR-set draws must not depend on it
+    edges = edges.sort_values(["source", "target"], kind="stable", ignore_index=True)
     if edges.empty:
         present = tuple(
             str(c) for c in session.to_pandas(fo.select("channel").distinct())["channel"].dropna().tolist()
