@@ -236,6 +236,9 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
     if u_ok == 0 and high <= _STRAY_BYTES:
         return "utf-8"
     g_err, _ = _decode_errors(samples, "gb18030")
+    # A handful of undecodable spots that GB18030 does not explain better: UTF-8 with damage.
+    if u_err <= _STRAY_BYTES and u_err <= g_err:
+        return "utf-8"
     best, errors = ("utf-8", u_err) if u_err <= g_err else ("gb18030", g_err)
     total = sum(len(data) for data in samples)
     # Few errors for the text there is, or an ASCII file with a few stray bytes: those rows are
