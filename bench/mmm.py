@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from canyu.analytics.mmm import fit_mmm
+from canyu.analytics.mmm import PosteriorResponse, fit_mmm
+from canyu.plan.budget import optimize_budget, plan_outcome
 from canyu.simulate import simulate_media_mix
 
 PYMC_SCRIPT = textwrap.dedent(
@@ -103,6 +104,32 @@ def canyu_case(
     out["marginal_roas_error"] = float(
         np.mean(np.abs(mr["mean"].to_numpy() - data.truth.marginal_roas) / data.truth.marginal_roas)
     )
+    out |= budget_check(data.truth, res.response)
+    return out
+
+
+def budget_check(truth: Any, posterior: PosteriorResponse) -> dict[str, Any]:
+    """Plan 4 weeks of the current total on the posterior; score the plan on the true curves."""
+    true_curves = PosteriorResponse.from_parameters(
+        truth.channels,
+        saturation=truth.saturation,
+        beta=truth.beta,
+        half=truth.half,
+        shape=truth.shape,
+        current_weekly=truth.mean_spend,
+    )
+    total = float(truth.mean_spend.sum() * 4)
+    plan = optimize_budget(posterior, total=total, weeks=4)
+    best = optimize_budget(true_curves, total=total, weeks=4)
+    alloc = np.array([plan.allocation[c] for c in truth.channels])
+    achieved = float(plan_outcome(true_curves, alloc, weeks=4)[0])
+    current = float(plan_outcome(true_curves, total * truth.mean_spend / truth.mean_spend.sum(), weeks=4)[0])
+    out: dict[str, Any] = {
+        "budget_share_of_best": achieved / best.expected["optimal"]["mean"],
+        "budget_current_share_of_best": current / best.expected["optimal"]["mean"],
+    }
+    if truth.params.get("scenario") == "overspent":
+        out["overspent_change"] = float(plan.table.loc["douyin", "change"])
     return out
 
 
@@ -112,6 +139,8 @@ def main() -> None:
     ap.add_argument("--pymc-tune", type=int, default=1000)
     ap.add_argument("--pymc-draws", type=int, default=1000)
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--sweep-cases", type=int, default=6, help="how many sweep cases to fit (1-6)")
+    ap.add_argument("--no-pymc", action="store_true", help="skip PyMC-Marketing (it takes ~7 min)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     report: dict[str, Any] = {"cpus": os.cpu_count(), "load_before": os.getloadavg()}
@@ -122,7 +151,8 @@ def main() -> None:
     print("true ROAS:", np.round(data.truth.roas, 3).tolist())
     py = Path(args.pymc_python)
     ok = (
-        py.exists()
+        not args.no_pymc
+        and py.exists()
         and subprocess.run([str(py), "-c", "import pymc_marketing"], capture_output=True).returncode == 0
     )
     tmp = tempfile.TemporaryDirectory()
@@ -151,7 +181,8 @@ def main() -> None:
         flush=True,
     )
     if proc is None:
-        print(f"PyMC-Marketing not found at {py}: comparison skipped")
+        why = "--no-pymc given" if args.no_pymc else f"PyMC-Marketing not found at {py}"
+        print(f"{why}: comparison skipped")
         report["pymc_marketing"] = None
     else:
         _, err = proc.communicate()
@@ -180,20 +211,49 @@ def main() -> None:
     if args.sweep:
         cases = [
             (1, "default", "hill", [0.1, 0.3, 0.5, 0.7, 0.4]),
-            (2, "correlated", "hill", None),
+            (2, "correlated", "logistic", [0.7, 0.5, 0.3, 0.1, 0.6]),
             (3, "overspent", "logistic", [0.7, 0.5, 0.3, 0.1, 0.6]),
-        ]
+            (4, "correlated", "hill", None),
+            (5, "default", "logistic", [0.2, 0.6, 0.4, 0.1, 0.7]),
+            (6, "overspent", "hill", [0.1, 0.3, 0.5, 0.7, 0.4]),
+        ][: args.sweep_cases]
         report["sweep"] = []
         for case in cases:
             r = canyu_case(*case)
             report["sweep"].append(r)
             print(
-                f"sweep {r['case']}: {r['seconds']:.1f} s  ROAS error {r['roas_error']:.3f}  coverage {r['coverage_90']:.2f}  ok={r['diagnostics_ok']}",
+                f"sweep {r['case']}: {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU  ROAS error "
+                f"{r['roas_error']:.3f}  coverage {r['coverage_90']:.2f}  ok={r['diagnostics_ok']}  budget "
+                f"{r['budget_share_of_best']:.3f} of true best (current split {r['budget_current_share_of_best']:.3f})"
+                + (
+                    f"  overspent douyin change {r['overspent_change']:+,.0f}"
+                    if "overspent_change" in r
+                    else ""
+                ),
                 flush=True,
             )
-        errs = [r["roas_error"] for r in report["sweep"]] + [main_case["roas_error"]]
-        covs = [r["coverage_90"] for r in report["sweep"]] + [main_case["coverage_90"]]
-        print(f"sweep mean ROAS error {np.mean(errs):.3f}, mean coverage {np.mean(covs):.2f}")
+        rows = [*report["sweep"], main_case]
+        errs = [r["roas_error"] for r in rows]
+        covs = [r["coverage_90"] for r in rows]
+        shares = [r["budget_share_of_best"] for r in rows]
+        moved = [r["overspent_change"] < 0 for r in rows if "overspent_change" in r]
+        summary = {
+            "fits": len(rows),
+            "mean_roas_error": float(np.mean(errs)),
+            "mean_coverage_90": float(np.mean(covs)),
+            "min_budget_share_of_best": float(np.min(shares)),
+            "overspent_moved_out": f"{sum(moved)} of {len(moved)}",
+            "diagnostics_ok": f"{sum(r['diagnostics_ok'] for r in rows)} of {len(rows)}",
+            "mean_cpu_seconds": float(np.mean([r["cpu_seconds"] for r in rows])),
+        }
+        report["summary"] = summary
+        print(
+            f"summary over {len(rows)} fits: mean ROAS error {summary['mean_roas_error']:.3f} (goal <= 0.15), "
+            f"90% coverage {summary['mean_coverage_90']:.2f} of channels (goal >= 0.80), budget reaches >= "
+            f"{summary['min_budget_share_of_best']:.3f} of the true best (goal >= 0.95), overspent channel cut in "
+            f"{summary['overspent_moved_out']} overspent cases, diagnostics ok in {summary['diagnostics_ok']}, "
+            f"mean {summary['mean_cpu_seconds']:.0f} CPU s per fit"
+        )
     report["load_after"] = os.getloadavg()
     print("load average before / after:", report["load_before"], report["load_after"], "(shared machine)")
     if args.json:

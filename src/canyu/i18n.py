@@ -338,6 +338,70 @@ _REPORT: dict[str, tuple[str, str]] = {
 }
 
 
+# -- media mix and budget (canyu mmm, canyu budget, the spend / media-mix / budget report sections)
+_MMM: dict[str, tuple[str, str]] = {
+    "mmm.title_file": ("Media-mix model — {file}", "媒体组合模型 — {file}"),
+    "mmm.title_ws": (
+        "Media-mix model — {path} (target: {target})",
+        "媒体组合模型 — {path}（目标：{target}）",
+    ),
+    "mmm.col.channel": ("Channel", "渠道"),
+    "mmm.col.spend": ("Spend (yuan, all weeks)", "花费（元，全部周）"),
+    "mmm.col.roas": ("ROAS [90%]", "ROAS [90%]"),
+    "mmm.col.mroas": ("Marginal ROAS [90%]", "边际 ROAS [90%]"),
+    "mmm.col.contribution": ("Contribution to {target} [90%]", "对 {target} 的贡献 [90%]"),
+    "mmm.col.alpha": ("Carry-over α [90%]", "延续效应 α [90%]"),
+    "mmm.col.half": ("Half saturation (yuan/week) [90%]", "半饱和点（元/周）[90%]"),
+    "mmm.col.shape": ("Hill slope [90%]", "Hill 斜率 [90%]"),
+    "mmm.col.theta": ("Delay θ (weeks) [90%]", "延迟 θ（周）[90%]"),
+    "mmm.caption": (
+        "{weeks} weeks {start} — {end}; ROAS = {target} caused per yuan of spend; marginal ROAS = {target} of one more yuan at the current spend; [90% credible interval]",
+        "{weeks} 周 {start} — {end}；ROAS = 每元花费带来的 {target}；边际 ROAS = 在当前花费上多花一元带来的 {target}；[90% 可信区间]",
+    ),
+    "mmm.diag_ok": (
+        "Diagnostics passed: max R-hat {rhat} (≤ 1.05), min effective sample size {ess} (≥ 100), no divergences, over {chains} chains × {draws} draws ({seconds} s sampling).",
+        "诊断通过：最大 R-hat {rhat}（≤ 1.05），最小有效样本量 {ess}（≥ 100），无发散，{chains} 条链 × {draws} 次抽样（采样 {seconds} 秒）。",
+    ),
+    "mmm.diag_failed": (
+        "DIAGNOSTICS FAILED — these figures are unreliable, not findings: {reasons}",
+        "诊断未通过 — 以上数字不可靠，不能作为结论：{reasons}",
+    ),
+    "mmm.diag_values": (
+        "max R-hat {rhat}, min effective sample size {ess}, {div} divergent of {n} draws",
+        "最大 R-hat {rhat}，最小有效样本量 {ess}，{n} 次抽样中 {div} 次发散",
+    ),
+    "mmm.holdout": (
+        "Holdout check: the last {weeks} weeks, not seen by the fit, predicted with {mape} mean absolute error; {covered} of {weeks} weeks inside the 90% interval; R² {r2} (in-sample error {train_mape}).",
+        "留出检验：模型未见过的最后 {weeks} 周，预测平均绝对误差 {mape}；{weeks} 周中有 {covered} 周落在 90% 区间内；R² {r2}（样本内误差 {train_mape}）。",
+    ),
+    "mmm.no_holdout": ("No holdout check (--holdout-weeks 0).", "无留出检验（--holdout-weeks 0）。"),
+    "mmm.excluded": ("Left out: {channel} — {why}", "未纳入：{channel} — {why}"),
+    "budget.title": (
+        "Budget: {total} yuan over {days} days, objective {objective}",
+        "预算：{days} 天共 {total} 元，目标 {objective}",
+    ),
+    "budget.source.mmm": ("From the media-mix curves: {reason}.", "依据媒体组合模型的响应曲线：{reason}。"),
+    "budget.source.measured_roas": (
+        "From measured ROAS, not a media-mix model: {reason}.",
+        "依据实测 ROAS，而非媒体组合模型：{reason}。",
+    ),
+    "budget.col.current": ("Current split (yuan, share)", "当前分配（元，占比）"),
+    "budget.col.allocation": ("Plan (yuan, share)", "建议分配（元，占比）"),
+    "budget.col.change": ("Change (yuan)", "变化（元）"),
+    "budget.col.marginal": ("Last yuan returns ({per}) [90%]", "最后一元的回报（{per}）[90%]"),
+    "budget.col.average": (
+        "Measured return ({per}, average, not marginal)",
+        "实测回报（{per}，平均值，非边际）",
+    ),
+    "budget.per_order": ("orders per yuan", "订单/元"),
+    "budget.per_yuan": ("yuan per yuan", "元/元"),
+    "budget.expected": (
+        "Expected {target} over the {days} days: current split {cur}, plan {opt} [90%: {lo} – {hi}]; uplift {up} [{ulo}, {uhi}], the plan wins in {p} of posterior draws.",
+        "{days} 天内预期 {target}：当前分配 {cur}，建议分配 {opt} [90%：{lo} – {hi}]；提升 {up} [{ulo}, {uhi}]，在 {p} 的后验抽样中建议分配更优。",
+    ),
+}
+
+
 def _assemble(*groups: dict[str, tuple[str, str]]) -> Mapping[str, tuple[str, str]]:
     """The groups as one read-only catalogue; a key in two groups is an error, not a silent override."""
     out: dict[str, tuple[str, str]] = {}
@@ -349,7 +413,7 @@ def _assemble(*groups: dict[str, tuple[str, str]]) -> Mapping[str, tuple[str, st
     return MappingProxyType(out)
 
 
-MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(_COMMON, _CLI, _CLI_TABLES, _REPORT)
+MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(_COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM)
 
 
 def is_zh(locale: str) -> bool:

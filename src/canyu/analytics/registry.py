@@ -61,6 +61,8 @@ ANALYSIS_MODULES: list[str] = [
     "canyu.analytics.content",
     "canyu.analytics.roles",
     "canyu.analytics.spend",
+    "canyu.analytics.mmm._workspace",
+    "canyu.plan.budget",
     "canyu.analytics.attribution._workspace",
     "canyu.analytics.diffusion._workspace",
     "canyu.analytics.influence._workspace",

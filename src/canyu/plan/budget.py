@@ -38,7 +38,16 @@ import pandas as pd
 
 from canyu.errors import CanyuError
 
-__all__ = ["OBJECTIVES", "BudgetError", "BudgetPlan", "ResponseCurves", "optimize_budget", "plan_outcome"]
+__all__ = [
+    "BUDGET_OBJECTIVES",
+    "OBJECTIVES",
+    "BudgetError",
+    "BudgetPlan",
+    "ResponseCurves",
+    "WorkspaceBudget",
+    "optimize_budget",
+    "plan_outcome",
+]
 
 OBJECTIVES = ("outcome", "profit")
 INTERVAL = (0.05, 0.95)
@@ -353,3 +362,242 @@ def optimize_budget(
         method=method,
         notes=tuple(notes),
     )
+
+
+# -- the workspace analysis ------------------------------------------------------------------------
+BUDGET_OBJECTIVES = ("conversions", "revenue", "profit")
+#: How far the measured-ROAS fallback moves a channel from its current share: measured ROAS is an
+#: average, with no curve to say where the channel saturates, so it tilts the split, no more.
+MEASURED_TILT = 0.25
+
+
+@dataclass(frozen=True)
+class WorkspaceBudget:
+    """The budget for a period, and where it comes from.
+
+    Attributes
+    ----------
+    allocation
+        Channel → yuan for the period (``days`` long), summing to ``total`` (less for ``profit``).
+    source
+        ``"mmm"`` (optimised on the media-mix posterior curves) or ``"measured_roas"`` (no fit
+        passed; the current split tilted towards the channels with the higher measured return).
+    reason, reason_zh
+        Why this source: the fit's diagnostics, or why no fit could be used.
+    table
+        Per channel: ``current`` (the current split of the same total), ``allocation``, ``change``,
+        ``marginal_return`` (outcome of the last yuan; for ``measured_roas`` the measured average
+        return per yuan, not a marginal one), ``marginal_lo``/``marginal_hi`` (90%, mmm only).
+    plan
+        The :class:`BudgetPlan` when ``source == "mmm"``.
+    """
+
+    total: float
+    days: int
+    objective: str
+    target: str
+    source: str
+    reason: str
+    reason_zh: str
+    allocation: dict[str, float]
+    table: pd.DataFrame
+    plan: BudgetPlan | None = None
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        summary = pd.DataFrame(
+            [
+                {
+                    "total": self.total,
+                    "days": self.days,
+                    "objective": self.objective,
+                    "target": self.target,
+                    "source": self.source,
+                    "reason": self.reason,
+                }
+            ]
+        )
+        return {"summary": summary, "channels": self.table}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "days": self.days,
+            "objective": self.objective,
+            "target": self.target,
+            "source": self.source,
+            "reason": self.reason,
+            "reason_zh": self.reason_zh,
+            "allocation": dict(self.allocation),
+            "channels": [
+                {k: (v if isinstance(v, str) else (None if pd.isna(v) else float(v))) for k, v in row.items()}
+                for row in self.table.to_dict(orient="records")
+            ],
+            "plan": None if self.plan is None else self.plan.to_dict(),
+        }
+
+
+def _measured_budget(
+    session: Any, total: float, days: int, objective: str, target: str, reason: str, reason_zh: str
+) -> WorkspaceBudget:
+    """The current split tilted by measured return per yuan (``spend`` analysis), within ±25%."""
+    costs = session.run("spend")
+    cols = ["channel", "current", "allocation", "change", "marginal_return", "marginal_lo", "marginal_hi"]
+    paid = costs[costs["spend"] > 0] if len(costs) else costs
+    if len(paid) == 0:
+        return WorkspaceBudget(
+            total=float(total),
+            days=days,
+            objective=objective,
+            target=target,
+            source="measured_roas",
+            reason=reason + "; and no spend is recorded, so there is no current split to start from",
+            reason_zh=reason_zh + "；且没有花费记录，无法从当前分配出发",
+            allocation={},
+            table=pd.DataFrame(columns=cols),
+        )
+    spend = paid["spend"].to_numpy(dtype=float)
+    ret = (paid["orders"] if objective == "conversions" else paid["revenue"]).to_numpy(dtype=float)
+    per_yuan = ret / paid["cost"].to_numpy(dtype=float)
+    overall = ret.sum() / paid["cost"].to_numpy(dtype=float).sum()
+    tilt = (
+        np.ones(len(paid))
+        if overall <= 0
+        else np.clip(per_yuan / overall, 1 - MEASURED_TILT, 1 + MEASURED_TILT)
+    )
+    current = spend / spend.sum() * total
+    weights = current * tilt
+    alloc = weights / weights.sum() * total
+    table = pd.DataFrame(
+        {
+            "channel": paid["channel"].to_numpy(),
+            "current": current,
+            "allocation": alloc,
+            "change": alloc - current,
+            "marginal_return": per_yuan,
+            "marginal_lo": np.nan,
+            "marginal_hi": np.nan,
+        }
+    )
+    what = "orders" if objective == "conversions" else "revenue"
+    what_zh = "订单" if objective == "conversions" else "收入"
+    if overall <= 0:
+        how = f"; no attributed {what} was measured on any paid channel, so the current split is kept"
+        how_zh = f"；所有付费渠道都没有实测归因{what_zh}，因此保持当前分配"
+    else:
+        how = (
+            f"; the current split is tilted by measured {what} per yuan (attributed, not causal), at most"
+            f" ±{MEASURED_TILT:.0%} per channel"
+        )
+        how_zh = f"；按实测每元{what_zh}（归因值，非因果）调整当前分配，每个渠道最多 ±{MEASURED_TILT:.0%}"
+    return WorkspaceBudget(
+        total=float(total),
+        days=days,
+        objective=objective,
+        target=target,
+        source="measured_roas",
+        reason=reason + how,
+        reason_zh=reason_zh + how_zh,
+        allocation={str(c): float(a) for c, a in zip(table["channel"], alloc, strict=True)},
+        table=table,
+    )
+
+
+def _register() -> None:
+    from canyu.analytics.registry import register_analysis
+
+    @register_analysis(
+        "budget",
+        title=("Budget allocation", "预算分配"),
+        choices={"objective": BUDGET_OBJECTIVES},
+    )
+    def budget(
+        session: Any,
+        *,
+        total: float = 100_000.0,
+        objective: str = "revenue",
+        days: int = 30,
+        margin: float = 1.0,
+        risk_quantile: float | None = None,
+        chains: int = 4,
+        warmup: int = 300,
+        draws: int = 300,
+    ) -> WorkspaceBudget:
+        """Split ``total`` yuan over the next ``days`` days across channels: on the media-mix curves when a fit passes, else by measured ROAS.
+
+        ``objective``: ``conversions`` (orders), ``revenue``, or ``profit`` (``margin`` × revenue −
+        spend; ``margin`` is the share of revenue kept as gross profit). The result's ``allocation``
+        is channel → yuan for the period, ``source`` is ``mmm`` or ``measured_roas`` and ``reason``
+        says why.
+        """
+        from canyu.errors import InvalidArgumentError, UnknownNameError
+
+        if objective not in BUDGET_OBJECTIVES:
+            raise UnknownNameError("budget objective", objective, BUDGET_OBJECTIVES)
+        if not total > 0:
+            raise InvalidArgumentError("total", total, "a positive amount of yuan")
+        if days < 1:
+            raise InvalidArgumentError("days", days, ">= 1")
+        if not margin > 0:
+            raise InvalidArgumentError("margin", margin, "> 0")
+        target = "orders" if objective == "conversions" else "revenue"
+        mm = session.run("mmm", target=target, chains=chains, warmup=warmup, draws=draws)
+        if not mm.fitted:
+            return _measured_budget(
+                session,
+                total,
+                days,
+                objective,
+                target,
+                f"no media-mix fit: {mm.reason}",
+                f"没有媒体组合模型：{mm.reason_zh}",
+            )
+        assert mm.fit is not None
+        if not mm.fit.diagnostics.ok:
+            why = "; ".join(mm.fit.diagnostics.reasons)
+            return _measured_budget(
+                session,
+                total,
+                days,
+                objective,
+                target,
+                f"the media-mix fit failed its diagnostics ({why})",
+                f"媒体组合模型未通过诊断（{why}）",
+            )
+        plan = optimize_budget(
+            mm.fit.response,
+            total=total,
+            weeks=days / 7.0,
+            objective="profit" if objective == "profit" else "outcome",
+            margin=margin,
+            risk_quantile=risk_quantile,
+        )
+        t = plan.table
+        table = pd.DataFrame(
+            {
+                "channel": list(t.index),
+                "current": t["current"].to_numpy(),
+                "allocation": t["optimal"].to_numpy(),
+                "change": t["change"].to_numpy(),
+                "marginal_return": t["marginal_return"].to_numpy(),
+                "marginal_lo": t["marginal_lo"].to_numpy(),
+                "marginal_hi": t["marginal_hi"].to_numpy(),
+            }
+        )
+        h = mm.fit.holdout
+        check = f"; holdout MAPE {h.mape:.1%} on the last {h.weeks} weeks" if h is not None else ""
+        check_zh = f"；最后 {h.weeks} 周留出检验 MAPE {h.mape:.1%}" if h is not None else ""
+        return WorkspaceBudget(
+            total=float(total),
+            days=days,
+            objective=objective,
+            target=target,
+            source="mmm",
+            reason=f"media-mix fit on {mm.weeks} weeks passed its diagnostics (R-hat, ESS, no divergences){check}",
+            reason_zh=f"基于 {mm.weeks} 周数据的媒体组合模型通过诊断（R-hat、ESS、无发散）{check_zh}",
+            allocation=dict(plan.allocation),
+            table=table,
+            plan=plan,
+        )
+
+
+_register()

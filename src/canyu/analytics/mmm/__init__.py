@@ -27,12 +27,14 @@ from canyu.analytics.mmm._result import (
     PosteriorResponse,
 )
 from canyu.analytics.mmm._transforms import ADSTOCK_FORMS, HOLIDAYS, SATURATION_FORMS
+from canyu.analytics.mmm._workspace import OUTCOMES, WorkspaceMediaMix, media_mix, weekly_frame
 
 __all__ = [
     "ADSTOCK_FORMS",
     "CHANNEL_METRICS",
     "HOLIDAYS",
     "INTERVAL",
+    "OUTCOMES",
     "PRIORS",
     "SATURATION_FORMS",
     "Diagnostics",
@@ -40,8 +42,11 @@ __all__ = [
     "MediaMixError",
     "MediaMixResult",
     "PosteriorResponse",
+    "WorkspaceMediaMix",
     "fit_mmm",
+    "media_mix",
     "min_weeks",
     "mmm_from_file",
     "read_mmm_file",
+    "weekly_frame",
 ]

@@ -51,10 +51,11 @@ class MediaMixError(CanyuError):
         self.column = column
 
 
-def min_weeks(n_channels: int, holdout_weeks: int) -> int:
+def min_weeks(n_channels: int, holdout_weeks: int, *, yearly: bool = True) -> int:
     """Fewest weeks a fit accepts: 12 for the baseline plus 8 per channel (about two observations per
-    parameter), plus the holdout, and never under a year, since yearly seasonality is estimated."""
-    return max(52, 12 + 8 * n_channels) + holdout_weeks
+    parameter), plus the holdout, and never under a year when yearly seasonality is estimated (half a
+    year without it)."""
+    return max(52 if yearly else 26, 12 + 8 * n_channels) + holdout_weeks
 
 
 def read_mmm_file(path: str | Path) -> pd.DataFrame:
@@ -332,7 +333,7 @@ def fit_mmm(
     if not channels:
         raise MediaMixError("name at least one spend channel", message_zh="请至少指定一个花费渠道", file=file)
     weekly, notes = _weekly(frame, date=date, target=target, channels=channels, controls=controls, file=file)
-    need = min_weeks(len(channels), holdout_weeks)
+    need = min_weeks(len(channels), holdout_weeks, yearly=seasonality_order > 0)
     if len(weekly) < need:
         raise MediaMixError(
             f"too little data: {len(weekly)} weeks, need ≥ {need} for {len(channels)} channel(s) "

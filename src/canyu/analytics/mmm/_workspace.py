@@ -1,0 +1,460 @@
+"""The media-mix model over a workspace: a weekly frame from its tables, a cached fit, and why not.
+
+Weekly frame (:func:`weekly_frame`)
+    Weeks start on Monday in the workspace's time zone. Spend per channel per week sums the
+    ``spend`` table's ``amount`` (its ``date`` is already a local day); the outcome per week comes
+    from ``events`` (local week of ``ts``): ``orders`` counts the session's conversion actions
+    (``conversion_actions`` in canyu.toml), ``revenue`` sums their ``value``, ``new_followers``
+    counts ``follow`` events and ``leads`` counts ``lead`` events. The frame runs from the first to
+    the last week with spend; weeks with no row are zero.
+
+When a fit is attempted
+    A channel enters the model when it spent in at least :data:`MIN_SPEND_WEEKS` weeks and its weekly
+    spend varies (coefficient of variation ≥ :data:`MIN_SPEND_CV`): a constant spend cannot be told
+    apart from the baseline. The fit then needs ``min_weeks(channels, holdout)`` weeks with yearly
+    seasonality (``max(52, 12 + 8 × channels) + holdout``); with fewer, but at least
+    ``max(26, 12 + 8 × channels) + holdout``, it fits without yearly seasonality (and says so).
+    Below that it is not attempted and the result says why (:attr:`WorkspaceMediaMix.reason`).
+
+Cache
+    A fit is stored as the derived table ``mmm_fit`` (one row: the result as JSON), keyed by a hash
+    of the weekly frame and the settings, so a report or a budget that needs the same fit reads it
+    instead of sampling again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from canyu.analytics.mmm._fit import MediaMixError, fit_mmm, min_weeks
+from canyu.analytics.mmm._result import Diagnostics, HoldoutCheck, MediaMixResult, PosteriorResponse
+from canyu.analytics.registry import register_analysis
+
+if TYPE_CHECKING:
+    from canyu.session import AnalysisSession
+
+__all__ = [
+    "CACHE_TABLE",
+    "MIN_SPEND_CV",
+    "MIN_SPEND_WEEKS",
+    "OUTCOMES",
+    "WorkspaceMediaMix",
+    "media_mix",
+    "weekly_frame",
+]
+
+OUTCOMES = ("revenue", "orders", "new_followers", "leads")
+MIN_SPEND_WEEKS = 8
+MIN_SPEND_CV = 0.10
+CACHE_TABLE = "mmm_fit"
+_CACHE_VERSION = 1
+
+_OUTCOME_TEXT = {
+    "revenue": ("revenue (yuan) of conversion events", "转化事件的收入（元）"),
+    "orders": ("conversion events (orders)", "转化事件数（订单）"),
+    "new_followers": ("follow events (new followers)", "关注事件数（新粉丝）"),
+    "leads": ("lead events", "留资事件数"),
+}
+
+
+def outcome_text(target: str) -> tuple[str, str]:
+    """What the target counts, ``(en, zh)``."""
+    return _OUTCOME_TEXT[target]
+
+
+def weekly_frame(session: AnalysisSession) -> pd.DataFrame:
+    """Spend per channel and the four outcomes per local Monday-start week (see the module docstring).
+
+    Columns: ``week`` (date), one column per channel with spend, ``revenue``, ``orders``,
+    ``new_followers``, ``leads``. Empty when the session has no spend.
+    """
+    sp = session.on_channels(session.in_period("spend", "date"))
+    week = sp.date - sp.date.day_of_week.index().cast("int64").as_interval("D")
+    spend = session.to_pandas(
+        sp.mutate(week=week).group_by(["week", "channel"]).aggregate(amount=sp.amount.sum())
+    )
+    if spend.empty or float(spend["amount"].sum()) <= 0:
+        return pd.DataFrame(columns=["week", *OUTCOMES])
+    ev = session.events()
+    conv = list(session.conversion_actions)
+    is_conv = ev.action.isin(conv)
+    wk = session.zone.period_start(ev.ts, "week")
+    out = session.to_pandas(
+        ev.filter(is_conv | ev.action.isin(["follow", "lead"]))
+        .mutate(week=wk)
+        .group_by("week")
+        .aggregate(
+            orders=is_conv.sum().cast("int64"),
+            revenue=is_conv.ifelse(ev.value.fill_null(0.0), 0.0).sum(),
+            new_followers=(ev.action == "follow").sum().cast("int64"),
+            leads=(ev.action == "lead").sum().cast("int64"),
+        )
+    )
+    spend["week"] = pd.to_datetime(spend["week"])
+    wide = spend.pivot_table(index="week", columns="channel", values="amount", aggfunc="sum").fillna(0.0)
+    weeks = pd.date_range(wide.index.min(), wide.index.max(), freq="7D")
+    wide = wide.reindex(weeks, fill_value=0.0)
+    out["week"] = pd.to_datetime(out["week"])
+    outcomes = out.set_index("week").reindex(weeks).fillna(0.0)
+    frame = pd.concat([wide, outcomes[list(OUTCOMES)]], axis=1)
+    frame.index.name = "week"
+    frame = frame.reset_index()
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+@dataclass(frozen=True)
+class WorkspaceMediaMix:
+    """A workspace's media-mix result, or why there is none.
+
+    Attributes
+    ----------
+    fitted
+        Whether a model was fitted (``fit`` is set). A fitted model can still fail its diagnostics:
+        see :attr:`trusted`.
+    reason, reason_zh
+        Why no fit was attempted (too few weeks, no spend variation...), empty when fitted.
+    target
+        The outcome modelled (one of :data:`OUTCOMES`); ``target_text`` says what it counts.
+    weeks, need
+        Weeks in the frame and weeks needed for a fit.
+    channels, excluded
+        The channels modelled; those left out, each with the reason.
+    cached
+        Whether the fit was read from the ``mmm_fit`` derived table rather than sampled now.
+    """
+
+    fitted: bool
+    target: str
+    weeks: int
+    need: int
+    channels: tuple[str, ...]
+    excluded: dict[str, str]
+    frame: pd.DataFrame = field(repr=False)
+    fit: MediaMixResult | None = None
+    reason: str = ""
+    reason_zh: str = ""
+    cached: bool = False
+
+    @property
+    def trusted(self) -> bool:
+        """Fitted and the sampler's diagnostics passed: only then are the figures findings."""
+        return self.fit is not None and self.fit.diagnostics.ok
+
+    @property
+    def target_text(self) -> tuple[str, str]:
+        return outcome_text(self.target)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        status = pd.DataFrame(
+            [
+                {
+                    "fitted": self.fitted,
+                    "trusted": self.trusted,
+                    "target": self.target,
+                    "weeks": self.weeks,
+                    "need_weeks": self.need,
+                    "channels": ",".join(self.channels),
+                    "excluded": "; ".join(f"{k}: {v}" for k, v in self.excluded.items()),
+                    "reason": self.reason,
+                    "cached": self.cached,
+                }
+            ]
+        )
+        out = {"status": status}
+        if self.fit is not None:
+            out["summary"] = self.fit.summary
+            if self.fit.holdout is not None:
+                out["holdout"] = self.fit.holdout.table
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fitted": self.fitted,
+            "trusted": self.trusted,
+            "target": self.target,
+            "target_counts": self.target_text[0],
+            "weeks": self.weeks,
+            "need_weeks": self.need,
+            "channels": list(self.channels),
+            "excluded": dict(self.excluded),
+            "reason": self.reason,
+            "reason_zh": self.reason_zh,
+            "cached": self.cached,
+            "fit": None if self.fit is None else self.fit.to_dict(),
+        }
+
+
+# -- cache -------------------------------------------------------------------------------------
+def result_to_json(fit: MediaMixResult) -> str:
+    """A fit as JSON, with the response-curve draws the budget needs (the sampler's raw draws are dropped)."""
+    r = fit.response
+    return json.dumps(
+        {
+            "cache_version": _CACHE_VERSION,
+            "channels": list(fit.channels),
+            "target": fit.target,
+            "date": fit.date,
+            "weeks": fit.weeks,
+            "start": fit.start,
+            "end": fit.end,
+            "saturation": fit.saturation,
+            "adstock": fit.adstock,
+            "summary": fit.summary.to_dict(orient="list"),
+            "diagnostics": {k: v for k, v in fit.diagnostics.__dict__.items() if k != "parameters"}
+            | {
+                "parameters": fit.diagnostics.parameters.to_dict(orient="list"),
+                "reasons": list(fit.diagnostics.reasons),
+            },
+            "holdout": None
+            if fit.holdout is None
+            else {k: v for k, v in fit.holdout.__dict__.items() if k != "table"}
+            | {"table": fit.holdout.table.astype({"date": str}).to_dict(orient="list")},
+            "response": {
+                "saturation": r.saturation,
+                "beta": r.beta.tolist(),
+                "half": r.half.tolist(),
+                "shape": r.shape.tolist(),
+                "current_weekly": r.current_weekly.tolist(),
+            },
+            "notes": list(fit.notes),
+        },
+        default=float,
+    )
+
+
+def result_from_json(text: str) -> MediaMixResult | None:
+    """The fit :func:`result_to_json` wrote; None when the cache is of another version."""
+    d = json.loads(text)
+    if d.get("cache_version") != _CACHE_VERSION:
+        return None
+    diag = dict(d["diagnostics"])
+    diag["parameters"] = pd.DataFrame(diag["parameters"])
+    diag["reasons"] = tuple(diag["reasons"])
+    holdout = None
+    if d["holdout"] is not None:
+        h = dict(d["holdout"])
+        h["table"] = pd.DataFrame(h["table"])
+        holdout = HoldoutCheck(**h)
+    r = d["response"]
+    response = PosteriorResponse(
+        channels=tuple(d["channels"]),
+        saturation=r["saturation"],
+        beta=np.asarray(r["beta"], dtype=float),
+        half=np.asarray(r["half"], dtype=float),
+        shape=np.asarray(r["shape"], dtype=float),
+        current_weekly=np.asarray(r["current_weekly"], dtype=float),
+    )
+    return MediaMixResult(
+        channels=tuple(d["channels"]),
+        target=d["target"],
+        date=d["date"],
+        weeks=int(d["weeks"]),
+        start=d["start"],
+        end=d["end"],
+        saturation=d["saturation"],
+        adstock=d["adstock"],
+        summary=pd.DataFrame(d["summary"]),
+        diagnostics=Diagnostics(**diag),
+        holdout=holdout,
+        response=response,
+        draws={},
+        notes=tuple(d["notes"]),
+    )
+
+
+def _cache_key(frame: pd.DataFrame, settings: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    h.update(",".join(map(str, frame.columns)).encode())
+    return h.hexdigest()[:32]
+
+
+def _read_cache(session: AnalysisSession, key: str) -> MediaMixResult | None:
+    store = session.workspace.store
+    versions = store.derived_versions(CACHE_TABLE).to_pylist()
+    for row in reversed(versions):
+        try:
+            params = json.loads(row["params"] or "{}")
+        except ValueError:
+            continue
+        if params.get("key") == key:
+            data = store.read_derived(CACHE_TABLE, int(row["version"]))
+            if data is None or data.num_rows == 0:
+                return None
+            return result_from_json(str(data.column("result")[0].as_py()))
+    return None
+
+
+def _write_cache(session: AnalysisSession, key: str, fit: MediaMixResult, settings: dict[str, Any]) -> None:
+    import pyarrow as pa
+
+    session.workspace.store.write_derived(
+        CACHE_TABLE, pa.table({"result": [result_to_json(fit)]}), params={"key": key, **settings}
+    )
+
+
+# -- the analysis ------------------------------------------------------------------------------
+def _eligible(frame: pd.DataFrame, channels: list[str]) -> tuple[list[str], dict[str, str]]:
+    keep, excluded = [], {}
+    for ch in channels:
+        x = frame[ch].to_numpy(dtype=float)
+        active = int((x > 0).sum())
+        cv = float(x.std() / x.mean()) if x.mean() > 0 else 0.0
+        if active < MIN_SPEND_WEEKS:
+            excluded[ch] = f"spent in {active} of {len(x)} weeks, need ≥ {MIN_SPEND_WEEKS}"
+        elif cv < MIN_SPEND_CV:
+            excluded[ch] = f"weekly spend barely varies (coefficient of variation {cv:.2f} < {MIN_SPEND_CV})"
+        else:
+            keep.append(ch)
+    return keep, excluded
+
+
+@register_analysis(
+    "mmm",
+    title=("Media mix: what spend causes", "媒体组合模型：花费带来的效果"),
+    choices={"target": OUTCOMES},
+)
+def media_mix(
+    session: AnalysisSession,
+    *,
+    target: str = "revenue",
+    holdout_weeks: int = 8,
+    chains: int = 4,
+    warmup: int = 300,
+    draws: int = 300,
+    seed: int = 0,
+    cache: bool = True,
+) -> WorkspaceMediaMix:
+    """Fit the media-mix model to the workspace's weekly spend and outcome, when there is enough data.
+
+    The minimum: at least ``max(26, 12 + 8 × channels) + holdout`` weeks (a year more for yearly
+    seasonality), and per channel spend in ≥ 8 weeks with a coefficient of variation ≥ 0.10. Below
+    that the result says why, and the ROAS of the ``spend`` analysis is the measured view.
+    """
+    from canyu.errors import InvalidArgumentError
+
+    if target not in OUTCOMES:
+        from canyu.errors import UnknownNameError
+
+        raise UnknownNameError("media-mix target", target, OUTCOMES)
+    if holdout_weeks < 0:
+        raise InvalidArgumentError("holdout_weeks", holdout_weeks, ">= 0")
+    frame = weekly_frame(session)
+    channels = [c for c in frame.columns if c not in ("week", *OUTCOMES)]
+    weeks = len(frame)
+
+    def none(
+        reason: str, reason_zh: str, need: int, keep: list[str], excluded: dict[str, str]
+    ) -> WorkspaceMediaMix:
+        return WorkspaceMediaMix(
+            fitted=False,
+            target=target,
+            weeks=weeks,
+            need=need,
+            channels=tuple(keep),
+            excluded=excluded,
+            frame=frame,
+            reason=reason,
+            reason_zh=reason_zh,
+        )
+
+    if not channels:
+        return none(
+            "no spend recorded in the spend table for this period",
+            "本周期的花费表中没有花费记录",
+            min_weeks(1, holdout_weeks, yearly=False),
+            [],
+            {},
+        )
+    keep, excluded = _eligible(frame, channels)
+    if not keep:
+        return none(
+            "no channel's spend varies enough to estimate its effect: "
+            + "; ".join(f"{k}: {v}" for k, v in excluded.items()),
+            "没有渠道的花费有足够变化来估计其效果：" + "；".join(f"{k}：{v}" for k, v in excluded.items()),
+            min_weeks(len(channels), holdout_weeks, yearly=False),
+            [],
+            excluded,
+        )
+    need_short = min_weeks(len(keep), holdout_weeks, yearly=False)
+    need_year = min_weeks(len(keep), holdout_weeks)
+    if weeks < need_short:
+        return none(
+            f"too little data: {weeks} weeks of spend, need ≥ {need_short} for {len(keep)} channel(s) "
+            f"({holdout_weeks} of them held out to check the fit)",
+            f"数据太少：花费只有 {weeks} 周，{len(keep)} 个渠道至少需要 {need_short} 周（其中 {holdout_weeks} 周留出检验）",
+            need_short,
+            keep,
+            excluded,
+        )
+    if float(frame[target].sum()) <= 0:
+        return none(
+            f"no {outcome_text(target)[0]} in these weeks",
+            f"这些周内没有{outcome_text(target)[1]}",
+            need_short,
+            keep,
+            excluded,
+        )
+    yearly = weeks >= need_year
+    settings = {
+        "target": target,
+        "channels": keep,
+        "holdout_weeks": holdout_weeks,
+        "chains": chains,
+        "warmup": warmup,
+        "draws": draws,
+        "seed": seed,
+        "seasonality_order": 2 if yearly else 0,
+    }
+    data = frame[["week", target, *keep]]
+    key = _cache_key(data, settings)
+    fit = _read_cache(session, key) if cache else None
+    cached = fit is not None
+    if fit is None:
+        try:
+            fit = fit_mmm(
+                data,
+                date="week",
+                target=target,
+                channels=keep,
+                holdout_weeks=holdout_weeks,
+                chains=chains,
+                warmup=warmup,
+                draws=draws,
+                seed=seed,
+                seasonality_order=settings["seasonality_order"],
+            )
+        except MediaMixError as exc:
+            return none(str(exc), exc.message_zh or str(exc), need_short, keep, excluded)
+        if not yearly:
+            fit = _with_note(
+                fit,
+                f"{weeks} weeks is less than the {need_year} a yearly seasonality needs: fitted without it",
+            )
+        if cache:
+            _write_cache(session, key, fit, settings)
+    return WorkspaceMediaMix(
+        fitted=True,
+        target=target,
+        weeks=weeks,
+        need=need_short,
+        channels=tuple(keep),
+        excluded=excluded,
+        frame=frame,
+        fit=fit,
+        cached=cached,
+    )
+
+
+def _with_note(fit: MediaMixResult, note: str) -> MediaMixResult:
+    import dataclasses
+
+    return dataclasses.replace(fit, notes=(*fit.notes, note))
