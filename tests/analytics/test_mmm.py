@@ -252,3 +252,47 @@ def test_correctness_over_seeds_and_scenarios() -> None:
         covered += list((m["lo"] <= data.truth.roas) & (data.truth.roas <= m["hi"]))
     assert np.mean(errors) <= 0.15, errors
     assert np.mean(covered) >= 0.8, covered
+
+
+# ---------------------------------------------------------------- the fit as the CLI and the cache see it
+
+
+def test_cli_table_and_cache_round_trip(overspent_fit: tuple[MediaMixData, MediaMixResult]) -> None:
+    import dataclasses
+
+    from rich.console import Console
+
+    from canyu.analytics.mmm._workspace import result_from_json, result_to_json
+    from canyu.cli._mmm import print_fit
+
+    _, fit = overspent_fit
+    for loc, words in (
+        ("en", ("Marginal ROAS", "Holdout check: the last 8 weeks")),
+        ("zh-CN", ("边际 ROAS", "留出检验")),
+    ):
+        out = Console(record=True, width=250)
+        print_fit(out, fit, "t", loc)
+        text = out.export_text()
+        assert all(w in text for w in words), text
+        lo, hi = fit.metric("roas").loc["weibo", ["lo", "hi"]]
+        assert f"[{lo:,.3g}, {hi:,.3g}]" in text
+    # A failed diagnostic is flagged, not shown as fact.
+    bad = dataclasses.replace(
+        fit,
+        diagnostics=dataclasses.replace(fit.diagnostics, ok=False, reasons=("3 divergent transition(s)",)),
+    )
+    out = Console(record=True, width=250)
+    print_fit(out, bad, "t", "en")
+    assert "DIAGNOSTICS FAILED — these figures are unreliable, not findings: 3 divergent" in out.export_text()
+
+    back = result_from_json(result_to_json(fit))
+    assert back is not None
+    pd.testing.assert_frame_equal(back.summary, fit.summary.reset_index(drop=True), check_dtype=False)
+    np.testing.assert_allclose(back.response.half, fit.response.half)
+    assert back.diagnostics.to_dict() == fit.diagnostics.to_dict()
+    assert back.holdout is not None and fit.holdout is not None
+    assert back.holdout.mape == fit.holdout.mape and len(back.holdout.table) == 8
+    # The budget planned on the cached curves is the budget planned on the fitted ones.
+    a = optimize_budget(fit.response, total=500_000.0, weeks=4).allocation
+    b = optimize_budget(back.response, total=500_000.0, weeks=4).allocation
+    assert a == pytest.approx(b)

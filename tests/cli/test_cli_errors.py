@@ -36,6 +36,7 @@ FILLERS: dict[str, list[str]] = {
     "file": ["--file", "{events}"],
     "column": ["--column", "action"],
     "output": ["--output", "{tmp}/scored.csv"],
+    "total": ["--total", "100000"],
 }
 
 #: Options whose bad value is generic: the option, and a value that must be refused.
@@ -147,6 +148,30 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "seeds", "-o", "k=0"],
         ["{ws}", "funnels", "-o", "window_days=0"],
         ["{ws}", "attribution", "-o", "model=markvo"],
+    ],
+    "mmm": [
+        [],  # neither a workspace nor --file
+        ["{ws}", "--file", "{events}"],  # both
+        ["--file", "{nofile}", "--date", "ts", "--target", "value", "--channels", "weibo"],
+        ["--file", "{events}", "--date", "ts"],  # no --target / --channels
+        ["--file", "{events}", "--date", "ts", "--target", "value", "--channels", "weibo"],  # no such column
+        ["--file", "{events}", "--date", "nope", "--target", "value", "--channels", "channel"],
+        ["--file", "{events}", "--date", "ts", "--target", "action", "--channels", "channel"],  # not numbers
+        ["--file", "{events}", "--date", "ts", "--target", "value", "--channels", "channel", "--draws", "2"],
+        ["{ws}", "--target", "profit"],
+        ["{ws}", "--channels", "weibo"],  # --channels goes with --file
+        ["{ws}", "--holdout-weeks", "-1"],
+        ["{ws}"],  # no spend: no fit, says why
+    ],
+    "budget": [
+        ["{ws}", "--total", "0"],
+        ["{ws}", "--total", "-5"],
+        ["{ws}", "--total", "lots"],
+        ["{ws}", "--total", "100000", "--objective", "nope"],
+        ["{ws}", "--total", "100000", "--period", "all"],
+        ["{ws}", "--total", "100000", "--period", "next-0d"],
+        ["{ws}", "--total", "100000", "--margin", "0"],
+        ["{ws}", "--total", "100000", "--risk-quantile", "1.5"],
     ],
     "report": [
         ["{ws}", "--sections", "nope"],

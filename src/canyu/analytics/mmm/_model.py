@@ -30,6 +30,9 @@ from canyu.analytics.mmm._transforms import LAGS, jax_saturation, jax_weights
 
 __all__ = ["PRIORS", "ModelData", "run_nuts"]
 
+#: LogNormal(mu, sigma) of the half-saturation point, in units of the channel's mean weekly spend.
+HALF_PRIOR: tuple[float, float] = (0.0, 0.7)
+
 # Prior of each parameter and why; docs/mmm.md renders the same table.
 PRIORS: dict[str, tuple[str, str]] = {
     "intercept": (
@@ -103,7 +106,7 @@ def _model(data: dict[str, Any], mask: Any, *, saturation: str, adstock: str) ->
     with numpyro.plate("channel", n_ch):
         m = numpyro.sample("m", dist.HalfNormal(0.3))
         alpha = numpyro.sample("alpha", dist.Beta(2.0, 2.0))
-        half = numpyro.sample("half", dist.LogNormal(0.0, 0.7))
+        half = numpyro.sample("half", dist.LogNormal(*HALF_PRIOR))
         shape = numpyro.sample("shape", dist.Gamma(3.0, 2.0)) if saturation == "hill" else jnp.ones(n_ch)
         theta = numpyro.sample("theta", dist.Uniform(0.0, 4.0)) if adstock == "delayed" else None
     w = jax_weights(alpha, theta, LAGS)  # (L, C)

@@ -404,7 +404,8 @@ def media_mix(
             excluded,
         )
     yearly = weeks >= need_year
-    settings = {
+    order = 2 if yearly else 0
+    settings: dict[str, Any] = {
         "target": target,
         "channels": keep,
         "holdout_weeks": holdout_weeks,
@@ -412,7 +413,7 @@ def media_mix(
         "warmup": warmup,
         "draws": draws,
         "seed": seed,
-        "seasonality_order": 2 if yearly else 0,
+        "seasonality_order": order,
     }
     data = frame[["week", target, *keep]]
     key = _cache_key(data, settings)
@@ -430,7 +431,7 @@ def media_mix(
                 warmup=warmup,
                 draws=draws,
                 seed=seed,
-                seasonality_order=settings["seasonality_order"],
+                seasonality_order=order,
             )
         except MediaMixError as exc:
             return none(str(exc), exc.message_zh or str(exc), need_short, keep, excluded)

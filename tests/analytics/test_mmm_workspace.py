@@ -1,0 +1,151 @@
+"""The media mix over a workspace: weekly frame, minimum data, cached fit, budget and its fallback.
+
+One fit (104 weeks × 2 channels, 2 short chains), scored against the simulator's truth; the rest
+needs no sampling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import canyu
+from canyu.analytics.mmm import weekly_frame
+from canyu.analytics.mmm._workspace import CACHE_TABLE
+from canyu.plan.budget import MEASURED_TILT
+from canyu.simulate import MediaMixData, simulate_media_mix
+
+SHORT = {"chains": 2, "warmup": 200, "draws": 200}
+
+
+def _workspace(path: Path, data: MediaMixData) -> canyu.Workspace:
+    """Weekly spend rows per channel and campaign; each week two orders, each after a view on one
+    channel, carrying half the week's revenue (so attribution credits half to each channel)."""
+    ws = canyu.create(path, brand="T", locale="en", timezone="Asia/Shanghai")
+    f = data.frame
+    chans = data.truth.channels
+    spend = {"date": [], "channel": [], "campaign_id": [], "amount": []}
+    ev: dict[str, list] = {k: [] for k in ("event_id", "ts", "channel", "action", "user_id", "value")}
+    for i, row in f.iterrows():
+        monday = pd.Timestamp(row["week"])
+        for ch in chans:
+            spend["date"].append(monday.date())
+            spend["channel"].append(ch)
+            spend["campaign_id"].append(f"always_on_{ch}")
+            spend["amount"].append(float(row[ch]))
+        for j, ch in enumerate(chans):
+            user = f"u{i}_{j}"
+            # Tuesday 04:00 UTC = 12:00 in Shanghai: inside the same local week.
+            for k, (action, hours, value) in enumerate(
+                (("view", 28, None), ("purchase", 30, float(row["revenue"]) / len(chans)))
+            ):
+                ev["event_id"].append(f"e{i}_{j}_{k}")
+                ev["ts"].append((monday + pd.Timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S"))
+                ev["channel"].append(ch)
+                ev["action"].append(action)
+                ev["user_id"].append(user)
+                ev["value"].append(value)
+    ws.import_batches(pa.table(spend), source="test", table="spend")
+    ws.import_batches(pa.table(ev), source="test", table="events")
+    return ws
+
+
+def test_short_history_is_not_fitted_and_budget_falls_back_to_measured_roas(tmp_path: Path) -> None:
+    data = simulate_media_mix(weeks=30, seed=5, scenario="overspent", channels=("weibo", "douyin"))
+    with _workspace(tmp_path / "ws", data) as ws:
+        s = ws.session()
+        frame = weekly_frame(s)
+        assert len(frame) == 30
+        np.testing.assert_allclose(frame["revenue"], data.frame["revenue"], rtol=1e-9)
+        np.testing.assert_allclose(frame["douyin"], data.frame["douyin"])
+        assert (frame["orders"] == 2).all()
+
+        mm = s.run("mmm")
+        assert not mm.fitted and mm.fit is None and not mm.trusted
+        # 2 channels: max(26, 12 + 8 × 2) + 8 holdout weeks = 36
+        assert mm.need == 36
+        assert mm.reason.startswith("too little data: 30 weeks of spend, need ≥ 36 for 2 channel(s)")
+        assert "数据太少" in mm.reason_zh
+
+        res = s.run("budget", total=100_000.0, objective="revenue")
+        assert res.source == "measured_roas" and res.reason.startswith("no media-mix fit: too little data")
+        assert sum(res.allocation.values()) == pytest.approx(100_000.0)
+        # Closed form: current split by spend, tilted by measured revenue per yuan, capped at ±25%.
+        costs = s.run("spend").set_index("channel")
+        per_yuan = costs["revenue"] / costs["cost"]
+        overall = costs["revenue"].sum() / costs["cost"].sum()
+        tilt = np.clip(per_yuan / overall, 1 - MEASURED_TILT, 1 + MEASURED_TILT)
+        w = costs["spend"] * tilt
+        for ch in ("weibo", "douyin"):
+            assert res.allocation[ch] == pytest.approx(100_000.0 * w[ch] / w.sum(), rel=1e-9)
+        # Attribution splits revenue half and half; douyin spends 4.5x more, so money moves to weibo.
+        assert res.allocation["weibo"] > 100_000.0 * costs.loc["weibo", "spend"] / costs["spend"].sum()
+        d = res.to_dict()
+        assert d["source"] == "measured_roas" and set(d["allocation"]) == {"weibo", "douyin"}
+
+        camp = s.run("spend", by="campaign").set_index("campaign_id")
+        assert camp.loc["always_on_douyin", "spend"] == pytest.approx(float(data.frame["douyin"].sum()))
+        assert camp.loc["always_on_douyin", "channels"] == "douyin"
+        assert camp["orders"].sum() == pytest.approx(60.0) and (camp["of_orders"] == 60).all()
+
+
+def test_flat_spend_is_excluded_with_its_reason(tmp_path: Path) -> None:
+    data = simulate_media_mix(weeks=30, seed=2, channels=("weibo", "douyin"))
+    data.frame["weibo"] = 40_000.0  # a constant weekly spend cannot be told from the baseline
+    with _workspace(tmp_path / "ws", data) as ws:
+        mm = ws.session().run("mmm")
+        assert "weibo" in mm.excluded and "coefficient of variation 0.00" in mm.excluded["weibo"]
+        assert mm.channels == ("douyin",) and not mm.fitted  # 30 weeks < max(26, 12 + 8) + 8
+
+
+@pytest.fixture(scope="module")
+def long_ws(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, MediaMixData]:
+    data = simulate_media_mix(
+        weeks=104, seed=5, scenario="overspent", channels=("weibo", "douyin"), saturation="logistic"
+    )
+    path = tmp_path_factory.mktemp("mmm") / "ws"
+    _workspace(path, data).close()
+    return path, data
+
+
+@pytest.mark.slow
+def test_workspace_fit_matches_truth_is_cached_and_drives_the_budget(
+    long_ws: tuple[Path, MediaMixData],
+) -> None:
+    path, data = long_ws
+    truth = data.truth
+    with canyu.open(path) as ws:
+        mm = ws.session().run("mmm", **SHORT)
+        assert mm.fitted and not mm.cached and mm.fit is not None
+        roas = mm.fit.metric("roas").reindex(list(truth.channels))
+        err = np.abs(roas["mean"].to_numpy() - truth.roas) / truth.roas
+        # No controls in a workspace (the simulator's price index goes unmodelled); measured 3.4%.
+        assert err.mean() <= 0.1, (roas, truth.roas)
+        assert np.all((roas["lo"] <= truth.roas) & (truth.roas <= roas["hi"]))
+        mroas = mm.fit.metric("marginal_roas")
+        assert mroas.loc["douyin", "mean"] < mroas.loc["weibo", "mean"]
+        assert ws.store.derived_versions(CACHE_TABLE).num_rows == 1
+
+    with canyu.open(path) as ws:
+        s = ws.session()
+        again = s.run("mmm", **SHORT)
+        assert again.cached  # read from the derived table, not sampled again
+        assert ws.store.derived_versions(CACHE_TABLE).num_rows == 1
+        pd.testing.assert_frame_equal(
+            again.fit.summary.reset_index(drop=True), mm.fit.summary.reset_index(drop=True), check_dtype=False
+        )
+        np.testing.assert_allclose(again.fit.response.beta, mm.fit.response.beta)
+        assert again.fit.diagnostics.ok == mm.fit.diagnostics.ok
+
+        res = s.run("budget", total=400_000.0, objective="revenue", days=28, **SHORT)
+        if mm.fit.diagnostics.ok:
+            assert res.source == "mmm" and res.plan is not None
+            assert sum(res.allocation.values()) == pytest.approx(400_000.0, rel=1e-6)
+            change = dict(zip(res.table["channel"], res.table["change"], strict=True))
+            assert change["douyin"] < 0  # money moves out of the overspent channel
+        else:
+            assert res.source == "measured_roas" and "failed its diagnostics" in res.reason
