@@ -66,6 +66,8 @@ def campaign_costs(session: AnalysisSession) -> pd.DataFrame:
     else:
         credits = pd.DataFrame(columns=["campaign_id", "conversions", "value"])
     credits = credits.rename(columns={"conversions": "orders", "value": "revenue"})
+    for part in (paid, credits):
+        part["campaign_id"] = part["campaign_id"].astype(object)  # an empty frame's key would be float
     out = paid.merge(credits, on="campaign_id", how="outer")
     for col in ("spend", "impressions", "orders", "revenue"):
         out[col] = pd.to_numeric(out[col], errors="coerce").fillna(0.0)
@@ -130,6 +132,8 @@ def channel_costs(session: AnalysisSession, *, by: str = "channel") -> pd.DataFr
     else:
         credits = pd.DataFrame(columns=["channel", "conversions", "value"])
     credits = credits.rename(columns={"conversions": "orders", "value": "revenue"})
+    for part in (paid, fixed, credits, fol):
+        part["channel"] = part["channel"].astype(object)  # an empty frame's key would be float
     out = paid.merge(fixed, on="channel", how="outer").merge(credits, on="channel", how="outer")
     out = out.merge(fol, on="channel", how="left")
     for col in ("spend", "impressions", "fixed_cost", "orders", "revenue", "new_followers"):
