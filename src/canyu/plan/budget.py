@@ -481,7 +481,7 @@ def _measured_budget(
     what = "orders" if objective == "conversions" else "revenue"
     what_zh = "订单" if objective == "conversions" else "收入"
     if overall <= 0:
-        how = f"; no attributed {what} was measured on any paid channel, so the current split is kept"
+        how = f"; no attributed {what} measured on any paid channel, so the current split is kept"
         how_zh = f"；所有付费渠道都没有实测归因{what_zh}，因此保持当前分配"
     else:
         how = (
