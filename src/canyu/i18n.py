@@ -347,7 +347,7 @@ _MMM: dict[str, tuple[str, str]] = {
     ),
     "mmm.col.channel": ("Channel", "渠道"),
     "mmm.col.spend": ("Spend (yuan, all weeks)", "花费（元，全部周）"),
-    "mmm.col.roas": ("ROAS [90%]", "ROAS [90%]"),
+    "mmm.col.roas": ("ROAS [90%]", "投入产出比 ROAS [90%]"),
     "mmm.col.mroas": ("Marginal ROAS [90%]", "边际 ROAS [90%]"),
     "mmm.col.contribution": ("Contribution to {target} [90%]", "对 {target} 的贡献 [90%]"),
     "mmm.col.alpha": ("Carry-over α [90%]", "延续效应 α [90%]"),
