@@ -296,3 +296,46 @@ def test_cli_table_and_cache_round_trip(overspent_fit: tuple[MediaMixData, Media
     a = optimize_budget(fit.response, total=500_000.0, weeks=4).allocation
     b = optimize_budget(back.response, total=500_000.0, weeks=4).allocation
     assert a == pytest.approx(b)
+
+
+def test_report_sections_show_a_fit_with_intervals_and_the_budget(
+    overspent_fit: tuple[MediaMixData, MediaMixResult], tmp_path: Path
+) -> None:
+    """The media-mix and budget sections on a fitted workspace, in both languages.
+
+    Stand-in for sampling again: the file fit of the same data is stored under the key the
+    workspace analysis looks up (the weekly frame and the default settings), so the sections read it
+    as they would read their own cached fit.
+    """
+    from test_mmm_workspace import _workspace  # the sibling test module (pytest puts its folder on the path)
+
+    from canyu.analytics.mmm import weekly_frame
+    from canyu.analytics.mmm._workspace import cache_key, fit_settings, write_cache
+    from canyu.report import write_report
+
+    data, fit = overspent_fit
+    with _workspace(tmp_path / "ws", data) as ws:
+        s = ws.session()
+        frame = weekly_frame(s)
+        chans = [c for c in frame.columns if c in data.truth.channels]
+        settings = fit_settings("revenue", chans)
+        write_cache(s, cache_key(frame[["week", "revenue", *chans]], settings), fit, settings)
+        mm = s.run("mmm")
+        assert mm.cached and mm.fit is not None
+        res = s.run("budget", total=400_000.0, days=30)
+        assert res.source == ("mmm" if fit.diagnostics.ok else "measured_roas")
+        for loc, words in (
+            (
+                "en",
+                ("Response curves", "Revenue of the last yuan [90%]", "Per campaign", "Marginal ROAS [90%]"),
+            ),
+            ("zh-CN", ("响应曲线", "最后一元带来的收入 [90%]", "各活动", "边际 ROAS [90%]")),
+        ):
+            out = write_report(
+                ws, path=tmp_path / f"r.{loc}.html", locale=loc, sections="spend,media_mix,budget"
+            )
+            html = out.path.read_text(encoding="utf-8")
+            for w in words if fit.diagnostics.ok else words[:1]:
+                assert w in html, (loc, w)
+            lo, hi = fit.metric("roas").loc["weibo", ["lo", "hi"]]
+            assert f"[{lo:.2f}, {hi:.2f}]" in html

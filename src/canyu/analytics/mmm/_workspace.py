@@ -269,7 +269,32 @@ def result_from_json(text: str) -> MediaMixResult | None:
     )
 
 
-def _cache_key(frame: pd.DataFrame, settings: dict[str, Any]) -> str:
+def fit_settings(
+    target: str,
+    channels: list[str],
+    *,
+    holdout_weeks: int = 8,
+    chains: int = 4,
+    warmup: int = 300,
+    draws: int = 300,
+    seed: int = 0,
+    seasonality_order: int = 2,
+) -> dict[str, Any]:
+    """The settings a cached fit is keyed by (with the weekly frame)."""
+    return {
+        "target": target,
+        "channels": list(channels),
+        "holdout_weeks": holdout_weeks,
+        "chains": chains,
+        "warmup": warmup,
+        "draws": draws,
+        "seed": seed,
+        "seasonality_order": seasonality_order,
+    }
+
+
+def cache_key(frame: pd.DataFrame, settings: dict[str, Any]) -> str:
+    """Hash of the modelled columns of the weekly frame and the settings."""
     h = hashlib.sha256()
     h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     h.update(json.dumps(settings, sort_keys=True, default=str).encode())
@@ -293,7 +318,7 @@ def _read_cache(session: AnalysisSession, key: str) -> MediaMixResult | None:
     return None
 
 
-def _write_cache(session: AnalysisSession, key: str, fit: MediaMixResult, settings: dict[str, Any]) -> None:
+def write_cache(session: AnalysisSession, key: str, fit: MediaMixResult, settings: dict[str, Any]) -> None:
     import pyarrow as pa
 
     session.workspace.store.write_derived(
@@ -405,18 +430,18 @@ def media_mix(
         )
     yearly = weeks >= need_year
     order = 2 if yearly else 0
-    settings: dict[str, Any] = {
-        "target": target,
-        "channels": keep,
-        "holdout_weeks": holdout_weeks,
-        "chains": chains,
-        "warmup": warmup,
-        "draws": draws,
-        "seed": seed,
-        "seasonality_order": order,
-    }
+    settings = fit_settings(
+        target,
+        keep,
+        holdout_weeks=holdout_weeks,
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        seed=seed,
+        seasonality_order=order,
+    )
     data = frame[["week", target, *keep]]
-    key = _cache_key(data, settings)
+    key = cache_key(data, settings)
     fit = _read_cache(session, key) if cache else None
     cached = fit is not None
     if fit is None:
@@ -441,7 +466,7 @@ def media_mix(
                 f"{weeks} weeks is less than the {need_year} a yearly seasonality needs: fitted without it",
             )
         if cache:
-            _write_cache(session, key, fit, settings)
+            write_cache(session, key, fit, settings)
     return WorkspaceMediaMix(
         fitted=True,
         target=target,
