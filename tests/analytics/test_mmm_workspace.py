@@ -87,6 +87,21 @@ def test_short_history_is_not_fitted_and_budget_falls_back_to_measured_roas(tmp_
         d = res.to_dict()
         assert d["source"] == "measured_roas" and set(d["allocation"]) == {"weibo", "douyin"}
 
+        # The command line gives the same plan, as JSON and as a table in the workspace's language.
+        import json
+
+        from typer.testing import CliRunner
+
+        from canyu.cli import app
+
+        r = CliRunner().invoke(app, ["budget", str(tmp_path / "ws"), "--total", "100000", "--json"])
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["allocation"] == pytest.approx(res.allocation)
+        r = CliRunner().invoke(app, ["budget", str(tmp_path / "ws"), "--total", "100000"])
+        assert r.exit_code == 0 and "From measured ROAS, not a media-mix model: no media-mix fit" in r.stdout
+        r = CliRunner().invoke(app, ["mmm", str(tmp_path / "ws")])
+        assert r.exit_code == 2 and "too little data: 30 weeks of spend" in r.stderr
+
         camp = s.run("spend", by="campaign").set_index("campaign_id")
         assert camp.loc["always_on_douyin", "spend"] == pytest.approx(float(data.frame["douyin"].sum()))
         assert camp.loc["always_on_douyin", "channels"] == "douyin"
