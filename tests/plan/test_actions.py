@@ -87,7 +87,12 @@ def test_kpi_baselines_are_measured_from_the_data(planned: tuple[canyu.Workspace
             checked += 1
         elif k.metric == "posts_per_day":
             ct = ws.to_pandas(ws.table("contents").select("channel", "published_at"))
-            day = pd.to_datetime(ct["published_at"]).dt.tz_localize("UTC").dt.tz_convert("Asia/Shanghai").dt.date
+            day = (
+                pd.to_datetime(ct["published_at"])
+                .dt.tz_localize("UTC")
+                .dt.tz_convert("Asia/Shanghai")
+                .dt.date
+            )
             posts = int(((ct["channel"] == k.channel) & (day >= base.start) & (day <= base.end)).sum())
             assert k.baseline == pytest.approx(round(posts / 30, 3)), t.key
             checked += 1
@@ -132,7 +137,7 @@ def test_xlsx_has_one_row_per_task_and_no_live_formulas(
     planned: tuple[canyu.Workspace, Plan], tmp_path: Path
 ) -> None:
     _, plan = planned
-    evil = replace(plan.tasks[0], title=("=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0"))
+    evil = replace(plan.tasks[0], title=('=HYPERLINK("http://x")', "+cmd|' /C calc'!A0"))
     bad = replace(plan, tasks=(evil, *plan.tasks[1:]))
     for locale in ("en", "zh-CN"):
         path = write_xlsx(bad, tmp_path / f"plan.{locale}.xlsx", locale)
@@ -190,7 +195,7 @@ def test_save_and_load_keep_the_latest_plan(planned: tuple[canyu.Workspace, Plan
     assert (tmp_path / "plans" / "latest.json").exists() and path.name == "plan-2026-09-01.json"
     back = load_plan(tmp_path / "plans" / "latest.json")
     assert back.levers == plan.levers and len(back.tasks) == len(plan.tasks)
-    (tmp_path / "bad.json").write_text("{\"schema\": \"nope\"}", encoding="utf-8")
+    (tmp_path / "bad.json").write_text('{"schema": "nope"}', encoding="utf-8")
     with pytest.raises(InvalidArgumentError):
         load_plan(tmp_path / "bad.json")
 

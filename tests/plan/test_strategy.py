@@ -65,7 +65,9 @@ def test_measured_role_moves_a_channel_only_when_its_role_stays_covered() -> Non
     assert layout["wechat_oa"].role == "retention"
     assert layout["wechat_oa"].evidence == "channel_role_mismatch:wechat_oa"
     # the forum is the only retention channel: it keeps the role the product needs (and gets repaired)
-    layout = channel_layout(ProductProfile(), CHANNELS, [_mismatch("forum", "broadcast")], {"forum": "broadcast"})
+    layout = channel_layout(
+        ProductProfile(), CHANNELS, [_mismatch("forum", "broadcast")], {"forum": "broadcast"}
+    )
     assert layout["forum"].role == "retention" and layout["forum"].evidence
     assert "repairs" in layout["forum"].reason[0]
 
@@ -79,7 +81,10 @@ def test_retail_calendar_knows_the_chinese_dates() -> None:
     jan = {r.key: r for r in retail_dates(dt.date(2027, 1, 1), dt.date(2027, 1, 31))}
     # Spring Festival 2027 is 6 February: the New Year goods festival runs to 8 days before it
     assert jan["new_year_goods-2027"].day == dt.date(2027, 1, 29)
-    aug = {r.key: r for r in retail_dates(dt.date(2026, 8, 1), dt.date(2026, 8, 31), launches={"2026-08-28": "X1"})}
+    aug = {
+        r.key: r
+        for r in retail_dates(dt.date(2026, 8, 1), dt.date(2026, 8, 31), launches={"2026-08-28": "X1"})
+    }
     assert aug["qixi-2026"].day == dt.date(2026, 8, 19)
     assert aug["back_to_school-2026"].start == dt.date(2026, 8, 15)
     assert aug["launch-2026-08-28"].kind == "launch" and "X1" in aug["launch-2026-08-28"].name[1]
@@ -113,7 +118,11 @@ def test_budget_split_follows_measured_return_per_yuan(sim_workspace: Callable[[
     with canyu.open(sim_workspace("default")) as ws:
         s = ws.session()
         spend = s.run("spend")
-        for objective, col in (("conversions", "orders"), ("revenue", "revenue"), ("activity", "new_followers")):
+        for objective, col in (
+            ("conversions", "orders"),
+            ("revenue", "revenue"),
+            ("activity", "new_followers"),
+        ):
             split = budget_split(s, total=10_000, objective=objective)
             assert split.source == "measured_roas" and "measured" in split.reason[0]
             rate = {r["channel"]: r[col] / r["cost"] for r in spend.to_dict("records") if r["cost"] > 0}
@@ -130,7 +139,11 @@ def mmm_budget() -> Iterator[None]:
 
     @register_analysis("budget", title=("Budget", "预算"))
     def budget(session: object, *, total: float = 0.0, objective: str = "conversions") -> dict[str, object]:
-        return {"allocation": {"weibo": 3.0, "douyin": 1.0}, "source": "mmm", "reason": ("fit passed", "拟合通过")}
+        return {
+            "allocation": {"weibo": 3.0, "douyin": 1.0},
+            "source": "mmm",
+            "reason": ("fit passed", "拟合通过"),
+        }
 
     yield
     if had is None:

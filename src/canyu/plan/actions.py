@@ -19,7 +19,6 @@ campaign participant): the plan does not extrapolate past what was observed, and
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import math
@@ -32,10 +31,12 @@ from zoneinfo import ZoneInfo
 from canyu import vocab
 from canyu.errors import CanyuError, InvalidArgumentError
 from canyu.plan.levers import Campaign, Levers, Seed
-from canyu.plan.strategy import OBJECTIVES, BudgetSplit, Strategy, budget_split, build_strategy
+from canyu.plan.strategy import OBJECTIVES, BudgetSplit, Strategy, budget_split, build_strategy, safe_run
 from canyu.session import Period
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from canyu.plan import Finding
     from canyu.session import AnalysisSession
 
@@ -294,6 +295,23 @@ class Plan:
 
 
 # -- measuring -------------------------------------------------------------------------------
+def _frame(session: AnalysisSession, name: str) -> pd.DataFrame:
+    """A table analysis's result, or an empty table where the data cannot feed it."""
+    import pandas as pd
+
+    out = safe_run(session, name)
+    return out if isinstance(out, pd.DataFrame) else pd.DataFrame(columns=_COLUMNS.get(name, ["channel"]))
+
+
+_COLUMNS = {
+    "spend": ["channel", "cost", "orders", "revenue", "new_followers"],
+    "service": ["channel", "messages", "answered", "answer_rate", "median_seconds"],
+    "community": ["channel", "period_index", "members", "joins", "posters"],
+    "products": ["product_id", "name", "orders"],
+    "lifecycle": ["stage", "people"],
+}
+
+
 def _count(session: AnalysisSession, expr: Any) -> int:
     return session.count(expr)
 
@@ -313,7 +331,7 @@ def measure(session: AnalysisSession, metric: str, channel: str | None = None, s
     if metric == "orders":
         return float(_count(session, ev.filter(ev.action.isin(list(session.conversion_actions)))))
     if metric in ("channel_orders", "channel_revenue"):
-        sp = session.run("spend")
+        sp = _frame(session, "spend")
         row = sp[sp["channel"] == channel]
         col = "orders" if metric == "channel_orders" else "revenue"
         return float(row[col].iloc[0]) if len(row) else 0.0
@@ -330,7 +348,7 @@ def measure(session: AnalysisSession, metric: str, channel: str | None = None, s
 
         return float(posts_per_day(session).get(str(channel), 0.0))
     if metric in ("reply_minutes", "reply_rate"):
-        svc = session.run("service")
+        svc = _frame(session, "service")
         row = svc[svc["channel"] == channel]
         if not len(row):
             return math.nan
@@ -338,15 +356,15 @@ def measure(session: AnalysisSession, metric: str, channel: str | None = None, s
             return float(row["answer_rate"].iloc[0])
         return float(row["median_seconds"].iloc[0]) / 60
     if metric == "members":
-        com = session.run("community")
+        com = _frame(session, "community")
         rows = com[com["channel"] == channel].sort_values("period_index")
         return float(rows["members"].iloc[-1]) if len(rows) else 0.0
     if metric == "product_orders":
-        pr = session.run("products")
+        pr = _frame(session, "products")
         row = pr[(pr["product_id"] == subject) | (pr["name"] == subject)]
         return float(row["orders"].iloc[0]) if len(row) else 0.0
     if metric == "fan_stage":
-        life = session.run("lifecycle")
+        life = _frame(session, "lifecycle")
         row = life[life["stage"] == subject]
         return float(row["people"].iloc[0]) if len(row) else 0.0
     raise InvalidArgumentError("kpi.metric", metric, _METRICS)
@@ -499,12 +517,10 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
     findings = s.findings
     out: list[Task] = []
     start, end = ctx.start, ctx.end
-    spend = ctx.base.run("spend")
+    spend = _frame(ctx.base, "spend")
     spend_rows = {str(r["channel"]): r for r in spend.to_dict("records")} if len(spend) else {}
     broadcast = [ch for ch, r in s.layout.items() if r.role == "broadcast" and r.has_data]
-    roles_res = None
-    with contextlib.suppress(CanyuError):
-        roles_res = ctx.base.run("roles")
+    roles_res = safe_run(ctx.base, "roles")
     active: dict[str, int] = {}
     if roles_res is not None and "active_people" in roles_res.metrics:
         active = {
@@ -520,12 +536,10 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
     for ch in ["weibo", *broadcast]:
         if ch not in s.layout:
             continue
-        try:
-            seeds_res = ctx.base.run("seeds", channel=ch, budget=max(budget * SEED_SHARE, 1.0))
+        seeds_res = safe_run(ctx.base, "seeds", channel=ch, budget=max(budget * SEED_SHARE, 1.0))
+        if seeds_res is not None:
             seed_channel = ch
             break
-        except CanyuError:
-            seeds_res = None
     # in fen, so that the three parts add up to the budget exactly
     budget_fen = round(budget * 100)
     seed_fen = round(float(seeds_res.cost) * 100) if seeds_res is not None and seeds_res.seeds else 0
@@ -637,9 +651,7 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
         )
 
     # -- participation nodes and interaction designs
-    camp = None
-    with contextlib.suppress(CanyuError):
-        camp = ctx.base.run("campaigns")
+    camp = safe_run(ctx.base, "campaigns")
     per_campaign = ZERO
     part = ZERO
     if camp is not None and len(camp):

@@ -433,7 +433,11 @@ def budget_split(
     if mmm is not None and mmm.allocation and sum(mmm.allocation.values()) > 0:
         scale = total / sum(mmm.allocation.values())
         return BudgetSplit({k: v * scale for k, v in mmm.allocation.items()}, mmm.source, mmm.reason)
-    table = spend if spend is not None else session.run("spend")
+    table = spend if spend is not None else safe_run(session, "spend")
+    if table is None:
+        import pandas as pd
+
+        table = pd.DataFrame(columns=["channel", "cost", "orders", "revenue", "new_followers"])
     col = _RETURN_COLUMN[objective]
     rows = table[table["cost"] > 0] if len(table) else table
     returns = {str(r["channel"]): float(r[col] or 0.0) / float(r["cost"]) for r in rows.to_dict("records")}
@@ -515,20 +519,26 @@ REPLY_TARGET_RATE = 0.95
 FAN_GROWTH = {"launch": 0.20, "growth": 0.15, "mature": 0.05, "": 0.10}
 
 
-def _safe(session: AnalysisSession, name: str, **opts: Any) -> Any:
-    """A registered analysis, or None where the data cannot feed it (too thin, missing table)."""
-    from canyu.analytics.registry import ANALYSES, get_analysis
+#: What an analysis raises when the workspace's data cannot feed it (too thin, a table empty): the
+#: plan then leaves that part out instead of failing whole.
+ANALYSIS_FAILURES: tuple[type[Exception], ...] = (CanyuError, ValueError, KeyError)
+
+
+def safe_run(session: AnalysisSession, name: str, **opts: Any) -> Any:
+    """A registered analysis, or None where it is not registered or the data cannot feed it."""
+    from canyu.analytics.registry import get_analysis
 
     try:
         get_analysis(name)
     except CanyuError:
         return None
-    if name not in ANALYSES:
-        return None
     try:
         return session.run(name, **opts)
-    except CanyuError:
+    except ANALYSIS_FAILURES:
         return None
+
+
+_safe = safe_run
 
 
 def posts_per_day(session: AnalysisSession) -> dict[str, float]:

@@ -31,11 +31,10 @@ def _status_quo_budget(ctx: ReportContext, days: int) -> float:
     from canyu.plan.actions import baseline_period
 
     base = ctx.session.with_period(baseline_period(ctx.session, days))
-    try:
-        spend = base.run("spend")
-    except CanyuError:
-        return 0.0
-    return float(spend["cost"].sum()) if len(spend) else 0.0
+    from canyu.plan.strategy import safe_run
+
+    spend = safe_run(base, "spend")
+    return float(spend["cost"].sum()) if spend is not None and len(spend) else 0.0
 
 
 def _plan(ctx: ReportContext) -> tuple[Plan, bool]:
