@@ -526,8 +526,10 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
         active = {
             str(r.channel): int(r.active_people or 0) for r in roles_res.metrics.itertuples(index=False)
         }
-    lead = (
-        max(broadcast, key=lambda c: (active.get(c, 0), c)) if broadcast else (sorted(s.layout) or [None])[0]
+    lead: str | None = (
+        max(broadcast, key=lambda c: (active.get(c, 0), c))
+        if broadcast
+        else next(iter(sorted(s.layout)), None)
     )
 
     # money: seeds, nodes, paid
@@ -691,7 +693,7 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
             )
         )
     node_budgets = _split_fen(node_money, [1.0] * len(node_items))
-    for (key, title, a, b, kind, detail, people_eff, conv_eff), money in zip(
+    for (key, title, first, last, kind, detail, people_eff, conv_eff), money in zip(
         node_items, node_budgets, strict=True
     ):
         out.append(
@@ -701,8 +703,8 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
                 title=title,
                 channel=lead,
                 owner="ops" if kind == "participation_node" else "content",
-                start=max(a, start),
-                due=min(max(b, a), end),
+                start=max(first, start),
+                due=min(max(last, first), end),
                 budget=money,
                 kpi=_kpi(
                     ctx,

@@ -75,6 +75,9 @@ def plan_section(ctx: ReportContext) -> SectionResult:
             ],
         )
     zh = ctx.locale.lower().startswith("zh")
+    objective = {"conversions": "转化", "revenue": "销售额", "activity": "活跃"}.get(
+        plan.objective, plan.objective
+    )
     src = (
         ("the latest plan saved by canyu plan", "canyu plan 保存的最新计划")
         if saved
@@ -90,7 +93,7 @@ def plan_section(ctx: ReportContext) -> SectionResult:
                 f"{plan.currency}, objective {plan.objective} ({src[0]}). Baseline {plan.baseline.start} — "
                 f"{plan.baseline.end}.",
                 f"{plan.period.start} — {plan.period.end}：{len(plan.tasks)} 项任务，预算 {plan.budget:,.2f} "
-                f"{plan.currency}，目标 {plan.objective}（{src[1]}）。基线期 {plan.baseline.start} — "
+                f"{plan.currency}，目标 {objective}（{src[1]}）。基线期 {plan.baseline.start} — "
                 f"{plan.baseline.end}。",
             )
         )
