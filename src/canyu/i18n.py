@@ -370,7 +370,7 @@ _PLAN: dict[str, tuple[str, str]] = {
         "剩余 {days} 天的修订计划：{path}",
     ),
     "cli.plan.track.done": ("The plan's period is over: no revision.", "计划周期已结束：无需修订。"),
-    "cli.plan.col.rank": ("#", "序号"),
+    "cli.plan.col.rank": ("Rank", "序号"),
     "cli.plan.col.task": ("Task", "任务"),
     "cli.plan.col.owner": ("Owner", "负责"),
     "cli.plan.col.dates": ("Dates", "日期"),

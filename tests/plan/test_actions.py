@@ -41,7 +41,7 @@ def test_tasks_are_dated_within_the_period_with_owners(planned: tuple[canyu.Work
     _, plan = planned
     assert plan.period.start == dt.date(2026, 9, 1) and plan.period.end == dt.date(2026, 9, 30)
     kinds = {t.kind for t in plan.tasks}
-    assert {"paid", "seeding", "content", "service", "community", "hit"} <= kinds
+    assert {"paid", "seeding", "content", "service", "community", "hit", "fans", "node"} <= kinds
     for t in plan.tasks:
         assert plan.period.start <= t.start <= t.due <= plan.period.end, t.key
         assert t.owner in OWNERS
@@ -59,6 +59,11 @@ def test_task_budgets_add_up_to_the_budget_to_the_fen(planned: tuple[canyu.Works
     seeding = next(t for t in plan.tasks if t.kind == "seeding")
     fees = [s["fee"] for s in seeding.detail["seeds"]]
     assert seeding.budget == pytest.approx(sum(fees)) and seeding.detail["seeds"][0]["account"]
+    # each seed's expected orders are its marginal reach times the baseline's orders per person
+    gains = sum(sd["expected_reach"] for sd in seeding.detail["seeds"])
+    assert gains == pytest.approx(seeding.detail["expected_reach"], abs=0.01 * len(fees))
+    orders = sum(sd["expected_orders"] for sd in seeding.detail["seeds"])
+    assert orders == pytest.approx(seeding.conversions.mean, rel=1e-3, abs=1e-3)
 
 
 def test_priorities_follow_expected_conversions_per_yuan(planned: tuple[canyu.Workspace, Plan]) -> None:
@@ -160,6 +165,9 @@ def test_markdown_lists_every_task_in_both_languages(planned: tuple[canyu.Worksp
     for t in plan.tasks:
         assert t.title[0].replace("|", "\\|") in en and t.title[1].replace("|", "\\|") in zh
     assert plan.split.reason[0] in en and plan.split.reason[1] in zh
+    seeding = next(t for t in plan.tasks if t.kind == "seeding")
+    assert "## Word-of-mouth seeds" in en and "## 口碑种子" in zh
+    assert all(f"| {sd['account']} |" in en for sd in seeding.detail["seeds"])
 
 
 def test_track_measures_each_kpi_and_revises_the_rest(sim_workspace: Callable[[str], Path]) -> None:

@@ -151,6 +151,27 @@ def plan_markdown(plan: Plan, locale: str = "en") -> str:
     lines.append("|" + "---|" * len(cols))
     for row in rows:
         lines.append("| " + " | ".join(_md("" if row[c] is None else str(row[c])) for c in cols) + " |")
+    for t in plan.tasks:
+        if t.kind != "seeding" or not t.detail.get("seeds"):
+            continue
+        lines += [
+            "",
+            "## " + _l(("Word-of-mouth seeds", "口碑种子"), locale) + f" — {_channel(t.channel, locale)}",
+            "",
+        ]
+        heads = (
+            ("Account", "账号"),
+            ("Fee (yuan)", "费用（元）"),
+            ("Expected reach", "预期触达"),
+            ("Expected orders", "预期订单"),
+        )
+        lines.append("| " + " | ".join(_l(h, locale) for h in heads) + " |")
+        lines.append("|---|---|---|---|")
+        for sd in t.detail["seeds"]:
+            lines.append(
+                f"| {_md(str(sd['account']))} | {sd['fee']:,.2f} | {sd['expected_reach']:,.1f} | "
+                f"{sd.get('expected_orders', 0.0):,.2f} |"
+            )
     lines += ["", "## " + _l(("Calendar", "日程"), locale), ""]
     for t in sorted(plan.tasks, key=lambda t: (t.start, t.rank)):
         lines.append(f"- {t.start} → {t.due}: {_md(_l(t.title, locale))} ({_channel(t.channel, locale)})")

@@ -20,11 +20,9 @@ campaign participant): the plan does not extrapolate past what was observed, and
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -44,254 +42,42 @@ __all__ = [
     "INTERVAL",
     "KPI",
     "OWNERS",
+    "PLANS_FOLDER",
     "PLAN_SCHEMA",
     "Effect",
     "KpiStatus",
     "Plan",
     "Task",
     "TrackResult",
+    "baseline_period",
     "build_plan",
+    "levers_from_tasks",
     "load_plan",
     "measure",
     "save_plan",
     "track",
 ]
 
-PLAN_SCHEMA = "canyu.plan/1"
-INTERVAL = 0.90
-#: Owner roles of a task (code → zh, en).
-OWNERS: dict[str, tuple[str, str]] = {
-    "ops": ("运营", "Operations"),
-    "content": ("内容", "Content"),
-    "service": ("客服", "Customer service"),
-    "ads": ("投放", "Paid media"),
-    "community": ("社群", "Community"),
-}
+from canyu.plan._tasks import (
+    INTERVAL,
+    KPI,
+    OWNERS,
+    PLAN_SCHEMA,
+    PLANS_FOLDER,
+    ZERO,
+    Effect,
+    Plan,
+    Task,
+    load_plan,
+    save_plan,
+)
+
 #: Shares of the budget held for word-of-mouth seeding and for participation nodes / interactions,
 #: when the data offer seeds and the calendar offers nodes; the rest is paid promotion.
 SEED_SHARE = 0.15
 NODE_SHARE = 0.15
-PLANS_FOLDER = "plans"
 
 Text = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Effect:
-    """An expected change with its 90% interval."""
-
-    mean: float
-    lo: float
-    hi: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"mean": round(self.mean, 4), "lo": round(self.lo, 4), "hi": round(self.hi, 4)}
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Effect:
-        return cls(float(raw["mean"]), float(raw["lo"]), float(raw["hi"]))
-
-    def scaled(self, k: float) -> Effect:
-        return Effect(self.mean * k, self.lo * k, self.hi * k)
-
-
-ZERO = Effect(0.0, 0.0, 0.0)
-
-
-@dataclass(frozen=True)
-class KPI:
-    """What a task moves: a metric (see :func:`measure`) on a channel, its baseline, target and effect.
-
-    ``kind`` is ``count`` (over the period; tracked pro rata) or ``level`` (a rate or a state);
-    ``better`` is ``higher`` or ``lower``. ``of`` says what the baseline counts out of.
-    """
-
-    metric: str
-    channel: str | None
-    baseline: float
-    target: float
-    effect: Effect
-    label: Text
-    of: Text = ("", "")
-    kind: str = "count"
-    better: str = "higher"
-    subject: str = ""
-
-    def to_dict(self, locale: str = "en") -> dict[str, Any]:
-        zh = locale.lower().startswith("zh")
-        return {
-            "metric": self.metric,
-            "channel": self.channel,
-            "subject": self.subject,
-            "label": self.label[1] if zh else self.label[0],
-            "label_en": self.label[0],
-            "label_zh": self.label[1],
-            "of_en": self.of[0],
-            "of_zh": self.of[1],
-            "baseline": round(self.baseline, 4),
-            "target": round(self.target, 4),
-            "effect": self.effect.to_dict(),
-            "kind": self.kind,
-            "better": self.better,
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> KPI:
-        return cls(
-            metric=str(raw["metric"]),
-            channel=raw.get("channel"),
-            baseline=float(raw["baseline"]),
-            target=float(raw["target"]),
-            effect=Effect.from_dict(raw["effect"]),
-            label=(str(raw.get("label_en", "")), str(raw.get("label_zh", ""))),
-            of=(str(raw.get("of_en", "")), str(raw.get("of_zh", ""))),
-            kind=str(raw.get("kind", "count")),
-            better=str(raw.get("better", "higher")),
-            subject=str(raw.get("subject", "")),
-        )
-
-
-@dataclass(frozen=True)
-class Task:
-    """One dated task of the plan."""
-
-    key: str
-    kind: str  # content, paid, seeding, node, interaction, service, community, hit, repair
-    title: Text
-    channel: str | None
-    owner: str
-    start: dt.date
-    due: dt.date
-    budget: float
-    kpi: KPI
-    conversions: Effect
-    evidence: dict[str, str]
-    priority: str = "medium"
-    rank: int = 0
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def conversions_per_yuan(self) -> float:
-        """Expected conversions per yuan; a task without budget counts as costing one yuan."""
-        return self.conversions.mean / max(self.budget, 1.0)
-
-    def to_dict(self, locale: str = "en") -> dict[str, Any]:
-        zh = locale.lower().startswith("zh")
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "title": self.title[1] if zh else self.title[0],
-            "title_en": self.title[0],
-            "title_zh": self.title[1],
-            "channel": self.channel,
-            "owner": self.owner,
-            "owner_label": OWNERS[self.owner][0 if zh else 1],
-            "start": self.start.isoformat(),
-            "due": self.due.isoformat(),
-            "budget": round(self.budget, 2),
-            "kpi": self.kpi.to_dict(locale),
-            "conversions": self.conversions.to_dict(),
-            "conversions_per_yuan": self.conversions_per_yuan,
-            "priority": self.priority,
-            "rank": self.rank,
-            "evidence": dict(self.evidence),
-            "detail": self.detail,
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Task:
-        return cls(
-            key=str(raw["key"]),
-            kind=str(raw["kind"]),
-            title=(
-                str(raw.get("title_en", raw.get("title", ""))),
-                str(raw.get("title_zh", raw.get("title", ""))),
-            ),
-            channel=raw.get("channel"),
-            owner=str(raw["owner"]),
-            start=dt.date.fromisoformat(raw["start"]),
-            due=dt.date.fromisoformat(raw["due"]),
-            budget=float(raw["budget"]),
-            kpi=KPI.from_dict(raw["kpi"]),
-            conversions=Effect.from_dict(raw["conversions"]),
-            evidence={str(k): str(v) for k, v in dict(raw.get("evidence", {})).items()},
-            priority=str(raw.get("priority", "medium")),
-            rank=int(raw.get("rank", 0)),
-            detail=dict(raw.get("detail", {})),
-        )
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A dated action plan and the levers it sets."""
-
-    brand: str
-    period: Period
-    baseline: Period
-    budget: float
-    objective: str
-    currency: str
-    timezone: str
-    tasks: tuple[Task, ...]
-    levers: Levers
-    split: BudgetSplit
-    strategy: dict[str, Any]
-    created: str
-    notes: tuple[Text, ...] = ()
-
-    @property
-    def days(self) -> int:
-        return int(self.period.days or 0)
-
-    def to_dict(self, locale: str = "en") -> dict[str, Any]:
-        zh = locale.lower().startswith("zh")
-        return {
-            "schema": PLAN_SCHEMA,
-            "brand": self.brand,
-            "locale": locale,
-            "created": self.created,
-            "period": self.period.to_dict(),
-            "baseline": self.baseline.to_dict(),
-            "budget": round(self.budget, 2),
-            "objective": self.objective,
-            "currency": self.currency,
-            "timezone": self.timezone,
-            "budget_split": self.split.to_dict(locale)
-            | {"reason_en": self.split.reason[0], "reason_zh": self.split.reason[1]},
-            "strategy": self.strategy,
-            "tasks": [t.to_dict(locale) for t in self.tasks],
-            "notes": [n[1] if zh else n[0] for n in self.notes],
-            "levers": self.levers.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Plan:
-        if raw.get("schema") != PLAN_SCHEMA:
-            raise InvalidArgumentError("plan.schema", raw.get("schema"), (PLAN_SCHEMA,))
-        split = raw.get("budget_split", {})
-        return cls(
-            brand=str(raw.get("brand", "")),
-            period=Period(
-                dt.date.fromisoformat(raw["period"]["start"]), dt.date.fromisoformat(raw["period"]["end"])
-            ),
-            baseline=Period(
-                dt.date.fromisoformat(raw["baseline"]["start"]), dt.date.fromisoformat(raw["baseline"]["end"])
-            ),
-            budget=float(raw["budget"]),
-            objective=str(raw["objective"]),
-            currency=str(raw.get("currency", "CNY")),
-            timezone=str(raw.get("timezone", "Asia/Shanghai")),
-            tasks=tuple(Task.from_dict(t) for t in raw.get("tasks", [])),
-            levers=Levers.from_dict(raw.get("levers", {})),
-            split=BudgetSplit(
-                {str(k): float(v) for k, v in dict(split.get("allocation", {})).items()},
-                str(split.get("source", "")),
-                (str(split.get("reason_en", "")), str(split.get("reason_zh", ""))),
-                {str(k): float(v) for k, v in dict(split.get("returns", {})).items()},
-            ),
-            strategy=dict(raw.get("strategy", {})),
-            created=str(raw.get("created", "")),
-        )
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -622,7 +408,12 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
         conv = Effect(reach * rate.mean, reach_eff.lo * rate.lo, reach_eff.hi * rate.hi)
         costs = list(seeds_res.costs) or [0.0] * len(seeds_res.seeds)
         seeds = [
-            {"account": a, "fee": round(float(c), 2), "expected_reach": round(float(g), 2)}
+            {
+                "account": a,
+                "fee": round(float(c), 2),
+                "expected_reach": round(float(g), 2),
+                "expected_orders": round(float(g) * rate.mean, 4),
+            }
             for a, g, c in zip(seeds_res.seeds, seeds_res.gains, costs, strict=False)
         ]
         out.append(
@@ -866,6 +657,47 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
             )
         )
 
+    # -- fans (做粉丝): stage targets
+    stage_names = {
+        "active_fan": ("active fans", "活跃粉丝"),
+        "core_fan": ("core fans", "核心粉丝"),
+        "advocate": ("advocates", "传播者"),
+    }
+    for fan in s.fans:
+        name = stage_names.get(fan["stage"], (fan["stage"], fan["stage"]))
+        add = max(fan["target"] - fan["people"], 0)
+        out.append(
+            Task(
+                key=f"fans:{fan['stage']}",
+                kind="fans",
+                title=(
+                    f"Fans: grow {name[0]} from {fan['people']:,} to {fan['target']:,} "
+                    f"(of {fan['of_people']:,} people reached)",
+                    f"做粉丝：{name[1]}从 {fan['people']:,} 人增长到 {fan['target']:,} 人（触达 {fan['of_people']:,} 人中）",
+                ),
+                channel=None,
+                owner="ops" if fan["stage"] == "active_fan" else "community",
+                start=start,
+                due=end,
+                budget=0.0,
+                kpi=_kpi(
+                    ctx,
+                    "fan_stage",
+                    None,
+                    (f"people who are {name[0]}", f"{name[1]}人数"),
+                    Effect(float(add), float(add), float(add)),
+                    kind="level",
+                    subject=fan["stage"],
+                    target=float(fan["target"]),
+                    baseline=float(fan["people"]),
+                    of=(f"of {fan['of_people']:,} people reached", f"触达 {fan['of_people']:,} 人中"),
+                ),
+                conversions=rate.scaled(add),
+                evidence=_evidence(findings, None, "lifecycle", ("lifecycle", "fan")),
+                detail=dict(fan),
+            )
+        )
+
     # -- hits (爆品)
     conv_channel = next((ch for ch, r in s.layout.items() if r.role == "conversion" and r.has_data), lead)
     for h in s.hits[:2]:
@@ -1040,46 +872,7 @@ def build_plan(
     )
 
 
-# -- saving and tracking -------------------------------------------------------------------
-def save_plan(plan: Plan, workspace: Path, *, locale: str = "en") -> Path:
-    """Write ``plan`` to ``<workspace>/plans/plan-<start>.json`` and ``plans/latest.json``."""
-    folder = Path(workspace) / PLANS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(plan.to_dict(locale), ensure_ascii=False, indent=2)
-    path = folder / f"plan-{plan.period.start}.json"
-    path.write_text(text, encoding="utf-8")
-    (folder / "latest.json").write_text(text, encoding="utf-8")
-    return path
-
-
-def load_plan(path: Path) -> Plan:
-    """Read a plan JSON file (``canyu.plan/1``)."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidArgumentError(
-            "--plan",
-            str(path),
-            "an existing plan.json",
-            reason=f"no plan at {path}; run canyu plan first",
-            reason_zh=f"{path} 处没有计划；请先运行 canyu plan",
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidArgumentError(
-            "--plan", str(path), "a plan JSON file", reason=f"{path} is not JSON: {exc}"
-        ) from None
-    if not isinstance(raw, dict):
-        raise InvalidArgumentError("--plan", str(path), "a plan JSON object")
-    try:
-        return Plan.from_dict(raw)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, CanyuError):
-            raise
-        raise InvalidArgumentError(
-            "--plan", str(path), "a canyu.plan/1 file", reason=f"{path}: missing or bad field {exc}"
-        ) from None
-
-
+# -- tracking ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KpiStatus:
     """One task's KPI measured over the tracked days against what it should be by now."""

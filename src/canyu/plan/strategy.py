@@ -583,11 +583,20 @@ def _topic_mix(session: AnalysisSession) -> tuple[dict[str, float], Text | None]
     )
 
 
+def plan_findings(session: AnalysisSession) -> list[Finding]:
+    """The diagnosis the plan stands on: every rule but the data-quality ones (an import's
+    quarantined rows are fixed by re-importing, not by a marketing plan)."""
+    from canyu.plan import get_rule, rule_names
+
+    names = tuple(n for n in rule_names() if get_rule(n).section != "data_quality")
+    return list(safe_run(session, "findings", rules=names) or []) if names else []
+
+
 def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_end: dt.date) -> Strategy:
     """The strategy for ``period_start``..``period_end`` from ``session`` (the baseline period's data)."""
     profile = session.config.product
     notes: list[Text] = []
-    findings_all: list[Finding] = list(_safe(session, "findings") or [])
+    findings_all = plan_findings(session)
     roles_res = _safe(session, "roles")
     measured: dict[str, str | None] = {}
     channels: set[str] = set()

@@ -178,6 +178,28 @@ def plan_section(ctx: ReportContext) -> SectionResult:
             max_rows=MAX_TASKS,
         )
     )
+    for t in plan.tasks:
+        if t.kind == "seeding" and t.detail.get("seeds"):
+            seeds = pd.DataFrame(t.detail["seeds"])
+            blocks.append(
+                TableBlock(
+                    seeds,
+                    caption=(
+                        f"Word-of-mouth seeds on {ctx.channel(t.channel)}: {len(seeds)} accounts, "
+                        f"fees {seeds['fee'].sum():,.2f} of the {plan.budget:,.2f} budget",
+                        f"{ctx.channel(t.channel)}口碑种子：{len(seeds)} 个账号，费用 {seeds['fee'].sum():,.2f}"
+                        f"（总预算 {plan.budget:,.2f}）",
+                    ),
+                    labels={
+                        "account": ("Account", "账号"),
+                        "fee": ("Fee (yuan)", "费用（元）"),
+                        "expected_reach": ("Expected reach (people)", "预期触达（人）"),
+                        "expected_orders": ("Expected orders", "预期订单"),
+                    },
+                    formats={"fee": "{:,.2f}", "expected_reach": "{:,.1f}", "expected_orders": "{:,.2f}"},
+                    max_rows=20,
+                )
+            )
     blocks.append(
         TextBlock(
             (
