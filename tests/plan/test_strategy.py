@@ -159,3 +159,23 @@ def test_budget_split_takes_the_media_mix_when_it_passed(
         split = budget_split(ws.session(), total=8_000, objective="conversions")
     assert split.source == "mmm" and split.reason == ("fit passed", "拟合通过")
     assert split.allocation == {"weibo": 6_000.0, "douyin": 2_000.0}
+
+
+def test_profile_fields_are_read_validated_and_saved(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from canyu.config import load_config, save_config
+    from canyu.errors import ConfigError
+
+    with canyu.create(tmp_path / "ws", brand="b", locale="en") as ws:
+        cfg = ws.config
+    prof = replace(cfg.product, core_users="enthusiasts", stage="launch", launches={"2026-12-10": "X1 Pro"})
+    save_config(tmp_path / "ws", replace(cfg, product=prof))
+    back = load_config(tmp_path / "ws").product
+    assert (back.core_users, back.stage, back.launches) == ("enthusiasts", "launch", {"2026-12-10": "X1 Pro"})
+    text = (tmp_path / "ws" / "canyu.toml").read_text(encoding="utf-8")
+    (tmp_path / "ws" / "canyu.toml").write_text(
+        text.replace('stage = "launch"', 'stage = "teen"'), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"product\.stage"):
+        load_config(tmp_path / "ws")
