@@ -134,7 +134,7 @@ def _make(
 
 
 def _print_plan(ctx: typer.Context, plan: object, loc: str) -> None:
-    from canyu.plan._export import task_rows
+    from canyu.plan._export import OBJECTIVE_LABELS, task_rows
     from canyu.plan.actions import Plan
 
     assert isinstance(plan, Plan)
@@ -149,7 +149,9 @@ def _print_plan(ctx: typer.Context, plan: object, loc: str) -> None:
             tasks=len(plan.tasks),
             budget=f"{plan.budget:,.2f}",
             currency=plan.currency,
-            objective=plan.objective,
+            objective=OBJECTIVE_LABELS.get(plan.objective, (plan.objective,) * 2)[
+                1 if loc.startswith("zh") else 0
+            ],
         ),
         bold=True,
     )

@@ -41,6 +41,11 @@ def _channel(code: str | None, locale: str) -> str:
     return (info.name_zh if _zh(locale) else info.name_en) if info else code
 
 
+OBJECTIVE_LABELS = {
+    "conversions": ("conversions", "转化"),
+    "revenue": ("revenue", "销售额"),
+    "activity": ("activity", "活跃"),
+}
 _PRIORITY = {"high": ("high", "高"), "medium": ("medium", "中"), "low": ("low", "低")}
 _HEAD = {
     "rank": ("#", "序号"),
@@ -113,14 +118,15 @@ def plan_markdown(plan: Plan, locale: str = "en") -> str:
     """The plan as Markdown: summary, channel layout, budget split, tasks by priority, calendar."""
     zh = _zh(locale)
     p = plan.period
+    objective = _l(OBJECTIVE_LABELS.get(plan.objective, (plan.objective, plan.objective)), locale)
     lines = [
         f"# {plan.brand} — " + _l(("action plan", "行动方案"), locale) + f" {p.start} — {p.end}",
         "",
         _l(
             (
-                f"Budget {plan.budget:,.2f} {plan.currency} over {plan.days} days, objective: {plan.objective}; "
+                f"Budget {plan.budget:,.2f} {plan.currency} over {plan.days} days, objective: {objective}; "
                 f"{len(plan.tasks)} tasks. Baseline: {plan.baseline.start} — {plan.baseline.end}.",
-                f"预算 {plan.budget:,.2f} {plan.currency}，共 {plan.days} 天，目标：{plan.objective}；"
+                f"预算 {plan.budget:,.2f} {plan.currency}，共 {plan.days} 天，目标：{objective}；"
                 f"{len(plan.tasks)} 项任务。基线期：{plan.baseline.start} — {plan.baseline.end}。",
             ),
             locale,

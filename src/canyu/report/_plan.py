@@ -57,7 +57,7 @@ def _plan(ctx: ReportContext) -> tuple[Plan, bool]:
 @register_section("plan", order=5)
 def plan_section(ctx: ReportContext) -> SectionResult:
     """The action plan: channel layout with reasons, budget split, dated tasks by priority."""
-    from canyu.plan._export import task_rows
+    from canyu.plan._export import OBJECTIVE_LABELS, task_rows
 
     title = ("Action plan", "行动方案")
     try:
@@ -75,9 +75,7 @@ def plan_section(ctx: ReportContext) -> SectionResult:
             ],
         )
     zh = ctx.locale.lower().startswith("zh")
-    objective = {"conversions": "转化", "revenue": "销售额", "activity": "活跃"}.get(
-        plan.objective, plan.objective
-    )
+    objective = OBJECTIVE_LABELS.get(plan.objective, (plan.objective, plan.objective))[1]
     src = (
         ("the latest plan saved by canyu plan", "canyu plan 保存的最新计划")
         if saved
