@@ -34,6 +34,15 @@ DEFAULT_ROLES: dict[str, str] = {
 }
 
 
+#: The values the plan's profile fields take (docs/plan.md).
+PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
+    "price_band": ("low", "mid", "high"),
+    "involvement": ("low", "high"),
+    "core_users": ("enthusiasts", "mass", "professionals", "young"),
+    "stage": ("launch", "growth", "mature"),
+}
+
+
 @dataclass(frozen=True)
 class ProductProfile:
     """What the brand sells and which role each channel should play for it."""
@@ -43,6 +52,15 @@ class ProductProfile:
     price: float = 0.0
     hit_products: tuple[str, ...] = ()
     roles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ROLES))
+    # The profile fields the plan's channel layout reads (docs/plan.md; empty: not stated):
+    # price band low/mid/high, purchase involvement low/high, core users
+    # enthusiasts/mass/professionals/young, lifecycle stage launch/growth/mature, and product
+    # launches as ISO date -> name.
+    price_band: str = ""
+    involvement: str = ""
+    core_users: str = ""
+    stage: str = ""
+    launches: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,23 @@ def _check(cfg: WorkspaceConfig, path: Path) -> WorkspaceConfig:
                 path=p,
                 key="product.roles",
             )
+    for key, valid in PROFILE_CHOICES.items():
+        value = getattr(cfg.product, key)
+        if value and value not in valid:
+            raise ConfigError(
+                f"{p}: product.{key} {value!r} must be one of {', '.join(valid)} (or left out)",
+                message_zh=f"{p}：product.{key} {value!r} 必须是 {', '.join(valid)} 之一（或不填）",
+                path=p,
+                key=f"product.{key}",
+            )
+    for day in cfg.product.launches:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            raise ConfigError(
+                f"{p}: product.launches key {day!r} must be an ISO date YYYY-MM-DD",
+                message_zh=f"{p}：product.launches 的键 {day!r} 必须是 YYYY-MM-DD 日期",
+                path=p,
+                key="product.launches",
+            )
     if not re.fullmatch(r"[A-Z]{3}", cfg.currency):
         raise ConfigError(
             f"{p}: workspace.currency {cfg.currency!r} must be an ISO 4217 code such as CNY",
@@ -188,6 +223,11 @@ def load_config(workspace: Path) -> WorkspaceConfig:
                 price=float(prod.get("price", 0.0)),
                 hit_products=tuple(prod.get("hit_products", [])),
                 roles=dict(prod.get("roles", DEFAULT_ROLES)),
+                price_band=str(prod.get("price_band", "")),
+                involvement=str(prod.get("involvement", "")),
+                core_users=str(prod.get("core_users", "")),
+                stage=str(prod.get("stage", "")),
+                launches={str(k): str(v) for k, v in prod.get("launches", {}).items()},
             ),
             channel_costs={str(k): float(v) for k, v in data.get("channel_costs", {}).items()},
             engine=EngineSettings(
@@ -208,6 +248,7 @@ def save_config(workspace: Path, cfg: WorkspaceConfig) -> Path:
     _check(cfg, path)
     prod = asdict(cfg.product)
     prod["hit_products"] = list(cfg.product.hit_products)
+    prod["launches"] = dict(cfg.product.launches)
     doc = {
         "brand": {"name": cfg.brand},
         "workspace": {

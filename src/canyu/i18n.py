@@ -413,7 +413,41 @@ def _assemble(*groups: dict[str, tuple[str, str]]) -> Mapping[str, tuple[str, st
     return MappingProxyType(out)
 
 
-MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(_COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM)
+# -- the action plan (canyu plan, plan track) ----------------------------------------------------
+_PLAN: dict[str, tuple[str, str]] = {
+    "cli.plan.written": ("Plan written: {path}", "计划已写出：{path}"),
+    "cli.plan.saved": (
+        "Latest plan kept at {path} (canyu plan track reads it).",
+        "最新计划保存在 {path}（canyu plan track 读取它）。",
+    ),
+    "cli.plan.summary": (
+        "{start} — {end}: {tasks} tasks, budget {budget} {currency} (task budgets add up to it), objective {objective}.",
+        "{start} — {end}：{tasks} 项任务，预算 {budget} {currency}（各任务预算合计等于总预算），目标 {objective}。",
+    ),
+    "cli.plan.split": ("Budget split ({source}): {reason}", "预算分配（{source}）：{reason}"),
+    "cli.plan.track.summary": (
+        "Tracked {start} — {end} ({days} of {of_days} days): {on} of {tasks} tasks on track.",
+        "已跟踪 {start} — {end}（{of_days} 天中的 {days} 天）：{tasks} 项任务中 {on} 项进度正常。",
+    ),
+    "cli.plan.track.revised": (
+        "Revised plan for the {days} days left: {path}",
+        "剩余 {days} 天的修订计划：{path}",
+    ),
+    "cli.plan.track.done": ("The plan's period is over: no revision.", "计划周期已结束：无需修订。"),
+    "cli.plan.col.rank": ("Rank", "序号"),
+    "cli.plan.col.task": ("Task", "任务"),
+    "cli.plan.col.owner": ("Owner", "负责"),
+    "cli.plan.col.dates": ("Dates", "日期"),
+    "cli.plan.col.budget": ("Budget (yuan)", "预算（元）"),
+    "cli.plan.col.kpi": ("KPI: baseline → target", "KPI：基线 → 目标"),
+    "cli.plan.col.expected": ("Expected by now", "当前应达"),
+    "cli.plan.col.actual": ("Actual", "实际"),
+    "cli.plan.col.status": ("Status", "状态"),
+    "cli.plan.on_track": ("on track", "正常"),
+    "cli.plan.off_track": ("off track", "落后"),
+}
+
+MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(_COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN)
 
 
 def is_zh(locale: str) -> bool:

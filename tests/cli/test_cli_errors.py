@@ -173,6 +173,24 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "--total", "100000", "--margin", "0"],
         ["{ws}", "--total", "100000", "--risk-quantile", "1.5"],
     ],
+    "plan": [
+        ["{ws}", "--period", "next-0d"],
+        ["{ws}", "--period", "all"],  # a plan needs dates
+        ["{ws}", "--month", "2026-13"],
+        ["{ws}", "--month", "2026-12", "--period", "next-30d"],  # both
+        ["{ws}", "--budget", "-5"],
+        ["{ws}", "--budget", "lots"],
+        ["{ws}", "--objective", "likes"],
+        ["{ws}", "--format", "pdf"],
+        ["{ws}", "-o", "{plain}"],  # a folder, not a file
+        ["{ws}", "{ws}"],  # a second folder without `track`
+        ["{ws}", "--plan", "{events}"],  # --plan belongs to track
+        ["track"],  # no folder
+        ["track", "{ws}"],  # no plan saved yet
+        ["track", "{ws}", "--plan", "{garbage}"],
+        ["track", "{ws}", "--plan", "{nofile}"],
+        ["track", "{nowhere}"],
+    ],
     "report": [
         ["{ws}", "--sections", "nope"],
         ["{ws}", "--locale", "fr"],

@@ -94,3 +94,45 @@ def test_screenshot_of_the_chinese_report(reports: dict[str, Path], tmp_path: Pa
     chromium(reports["zh-CN"], tmp_path / "profile", f"--screenshot={out}")
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+
+
+@pytest.fixture(scope="module")
+def plan_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """zh-CN and en reports of a small simulated workspace, whose plan section has real tasks."""
+    from canyu.simulate import import_simulation, simulate
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CANYU_HOME", str(tmp_path_factory.mktemp("browser-plan-home")))
+        mp.delenv("CANYU_HMAC_KEY", raising=False)
+        root = tmp_path_factory.mktemp("browser-plan")
+        sim = simulate(root / "sim", people=1500, days=21, seed=3)
+        with canyu.create(root / "ws", brand="计划测试", locale="zh-CN") as ws:
+            import_simulation(ws, sim.path)
+            yield {
+                loc: write_report(
+                    ws, locale=loc, sections=["overview", "plan"], path=root / f"r.{loc}.html"
+                ).path
+                for loc in ("zh-CN", "en")
+            }
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "owner"), [("zh-CN", "行动方案", "投放"), ("en", "Action plan", "Paid media")]
+)
+def test_plan_section_is_drawn_first(
+    plan_reports: dict[str, Path], locale: str, title: str, owner: str, tmp_path: Path
+) -> None:
+    """The plan comes before every other section, with its layout and task tables, in both languages;
+    a PNG of each page is kept under $CANYU_SCREENSHOT_DIR when set."""
+    page = plan_reports[locale]
+    dom = chromium(page, tmp_path / "profile", "--dump-dom")
+    start, overview = dom.index('id="section-plan"'), dom.index('id="section-overview"')
+    assert start < overview
+    plan = dom[start:overview]
+    assert title in plan and owner in plan
+    assert plan.count("<table") >= 2 and plan.count("<tr") >= 8  # layout + tasks, with rows
+    out = Path(os.environ.get("CANYU_SCREENSHOT_DIR") or tmp_path) / f"report-plan.{locale}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    chromium(page, tmp_path / "profile2", f"--screenshot={out}")
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000

@@ -7,7 +7,8 @@ Python API and hand the result to :mod:`canyu.cli._present`.
 
 Layout: ``_app`` (the app, its per-run state and shared options), ``_errors`` (how a run ends on
 an error), ``_present`` (tables and JSON), and one module of commands per domain:
-``_workspace``, ``_analysis``, ``_analyze`` (any registered analysis), ``_simulate``, ``_report``.
+``_workspace``, ``_analysis``, ``_analyze`` (any registered analysis), ``_simulate``, ``_report``,
+``_plan``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from canyu.cli import _analyze  # noqa: F401
 from canyu.cli import _text  # noqa: F401
 from canyu.cli import _report  # noqa: F401
 from canyu.cli import _mmm  # noqa: F401
+from canyu.cli import _plan  # noqa: F401
 
 # isort: on
 from canyu.cli._app import CliState, app
