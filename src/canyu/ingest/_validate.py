@@ -20,7 +20,7 @@ from canyu import vocab
 from canyu.errors import IngestError, MappingError
 from canyu.ingest._mapping import Mapping, norm_header, rank_mappings
 from canyu.ingest._readers import Source
-from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql
+from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql, mask_phones_sql, scrub_sql
 from canyu.store import TABLES, Column
 from canyu.store import ident as _ident
 from canyu.store import literal as _lit
@@ -537,10 +537,26 @@ def plan_stage(
     by_norm = {_norm_header(c): c for c in columns}
     if pii and key is None:
         raise MappingError("the file has personal-data columns but no hashing key is set", path=mapping.path)
+    # Every other text cell is scrubbed: a cell that is a phone number (a user id, an undeclared
+    # contact column) is hashed like a declared one; a phone number inside text is masked. Cells
+    # read as numbers, times, dates or codes are not (a view count is not a phone number); their
+    # raw text, kept for a quarantined row, is masked below.
+    typed_sources: set[str] = set()
+    for col in schema.columns:
+        if col.type in ("DOUBLE", "BIGINT", "TIMESTAMP", "DATE") or col.enum:
+            names = [unpivot_targets.get(col.name) or find(col.name, columns)]
+            names += [by_norm.get(_norm_header(f)) for f in mapping.fallback.get(col.name, ())]
+            typed_sources |= {n for n in names if n}
     clean_cols = []
     for c in columns:
         q = f"src.{_ident(c)}"
-        clean_cols.append(f"{hmac_sql(key, pii[c], q) if c in pii and key else q} AS {_ident(c)}")
+        if c in pii and key:
+            expr = hmac_sql(key, pii[c], q)
+        elif c in typed_sources:
+            expr = q
+        else:
+            expr = scrub_sql(q, key)
+        clean_cols.append(f"{expr} AS {_ident(c)}")
     row_col = "_row" if source.row_kind == "exact" or mapping.unpivot else "NULL::BIGINT"
     # No row_number() here: a window over the whole file would serialize DuckDB's parallel scan.
     # The stage is written in file order (insertion order is preserved), so its rowid is the
@@ -628,7 +644,8 @@ def plan_stage(
             props = "NULL::VARCHAR"
 
     user_key = (
-        "CASE WHEN x._err IS NOT NULL THEN x.r__channel || ':' || x.r__user_id END"
+        # the channel's code when its label was valid (微博 -> weibo), so forget finds the row
+        "CASE WHEN x._err IS NOT NULL THEN COALESCE(x.t__channel, x.r__channel) || ':' || x.r__user_id END"
         if {"channel", "user_id"} <= used.keys()
         else "NULL::VARCHAR"
     )
@@ -640,9 +657,11 @@ def plan_stage(
         else "NULL::VARCHAR"
     )
     errv = (
-        "CASE WHEN _err IS NOT NULL THEN COALESCE("
-        + ", ".join(f"CASE WHEN {cond} THEN r__{f} END" for f, cond, _ in checks)
-        + ") END"
+        "CASE WHEN _err IS NOT NULL THEN "
+        + mask_phones_sql(
+            "COALESCE(" + ", ".join(f"CASE WHEN {cond} THEN r__{f} END" for f, cond, _ in checks) + ")"
+        )
+        + " END"
         if checks
         else "NULL::VARCHAR"
     )
@@ -684,7 +703,7 @@ def plan_stage(
     )
     sql = (
         f"CREATE TEMP TABLE {stage_table} AS SELECT x._row, {', '.join(final)}, "
-        f"CASE WHEN x._err IS NOT NULL THEN json_object({raw_json}) END AS _raw, "
+        f"CASE WHEN x._err IS NOT NULL THEN {mask_phones_sql(f'json_object({raw_json})')} END AS _raw, "
         f"x._err, x._errv, {user_key} AS _user_key FROM ({level_e}) AS x"
         + (" ORDER BY x.__ord" if cumulative else "")
     )
