@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from canyu import vocab
 from canyu.config import WorkspaceConfig
 from canyu.errors import IngestError
 from canyu.ingest._mapping import Mapping, load_mapping
@@ -124,7 +125,8 @@ def _quarantine_rows(
     batch_id: str,
     key: bytes | None,
     first_rowid: int | None = None,
-) -> tuple[pa.Table, int]:
+) -> tuple[pa.Table, int, int]:
+    """The quarantine rows of a staged source, how many, and how many broken rows named a forgotten id."""
     con = txn.con
     structural: list[tuple[int, str, dict[str, object], str]] = [
         (r.row, r.key, dict(r.args), r.raw) for r in source.rejects
@@ -174,6 +176,12 @@ def _quarantine_rows(
     for _row, _key, args, _raw in structural:
         if "line" in args:
             args["line"] = _mask_text(key, str(args["line"]))
+    n_structural_suppressed = 0
+    hashes = _suppressed_hashes(txn) if structural and key is not None else set()
+    if hashes and key is not None:
+        kept = [s for s in structural if not _names_suppressed(hashes, key, _mask_text(key, s[3]))]
+        n_structural_suppressed = len(structural) - len(kept)
+        structural = kept
     n = n_bad + len(structural)
     table = pa.table(
         {
@@ -195,7 +203,7 @@ def _quarantine_rows(
             ),
         }
     )
-    return table, n
+    return table, n, n_structural_suppressed
 
 
 # The channel-scoped ids each table's rows name: the people a suppressed id skips.
@@ -235,6 +243,24 @@ def _suppress(txn: Transaction, table: str, stage: str, key: bytes | None) -> tu
             f" WHERE parent_user_id IS NOT NULL AND {parent} IN {supp}"
         )
     return (int(row[0]) if row else 0), first_rowid
+
+
+_TOKEN_SPLIT = re.compile(r"[\s,;|\t\"'{}\[\]:=]+")
+
+
+def _suppressed_hashes(txn: Transaction) -> set[str]:
+    rows = txn.con.execute(f"SELECT hash FROM {txn.source('suppressions')}").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _names_suppressed(hashes: set[str], key: bytes, text: str) -> bool:
+    """Whether a broken row's text holds a forgotten id: each token, as an id on each channel, is
+    hashed and looked up (a broken row has no parsed channel; few rows break, so this stays cheap)."""
+    for token in {t for t in _TOKEN_SPLIT.split(text) if t}:
+        for channel in vocab.CHANNELS:
+            if hash_identifier(key, "raw", f"{channel}:{token}") in hashes:
+                return True
+    return False
 
 
 def check_store_key(txn: Transaction, key: bytes | None) -> None:
@@ -375,7 +401,9 @@ def _import_source(
         plan = plan_stage(source, mapping, timezone=cfg.timezone, key=key, stage_table=stage)
         _run(txn.con, plan.sql, report)
         n_suppressed, first_rowid = _suppress(txn, mapping.table, stage, key)
-        quarantine, n_quarantined = _quarantine_rows(txn, source, mapping, stage, batch_id, key, first_rowid)
+        quarantine, n_quarantined, n_broken_suppressed = _quarantine_rows(
+            txn, source, mapping, stage, batch_id, key, first_rowid
+        )
         if quarantine.num_rows:
             txn.con.register("_canyu_quarantine_new", quarantine)
             txn.append(
@@ -390,7 +418,8 @@ def _import_source(
         valid, loaded = load(txn, mapping.table, stage, batch_id)
         total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0]
         staged = int(total_row[0]) if total_row else 0
-        rows_in = staged + (n_quarantined - (staged - valid)) + n_suppressed
+        rows_in = staged + (n_quarantined - (staged - valid)) + n_suppressed + n_broken_suppressed
+        n_suppressed += n_broken_suppressed
         result = ImportResult(
             batch_id=batch_id,
             source=source.file,
