@@ -233,15 +233,47 @@ class Workspace:
             if compact is not None:
                 compact()
                 res = replace(res, compacted=True)
-        return replace(res, reports=self._reports_mentioning(res, before=started))
+        exports = self._clean_quarantine_exports(res, rewrite=not res.dry_run)
+        return replace(res, reports=self._reports_mentioning(res, before=started), exports_cleaned=exports)
+
+    def _needles(self, res: ForgetResult) -> set[bytes]:
+        needles = {res.person_id.encode()} | {k.split(":", 1)[1].encode() for k in res.ids if ":" in k}
+        return {n for n in needles if len(n) >= 2}
+
+    def _clean_quarantine_exports(self, res: ForgetResult, *, rewrite: bool) -> tuple[str, ...]:
+        """Rewrite the quarantine exports (``quarantine/*.csv``) without the rows naming the person.
+
+        A row goes when one of its cells is one of the person's ids; the file is written anew and
+        renamed over the old one. Returns the files that named the person.
+        """
+        folder = self.path / "quarantine"
+        if not folder.is_dir():
+            return ()
+        needles = self._needles(res)
+        ids = {n.decode() for n in needles}
+        touched = []
+        for f in sorted(folder.glob("*.csv")):
+            data = f.read_bytes()
+            if not any(n in data for n in needles):
+                continue
+            touched.append(str(f))
+            if not rewrite:
+                continue
+            with open(f, encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.reader(fh))
+            kept = [r for r in rows if not any(any(i in cell for i in ids) for cell in r)]
+            tmp = f.with_name(f".{f.name}.{os.getpid()}.tmp")
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                csv.writer(fh).writerows(kept)
+            os.replace(tmp, f)
+        return tuple(touched)
 
     def _reports_mentioning(self, res: ForgetResult, *, before: float) -> tuple[str, ...]:
         """Files in ``reports/`` written before ``before`` whose bytes name the person or one of their ids."""
         folder = self.path / "reports"
         if not folder.is_dir():
             return ()
-        needles = {res.person_id.encode()} | {k.split(":", 1)[1].encode() for k in res.ids if ":" in k}
-        needles = {n for n in needles if len(n) >= 2}
+        needles = self._needles(res)
         found = []
         for f in sorted(folder.rglob("*")):
             if not f.is_file() or f.stat().st_mtime > before:

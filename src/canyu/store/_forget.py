@@ -50,6 +50,7 @@ class ForgetResult:
     dry_run: bool = False
     compacted: bool = False  # the store's files were rewritten so the deleted bytes are gone
     reports: tuple[str, ...] = field(default=())  # reports written before that mention the person
+    exports_cleaned: tuple[str, ...] = field(default=())  # quarantine exports rewritten without them
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -61,6 +62,7 @@ class ForgetResult:
             "dry_run": self.dry_run,
             "compacted": self.compacted,
             "reports": list(self.reports),
+            "exports_cleaned": list(self.exports_cleaned),
         }
 
 
