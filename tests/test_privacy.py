@@ -164,6 +164,8 @@ def test_phones_in_ids_free_text_and_quarantine_are_never_stored(
     [q] = workspace.quarantine().to_pylist()
     assert "0013" not in q["raw"] and "１３８" not in q["raw"] and '"comment":"call <phone>"' in q["raw"]
     assert q["user_key"] == "weibo:" + hash_identifier(key, "phone", "13800138000")
+    res_f = workspace.forget(user="weibo:138-0013-8000")  # a phone id may be named in clear
+    assert res_f.rows_deleted["events"] == len(PHONE_SPELLINGS) and res_f.rows_deleted["quarantine"] == 1
 
 
 def test_a_changed_hashing_key_is_refused_with_one_line(

@@ -31,6 +31,7 @@ __all__ = [
     "create_key",
     "hash_identifier",
     "hmac_sql",
+    "is_phone",
     "key_fingerprint",
     "key_path",
     "load_key",
@@ -164,6 +165,11 @@ def hmac_sql(key: bytes, kind: str, column_sql: str) -> str:
         f"(CASE WHEN NULLIF(trim({column_sql}), '') IS NULL THEN NULL"
         f" ELSE sha256(unhex({literal(opad)}) || {inner}) END)"
     )
+
+
+def is_phone(text: str) -> bool:
+    """Whether ``text`` is one phone number (in any of :data:`PHONE_PATTERN`'s spellings)."""
+    return re.fullmatch(PHONE_PATTERN, text.strip()) is not None
 
 
 def mask_phones(text: str) -> str:

@@ -22,7 +22,7 @@ from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
 from canyu.identity import person_id
 from canyu.ingest import ImportResult, clean_stale_temp, import_batches, import_files, neutralize_cell
 from canyu.ingest._importer import check_store_key
-from canyu.privacy import create_key, key_path, load_key
+from canyu.privacy import create_key, hash_identifier, is_phone, key_path, load_key
 from canyu.store import ENGINES, TABLES, ForgetResult, Store, forget_person, open_store
 
 if TYPE_CHECKING:
@@ -210,6 +210,10 @@ class Workspace:
             if ":" not in user:
                 raise PrivacyError(f"{user!r} is not CHANNEL:ID", message_zh=f"{user!r} 不是 渠道:ID 格式")
             channel, uid = user.split(":", 1)
+            key = self._key()
+            if key is not None and is_phone(uid):
+                uid = hash_identifier(key, "phone", uid)  # stored as its hash: find it so
+                user = f"{channel}:{uid}"
             found = self.to_arrow(
                 self.table("identities")
                 .filter((ibis._.channel == channel) & (ibis._.user_id == uid))
