@@ -106,6 +106,11 @@ RECEIVER_HEADER = re.compile(
     re.IGNORECASE,
 )
 
+# Contract columns whose cells are scrubbed for phone numbers (besides unmapped columns kept in props).
+SCRUBBED_TARGETS = frozenset(
+    {"user_id", "parent_user_id", "follower_id", "followee_id", "user_a", "user_b", "title", "text", "name"}
+)
+
 _FIELD_ZH = {
     "action": "行为",
     "channel": "渠道",
@@ -537,25 +542,34 @@ def plan_stage(
     by_norm = {_norm_header(c): c for c in columns}
     if pii and key is None:
         raise MappingError("the file has personal-data columns but no hashing key is set", path=mapping.path)
-    # Every other text cell is scrubbed: a cell that is a phone number (a user id, an undeclared
-    # contact column) is hashed like a declared one; a phone number inside text is masked. Cells
-    # read as numbers, times, dates or codes are not (a view count is not a phone number); their
-    # raw text, kept for a quarantined row, is masked below.
-    typed_sources: set[str] = set()
+    # Cells that name a person or carry free text are scrubbed: a cell that is a phone number (a
+    # phone used as a user id) is hashed like a declared phone column; a phone number inside text
+    # (comments, titles, the unmapped columns kept in props) is masked. Ids of things (events,
+    # contents, campaigns), numbers, times and codes are not: a view count is not a phone number,
+    # and a regular expression per cell is the importer's dearest step. A quarantined row's raw
+    # text is masked whole, below.
+    mapped: dict[str, str] = {}
     for col in schema.columns:
-        if col.type in ("DOUBLE", "BIGINT", "TIMESTAMP", "DATE") or col.enum:
-            names = [unpivot_targets.get(col.name) or find(col.name, columns)]
-            names += [by_norm.get(_norm_header(f)) for f in mapping.fallback.get(col.name, ())]
-            typed_sources |= {n for n in names if n}
+        names = [unpivot_targets.get(col.name) or find(col.name, columns)]
+        names += [by_norm.get(_norm_header(f)) for f in mapping.fallback.get(col.name, ())]
+        for n in names:
+            if n:
+                mapped.setdefault(n, col.name)
+    keeps_props = mapping.table == "events" and mapping.keep_props and "props" not in mapped.values()
+    scrubbed = {
+        c
+        for c in columns
+        if (c not in mapped and keeps_props) or mapped.get(c) in SCRUBBED_TARGETS or mapped.get(c) == "props"
+    }
     clean_cols = []
     for c in columns:
         q = f"src.{_ident(c)}"
         if c in pii and key:
             expr = hmac_sql(key, pii[c], q)
-        elif c in typed_sources:
-            expr = q
-        else:
+        elif c in scrubbed:
             expr = scrub_sql(q, key)
+        else:
+            expr = q
         clean_cols.append(f"{expr} AS {_ident(c)}")
     row_col = "_row" if source.row_kind == "exact" or mapping.unpivot else "NULL::BIGINT"
     # No row_number() here: a window over the whole file would serialize DuckDB's parallel scan.
