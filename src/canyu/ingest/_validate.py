@@ -550,9 +550,9 @@ def plan_stage(
     # text is masked whole, below.
     mapped: dict[str, str] = {}
     for col in schema.columns:
-        names = [unpivot_targets.get(col.name) or find(col.name, columns)]
-        names += [by_norm.get(_norm_header(f)) for f in mapping.fallback.get(col.name, ())]
-        for n in names:
+        srcs: list[str | None] = [unpivot_targets.get(col.name) or find(col.name, columns)]
+        srcs += [by_norm.get(_norm_header(f)) for f in mapping.fallback.get(col.name, ())]
+        for n in srcs:
             if n:
                 mapped.setdefault(n, col.name)
     keeps_props = mapping.table == "events" and mapping.keep_props and "props" not in mapped.values()
