@@ -233,3 +233,27 @@ def test_forget_removes_the_person_from_derived_tables(workspace: canyu.Workspac
         workspace.path / "canyu.snapshot.duckdb"
     ).read_bytes()
     assert b"user_one_1" not in raw  # the file was compacted: the deleted bytes are gone
+
+
+def test_cli_forget_dry_run_then_forget_then_reimport_says_suppressed(tmp_path: Path, data_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from canyu.cli import app
+
+    runner = CliRunner()
+    ws = str(tmp_path / "ws")
+    src = str(data_dir / "events_basic.csv")
+    assert runner.invoke(app, ["init", ws, "--locale", "en"]).exit_code == 0
+    assert runner.invoke(app, ["import", ws, src, "-m", "generic_events"]).exit_code == 0
+    dry = runner.invoke(app, ["forget", ws, "--user", "wechat_oa:u1", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    text = " ".join(dry.output.split())
+    assert "Dry run — nothing was removed" in text and "events 2" in text
+    with canyu.open(ws) as w:
+        assert w.status().rows["events"] == 4 and w.status().rows["deletions"] == 0
+    real = runner.invoke(app, ["forget", ws, "--user", "wechat_oa:u1"])
+    assert real.exit_code == 0, real.output
+    assert "store file was rewritten" in " ".join(real.output.split())
+    again = runner.invoke(app, ["import", ws, src, "-m", "generic_events"])
+    assert again.exit_code == 0, again.output
+    assert "2 of 4 rows read belong to forgotten people" in " ".join(again.output.split())
