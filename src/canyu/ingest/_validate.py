@@ -405,13 +405,14 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
     """(typed expression, reason code when a present value fails to type)."""
     if col.enum:
         labels = enum_labels(mapping.table, col.name, mapping)
-        # CASE tests its branches in order: the codes themselves (what most files hold) come first.
-        ordered = [(c, c) for c in col.enum] + sorted((k, c) for k, c in labels.items() if k not in col.enum)
-        whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(c)}" for k, c in ordered)
-        # Most values are already a code or a label as spelled: match them as they are, and pay for
-        # normalizing (case, spaces) only on the rest.
+        # Every accepted spelling (normalized) is a value of an inline ENUM type: the cast looks the
+        # value up in a hash table, and its index picks the code from a list. A CASE over a hundred
+        # labels compared each row with each label in turn (three times slower on the bench).
+        keys = [k for k in labels if k]
+        spellings = "ENUM(" + ", ".join(_lit(k) for k in keys) + ")"
+        codes = "[" + ", ".join(_lit(labels[k]) for k in keys) + "]"
         return (
-            f"COALESCE(CASE {v} {whens} END, CASE lower(replace({v}, ' ', '')) {whens} END)",
+            f"{codes}[enum_code(TRY_CAST(lower(replace({v}, ' ', '')) AS {spellings})) + 1]",
             "unknown_label",
         )
     scale = mapping.units.get(col.name, 1.0)
