@@ -257,3 +257,27 @@ def test_cli_forget_dry_run_then_forget_then_reimport_says_suppressed(tmp_path: 
     again = runner.invoke(app, ["import", ws, src, "-m", "generic_events"])
     assert again.exit_code == 0, again.output
     assert "2 of 4 rows read belong to forgotten people" in " ".join(again.output.split())
+
+
+def test_suppressed_rows_leave_the_other_rows_numbers_alone(
+    workspace: canyu.Workspace, tmp_path: Path
+) -> None:
+    body = (
+        "event_id,ts,channel,action,user_id\n"
+        "s1,2026-10-01 08:00:00,weibo,view,gone\ns2,2026-10-01 08:00:00,微博,like,gone\n"
+        "b1,not-a-time,weibo,view,u7\nok,2026-10-01 08:00:00,weibo,view,u8\nb2,2026-10-01 08:00:00,weibo,stare,u9\n"
+    )
+    (tmp_path / "a.csv").write_text(body, encoding="utf-8")
+    workspace.import_files([tmp_path / "a.csv"], table="events")
+    workspace.forget(user="weibo:gone")
+    (tmp_path / "b.csv").write_text(body, encoding="utf-8")  # another name: its rows are quarantined anew
+    [res] = workspace.import_files([tmp_path / "b.csv"], table="events")
+    assert (res.rows_in, res.rows_loaded, res.rows_duplicate, res.rows_quarantined, res.rows_suppressed) == (
+        5,
+        0,
+        1,
+        2,
+        2,
+    )
+    rows = [(Path(r["source"]).name, r["row_number"]) for r in workspace.quarantine().to_pylist()]
+    assert rows == [("a.csv", 4), ("a.csv", 6), ("b.csv", 4), ("b.csv", 6)]  # file lines, header = 1
