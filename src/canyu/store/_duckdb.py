@@ -11,7 +11,8 @@ attach it (the process that wrote sees its own writes this way too). A write
 marks ``canyu.publish-pending`` before it begins and clears it once published,
 so a crash between commit and publish is noticed: the next process that can
 take the writer lock republishes the snapshot (as it does for a workspace that
-has none yet).
+has none yet). ``compact`` rewrites the file and the snapshot into fresh files after a
+forget, so deleted rows' bytes leave the disk.
 """
 
 from __future__ import annotations
