@@ -447,7 +447,34 @@ _PLAN: dict[str, tuple[str, str]] = {
     "cli.plan.off_track": ("off track", "落后"),
 }
 
-MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(_COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN)
+_PRIVACY: dict[str, tuple[str, str]] = {
+    "privacy.suppressed": (
+        "{source}: {n} of {rows_in} rows read belong to forgotten people and were skipped (suppressed).",
+        "{source}：读取的 {rows_in} 行中有 {n} 行属于已删除的个人，已跳过（抑制）。",
+    ),
+    "privacy.dry_run": (
+        "Dry run — nothing was removed. Forgetting person {person} would delete {rows} rows ({detail})"
+        " and suppress {ids} ids ({keys}).",
+        "试运行——未删除任何数据。删除 {person} 将删除 {rows} 行（{detail}），并抑制 {ids} 个 ID（{keys}）。",
+    ),
+    "privacy.suppressing": (
+        "{ids} ids kept as keyed hashes, so a re-import skips their rows.",
+        "{ids} 个 ID 以带密钥的哈希保存，重新导入时会跳过这些人的行。",
+    ),
+    "privacy.compacted": (
+        "The store file was rewritten: the deleted rows' bytes are no longer on disk.",
+        "数据库文件已重写：被删除行的数据已不在磁盘上。",
+    ),
+    "privacy.reports": (
+        "{n} reports written before the deletion mention the person; delete or regenerate them: {paths}",
+        "删除前生成的报告中有 {n} 份提到此人；请删除或重新生成：{paths}",
+    ),
+}
+
+
+MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(
+    _COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN, _PRIVACY
+)
 
 
 def is_zh(locale: str) -> bool:

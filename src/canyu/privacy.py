@@ -25,13 +25,20 @@ from canyu.errors import PrivacyError
 from canyu.store._sql import literal
 
 __all__ = [
+    "PHONE_PATTERN",
     "PII_KINDS",
+    "check_key_fingerprint",
     "create_key",
     "hash_identifier",
     "hmac_sql",
+    "is_phone",
+    "key_fingerprint",
     "key_path",
     "load_key",
+    "mask_phones",
+    "mask_phones_sql",
     "normalize_identifier",
+    "scrub_sql",
 ]
 
 PII_KINDS = ("phone", "email")
@@ -41,6 +48,19 @@ PII_HEADER_PATTERNS: dict[str, re.Pattern[str]] = {
     "phone": re.compile(r"(phone|mobile|tel|手机|电话|联系方式)", re.IGNORECASE),
     "email": re.compile(r"(e-?mail|邮箱|电子邮件)", re.IGNORECASE),
 }
+
+
+# A mainland mobile number as people write it: +86 138 0013 8000, 86-138-0013-8000, (+86)13800138000,
+# 0086 13800138000, 13800138000, full-width digits (１３８…), with spaces or dashes between digits.
+# One pattern for Python's re and DuckDB's RE2 (no look-around: the caller adds the boundaries).
+_D = "[0-9０-９]"
+_S = "[ \\-－　]"
+PHONE_PATTERN = (
+    f"(?:(?:[(（]?[+＋]?(?:86|８６)[)）]?|(?:0086|００８６)){_S}*)?[1１]{_S}?[3-9３-９](?:{_S}?{_D}){{9}}"
+)
+_PHONE_RE = re.compile(f"(?<![0-9０-９]){PHONE_PATTERN}(?![0-9０-９])")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_PHONE_MASK = "<phone>"
 
 
 def canyu_home() -> Path:
@@ -102,8 +122,10 @@ def _decode_key(text: str) -> bytes:
 def normalize_identifier(kind: str, value: str) -> str:
     """The canonical form hashed: phone digits without +86/0086 and separators; e-mail lower case."""
     value = value.strip()
+    if kind == "raw":
+        return value
     if kind == "phone":
-        digits = re.sub(r"\D", "", value)
+        digits = re.sub(r"[^0-9]", "", value.translate(_FULLWIDTH))
         for prefix in ("0086", "86"):
             if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
                 digits = digits[len(prefix) :]
@@ -127,8 +149,10 @@ def hmac_sql(key: bytes, kind: str, column_sql: str) -> str:
     block = block.ljust(64, b"\0")
     ipad = bytes(b ^ 0x36 for b in block).hex()
     opad = bytes(b ^ 0x5C for b in block).hex()
-    if kind == "phone":
-        digits = f"regexp_replace({column_sql}, '\\D', '', 'g')"
+    if kind == "raw":
+        norm = column_sql
+    elif kind == "phone":
+        digits = f"regexp_replace(translate({column_sql}, '０１２３４５６７８９', '0123456789'), '[^0-9]', '', 'g')"
         norm = (
             f"(CASE WHEN length({digits}) = 15 AND starts_with({digits}, '0086') THEN substr({digits}, 5)"
             f" WHEN length({digits}) = 13 AND starts_with({digits}, '86') THEN substr({digits}, 3)"
@@ -141,3 +165,75 @@ def hmac_sql(key: bytes, kind: str, column_sql: str) -> str:
         f"(CASE WHEN NULLIF(trim({column_sql}), '') IS NULL THEN NULL"
         f" ELSE sha256(unhex({literal(opad)}) || {inner}) END)"
     )
+
+
+def is_phone(text: str) -> bool:
+    """Whether ``text`` is one phone number (in any of :data:`PHONE_PATTERN`'s spellings)."""
+    return re.fullmatch(PHONE_PATTERN, text.strip()) is not None
+
+
+def mask_phones(text: str) -> str:
+    """``text`` with every phone number in it (any of :data:`PHONE_PATTERN`'s spellings) replaced by ``<phone>``."""
+    return _PHONE_RE.sub(_PHONE_MASK, text)
+
+
+def mask_phones_sql(column_sql: str) -> str:
+    # RE2 has no look-around: the boundary characters are captured and put back. A boundary
+    # consumed by one match cannot start the next, so the replacement runs twice.
+    pattern = literal(f"(^|[^0-9０-９]){PHONE_PATTERN}([^0-9０-９]|$)")
+    once = f"regexp_replace({column_sql}, {pattern}, '\\1{_PHONE_MASK}\\2', 'g')"
+    return f"regexp_replace({once}, {pattern}, '\\1{_PHONE_MASK}\\2', 'g')"
+
+
+def scrub_sql(column_sql: str, key: bytes | None, *, mask_only: bool = False) -> str:
+    """SQL for a text cell with no phone number in clear.
+
+    A cell that is one phone number (an id, a contact column nobody declared) becomes its keyed
+    hash, the same as a declared phone column's, so it still joins; a phone number inside longer
+    text (a comment, a title, a broken row) is masked as ``<phone>``. Cells without one pass
+    unchanged after a single regular-expression test. With ``mask_only`` (or no key) whole cells
+    are masked too.
+    """
+    anywhere = literal(f"(?:^|[^0-9０-９]){PHONE_PATTERN}(?:[^0-9０-９]|$)")
+    whole = literal(f'\\s*(?:=?"?){PHONE_PATTERN}"?\\s*')
+    hashed = literal(_PHONE_MASK) if key is None or mask_only else hmac_sql(key, "phone", column_sql)
+    # length() is cheap and a phone number has 11 characters at least: most ids and short texts
+    # skip the regular expression.
+    return (
+        f"(CASE WHEN length({column_sql}) < 11 OR NOT regexp_matches({column_sql}, {anywhere}) THEN {column_sql}"
+        f" WHEN regexp_full_match({column_sql}, {whole}) THEN {hashed}"
+        f" ELSE {mask_phones_sql(column_sql)} END)"
+    )
+
+
+_FINGERPRINT_INPUT = b"canyu hashing-key fingerprint v1"
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A fingerprint of the hashing key that does not reveal it: HMAC-SHA256(key, fixed text), 16 hex digits."""
+    return hmac.new(key, _FINGERPRINT_INPUT, hashlib.sha256).hexdigest()[:16]
+
+
+def check_key_fingerprint(stored: str | None, key: bytes | None) -> str | None:
+    """Compare the store's recorded key fingerprint with ``key``'s; return the fingerprint to record.
+
+    Raises :class:`~canyu.errors.PrivacyError` when they differ (a changed key would split every
+    person in two) or when the store was written with a key and none is set now.
+    """
+    if key is None:
+        if stored:
+            raise PrivacyError(
+                f"this workspace's personal data was hashed with a key (fingerprint {stored}) and no key is set;"
+                " restore the key file or the environment variable",
+                message_zh=f"此工作区的个人数据是用密钥（指纹 {stored}）哈希的，但当前没有设置密钥；请恢复密钥文件或环境变量",
+            )
+        return None
+    mine = key_fingerprint(key)
+    if stored and stored != mine:
+        raise PrivacyError(
+            f"the hashing key changed: this workspace was hashed with key fingerprint {stored}, the key set now"
+            f" has {mine}; use the original key (a new key would split every person in two)",
+            message_zh=f"哈希密钥已更改：此工作区使用指纹为 {stored} 的密钥，当前密钥的指纹为 {mine}；"
+            "请使用原密钥（换用新密钥会把每个人拆成两个）",
+        )
+    return mine

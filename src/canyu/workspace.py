@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,8 @@ from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
 from canyu.errors import PrivacyError, UnknownNameError, WorkspaceError
 from canyu.identity import person_id
 from canyu.ingest import ImportResult, clean_stale_temp, import_batches, import_files, neutralize_cell
-from canyu.privacy import create_key, key_path, load_key
+from canyu.ingest._importer import check_store_key
+from canyu.privacy import create_key, hash_identifier, is_phone, key_path, load_key
 from canyu.store import ENGINES, TABLES, ForgetResult, Store, forget_person, open_store
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ if TYPE_CHECKING:
     from canyu.session import AnalysisSession, Period
 
 __all__ = ["Workspace", "WorkspaceStatus", "create_workspace", "open_workspace"]
+
+
+class _DryRun(Exception):  # control flow: rolls a dry-run forget back, carrying its result
+    def __init__(self, result: ForgetResult) -> None:
+        super().__init__("dry run")
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -178,26 +185,107 @@ class Workspace:
         )
 
     def forget(
-        self, *, person: str | None = None, user: str | None = None, reason: str = "data subject request"
+        self,
+        *,
+        person: str | None = None,
+        user: str | None = None,
+        reason: str = "data subject request",
+        dry_run: bool = False,
     ) -> ForgetResult:
-        """Delete a person's rows from every table (by person id, or by ``CHANNEL:ID``)."""
+        """Delete a person's rows from every table (by person id, or by ``CHANNEL:ID``).
+
+        Then the store is compacted so the deleted ids' bytes leave the disk (DuckDB), their ids
+        are kept as keyed hashes so a re-import skips them, and the reports written before that
+        mention them are listed. With ``dry_run`` nothing changes: the result says what would be
+        removed.
+        """
+        import datetime as dt
+
         if (person is None) == (user is None):
             raise PrivacyError(
                 "give exactly one of person or user", message_zh="请只指定 person 或 user 之一"
             )
+        user_keys: tuple[str, ...] = ()
         if user is not None:
             if ":" not in user:
                 raise PrivacyError(f"{user!r} is not CHANNEL:ID", message_zh=f"{user!r} 不是 渠道:ID 格式")
             channel, uid = user.split(":", 1)
+            key = self._key()
+            if key is not None and is_phone(uid):
+                uid = hash_identifier(key, "phone", uid)  # stored as its hash: find it so
+                user = f"{channel}:{uid}"
             found = self.to_arrow(
                 self.table("identities")
                 .filter((ibis._.channel == channel) & (ibis._.user_id == uid))
                 .select("person_id")
             )
             person = found.column(0)[0].as_py() if found.num_rows else person_id(channel, uid)
+            user_keys = (user,)
         assert person is not None
-        with self.store.transaction() as txn:
-            return forget_person(txn, person, reason=reason)
+        key = self._key()
+        started = dt.datetime.now().timestamp()
+        try:
+            with self.store.transaction() as txn:
+                check_store_key(txn, key)
+                res = forget_person(txn, person, key=key, reason=reason, user_keys=user_keys)
+                if dry_run:
+                    raise _DryRun(res)
+        except _DryRun as dry:
+            res = replace(dry.result, dry_run=True)
+        else:
+            compact = getattr(self.store, "compact", None)
+            if compact is not None:
+                compact()
+                res = replace(res, compacted=True)
+        exports = self._clean_quarantine_exports(res, rewrite=not res.dry_run)
+        return replace(res, reports=self._reports_mentioning(res, before=started), exports_cleaned=exports)
+
+    def _needles(self, res: ForgetResult) -> set[bytes]:
+        needles = {res.person_id.encode()} | {k.split(":", 1)[1].encode() for k in res.ids if ":" in k}
+        return {n for n in needles if len(n) >= 2}
+
+    def _clean_quarantine_exports(self, res: ForgetResult, *, rewrite: bool) -> tuple[str, ...]:
+        """Rewrite the quarantine exports (``quarantine/*.csv``) without the rows naming the person.
+
+        A row goes when one of its cells is one of the person's ids; the file is written anew and
+        renamed over the old one. Returns the files that named the person.
+        """
+        folder = self.path / "quarantine"
+        if not folder.is_dir():
+            return ()
+        needles = self._needles(res)
+        ids = {n.decode() for n in needles}
+        touched = []
+        for f in sorted(folder.glob("*.csv")):
+            data = f.read_bytes()
+            if not any(n in data for n in needles):
+                continue
+            touched.append(str(f))
+            if not rewrite:
+                continue
+            with open(f, encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.reader(fh))
+            kept = [r for r in rows if not any(any(i in cell for i in ids) for cell in r)]
+            tmp = f.with_name(f".{f.name}.{os.getpid()}.tmp")
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                csv.writer(fh).writerows(kept)
+            os.replace(tmp, f)
+        return tuple(touched)
+
+    def _reports_mentioning(self, res: ForgetResult, *, before: float) -> tuple[str, ...]:
+        """Files in ``reports/`` written before ``before`` whose bytes name the person or one of their ids."""
+        folder = self.path / "reports"
+        if not folder.is_dir():
+            return ()
+        needles = self._needles(res)
+        found = []
+        for f in sorted(folder.rglob("*")):
+            if not f.is_file() or f.stat().st_mtime > before:
+                continue
+            data = f.read_bytes()
+            if any(n in data for n in needles):
+                found.append(str(f))
+        return tuple(found)
 
     # -- status --------------------------------------------------------------
     def status(self, *, last_imports: int = 10) -> WorkspaceStatus:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,9 +36,11 @@ VALID = st.tuples(
     ),
     st.sampled_from(["weibo", "微博", "wechat_oa", "公众号", "douyin"]),
     st.sampled_from(["view", "阅读", "like", "点赞", "purchase", "下单"]),
-    st.sampled_from(["u1", "u2", "u3"]),
+    st.sampled_from(["u1", "u2", "u3", "+86 138 0013 8000", "１３９００１３９０００"]),
     st.sampled_from(["", "10", "99.5", '"1,000"']),
 ).map(lambda t: ",".join(t))
+# The person forgotten before each example: weibo:u3 (under either label) rows are suppressed.
+FORGOTTEN = "weibo:u3"
 BROKEN = st.sampled_from(
     [
         "x1,not-a-time,weibo,view,u1,",
@@ -65,12 +68,21 @@ def test_every_row_is_loaded_duplicate_or_quarantined(
     tmp = tmp_path_factory.mktemp("hyp")
     path = tmp / "mix.csv"
     path.write_bytes((HEADER + "\n".join(rows) + "\n").encode("utf-8", errors="surrogateescape"))
-    with canyu.create(tmp / "ws", locale="en") as ws:
+    shutil.copytree(_forgotten_template(tmp_path_factory), tmp / "ws")
+    with canyu.open(tmp / "ws") as ws:
         [res] = ws.import_files([path], table="events")
         assert res.rows_in == len(rows)
-        assert res.rows_loaded + res.rows_duplicate + res.rows_quarantined == res.rows_in
+        assert (
+            res.rows_loaded + res.rows_duplicate + res.rows_quarantined + res.rows_suppressed == res.rows_in
+        )
         n_broken = sum(r.startswith("x") for r in rows)
+        n_suppressed = sum(
+            r.split(",")[2] in ("weibo", "微博") and r.split(",")[4] == "u3"
+            for r in rows
+            if not r.startswith("x")
+        )
         assert res.rows_quarantined == n_broken
+        assert res.rows_suppressed == n_suppressed
         status = ws.status()
         assert status.rows["events"] == res.rows_loaded
         assert status.rows["quarantine"] == n_broken
@@ -78,8 +90,26 @@ def test_every_row_is_loaded_duplicate_or_quarantined(
         [again] = ws.import_files([path], table="events")
         assert again.rows_loaded == 0
         assert again.rows_duplicate == res.rows_loaded + res.rows_duplicate
+        assert again.rows_suppressed == n_suppressed
         for t, before in snapshot.items():
             assert ws.to_arrow(t).equals(before)
+
+
+_TEMPLATES: dict[str, Path] = {}
+
+
+def _forgotten_template(factory: pytest.TempPathFactory) -> Path:
+    """A workspace (keyed in this test's CANYU_HOME) where weibo:u3 was imported and forgotten."""
+    home = os.environ["CANYU_HOME"]
+    if home not in _TEMPLATES:
+        tmp = factory.mktemp("template")
+        seed = tmp / "seed.csv"
+        seed.write_text(HEADER + "s1,2026-10-01 08:00:00,weibo,view,u3,\n", encoding="utf-8")
+        with canyu.create(tmp / "ws", locale="en") as ws:
+            ws.import_files([seed], table="events")
+            ws.forget(user=FORGOTTEN)
+        _TEMPLATES[home] = tmp / "ws"
+    return _TEMPLATES[home]
 
 
 def _big_csv(path: Path, n: int) -> None:

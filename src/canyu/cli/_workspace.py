@@ -120,6 +120,18 @@ def import_(
             return
         for line in import_lines(results, loc):
             say(st.out, line)
+        for r in results:
+            if r.rows_suppressed:
+                say(
+                    st.out,
+                    t(
+                        "privacy.suppressed",
+                        loc,
+                        source=r.source,
+                        n=f"{r.rows_suppressed:,}",
+                        rows_in=f"{r.rows_in:,}",
+                    ),
+                )
         for line in dropped_lines(results, loc):
             say(st.out, line)
         if any(r.rows_quarantined for r in results):
@@ -175,27 +187,47 @@ def forget(
         str | None, typer.Option(help="A channel-scoped id: CHANNEL:ID, e.g. wechat_oa:o6_bmjrPTlm6.")
     ] = None,
     reason: Annotated[str, typer.Option(help="Why (kept in the deletion record).")] = "data subject request",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be removed, and remove nothing.")
+    ] = False,
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Delete a person's rows from every table and record the deletion (PIPL)."""
+    """Delete a person's rows from every table, record the deletion, and keep them from coming back (PIPL).
+
+    The store file is rewritten so the deleted ids' bytes leave the disk; the ids are kept as keyed
+    hashes so importing the same export again skips them; reports written before that mention the
+    person are listed.
+    """
     with open_ws(ctx, path, engine) as ws:
-        res = ws.forget(person=person, user=user, reason=reason)
+        res = ws.forget(person=person, user=user, reason=reason, dry_run=dry_run)
         if as_json:
             print_json(res.to_dict())
             return
+        loc = ws.config.locale
+        out = state(ctx).out
         detail = ", ".join(f"{k} {v}" for k, v in res.rows_deleted.items() if v)
-        say(
-            state(ctx).out,
-            t(
-                "forgot",
-                ws.config.locale,
-                person=res.person_id,
-                rows=sum(res.rows_deleted.values()),
-                detail=detail,
-                id=res.deletion_id,
-            ),
-        )
+        rows = sum(v for k, v in res.rows_deleted.items() if k != "events (sharer reference removed)")
+        if res.dry_run:
+            say(
+                out,
+                t(
+                    "privacy.dry_run",
+                    loc,
+                    person=res.person_id,
+                    rows=rows,
+                    detail=detail,
+                    ids=len(res.ids),
+                    keys=", ".join(res.ids),
+                ),
+            )
+        else:
+            say(out, t("forgot", loc, person=res.person_id, rows=rows, detail=detail, id=res.deletion_id))
+            say(out, t("privacy.suppressing", loc, ids=len(res.ids)))
+            if res.compacted:
+                say(out, t("privacy.compacted", loc))
+        if res.reports:
+            say(out, t("privacy.reports", loc, n=len(res.reports), paths=", ".join(res.reports)))
 
 
 mappings_app = typer.Typer(no_args_is_help=False)

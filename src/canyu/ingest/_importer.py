@@ -21,12 +21,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from canyu import vocab
 from canyu.config import WorkspaceConfig
 from canyu.errors import IngestError
 from canyu.ingest._mapping import Mapping, load_mapping
 from canyu.ingest._readers import Source, clean_stale_temp, open_source
 from canyu.ingest._validate import AGGREGATE, failure_reason, key_sql, plan_stage, render_reason
-from canyu.privacy import hash_identifier
+from canyu.privacy import PHONE_PATTERN, check_key_fingerprint, hash_identifier, hmac_sql
 from canyu.store import (
     TABLES,
     Store,
@@ -42,7 +43,7 @@ __all__ = ["ImportResult", "import_batches", "import_files"]
 
 ProgressFn = Callable[[str, float], None]
 
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+_PHONE_RE = re.compile(f"(?<![0-9０-９]){PHONE_PATTERN}(?![0-9０-９])")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
@@ -61,6 +62,7 @@ class ImportResult:
     rows_loaded: int
     rows_duplicate: int
     rows_quarantined: int
+    rows_suppressed: int = 0  # rows of forgotten people (the suppression list), skipped
     columns_used: dict[str, str] = field(default_factory=dict)
     pii_columns: dict[str, str] = field(default_factory=dict)
     dropped_columns: list[str] = field(default_factory=list)  # receiver names/addresses, never read
@@ -103,8 +105,9 @@ def _mask_text(key: bytes | None, text: str) -> str:
     """Hash phone numbers and e-mail addresses inside free text (broken lines we cannot split)."""
     if key is None:
         return _EMAIL_RE.sub("<email>", _PHONE_RE.sub("<phone>", text))
-    text = _PHONE_RE.sub(lambda m: "phone:" + hash_identifier(key, "phone", m.group(0))[:16], text)
-    return _EMAIL_RE.sub(lambda m: "email:" + hash_identifier(key, "email", m.group(0))[:16], text)
+    # the full hash, as a parsed cell gets: forget finds an id that was a phone number in a broken row
+    text = _PHONE_RE.sub(lambda m: hash_identifier(key, "phone", m.group(0)), text)
+    return _EMAIL_RE.sub(lambda m: hash_identifier(key, "email", m.group(0)), text)
 
 
 def _csv_rows(rn: np.ndarray, header_row: int, rejected_lines: np.ndarray) -> np.ndarray:
@@ -115,8 +118,15 @@ def _csv_rows(rn: np.ndarray, header_row: int, rejected_lines: np.ndarray) -> np
 
 
 def _quarantine_rows(
-    txn: Transaction, source: Source, mapping: Mapping, stage: str, batch_id: str, key: bytes | None
-) -> tuple[pa.Table, int]:
+    txn: Transaction,
+    source: Source,
+    mapping: Mapping,
+    stage: str,
+    batch_id: str,
+    key: bytes | None,
+    first_rowid: int | None = None,
+) -> tuple[pa.Table, int, int]:
+    """The quarantine rows of a staged source, how many, and how many broken rows named a forgotten id."""
     con = txn.con
     structural: list[tuple[int, str, dict[str, object], str]] = [
         (r.row, r.key, dict(r.args), r.raw) for r in source.rejects
@@ -143,7 +153,8 @@ def _quarantine_rows(
         rejected_lines = np.array([int(r[0]) for r in rows], dtype=np.int64)
     bad = con.sql(
         # rowid follows file order; inside a transaction it starts at a large offset, hence the min
-        f"SELECT rowid - (SELECT min(rowid) FROM {stage}) + 1 AS _rn, _row, _err, _errv, _raw, _user_key"
+        f"SELECT rowid - {first_rowid if first_rowid is not None else f'(SELECT min(rowid) FROM {stage})'} + 1"
+        " AS _rn, _row, _err, _errv, _raw, _user_key"
         f" FROM {stage} WHERE _err IS NOT NULL ORDER BY _rn"
     ).to_arrow_table()
     n_bad = bad.num_rows
@@ -165,6 +176,12 @@ def _quarantine_rows(
     for _row, _key, args, _raw in structural:
         if "line" in args:
             args["line"] = _mask_text(key, str(args["line"]))
+    n_structural_suppressed = 0
+    hashes = _suppressed_hashes(txn) if structural and key is not None else set()
+    if hashes and key is not None:
+        kept = [s for s in structural if not _names_suppressed(hashes, key, _mask_text(key, s[3]))]
+        n_structural_suppressed = len(structural) - len(kept)
+        structural = kept
     n = n_bad + len(structural)
     table = pa.table(
         {
@@ -186,7 +203,75 @@ def _quarantine_rows(
             ),
         }
     )
-    return table, n
+    return table, n, n_structural_suppressed
+
+
+# The channel-scoped ids each table's rows name: the people a suppressed id skips.
+_PERSON_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "follows": (("channel", "follower_id"), ("channel", "followee_id")),
+    "identity_links": (("channel_a", "user_a"), ("channel_b", "user_b")),
+}
+
+
+def _suppress(txn: Transaction, table: str, stage: str, key: bytes | None) -> tuple[int, int | None]:
+    """Delete from the stage the rows of forgotten people (keyed hashes in ``suppressions``).
+
+    Return how many, and the stage's first rowid before the deletion (row numbers count from it).
+
+    A share by someone else that names a forgotten person as its sharer keeps the row and loses
+    the reference, as forget left it.
+    """
+    con = txn.con
+    has = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {txn.source('suppressions')} LIMIT 1)").fetchall()
+    if not has or not has[0][0] or key is None:
+        return 0, None
+    cols = set(TABLES[table].names)
+    pairs = _PERSON_KEYS.get(table) or ((("channel", "user_id"),) if {"channel", "user_id"} <= cols else ())
+    if not pairs:
+        return 0, None
+    first = con.execute(f"SELECT min(rowid) FROM {ident(stage)}").fetchall()
+    first_rowid = int(first[0][0]) if first and first[0][0] is not None else None
+    supp = f"(SELECT hash FROM {txn.source('suppressions')})"
+    sep = " || ':' || "
+    tests = [f"{hmac_sql(key, 'raw', ident(c) + sep + ident(u))} IN {supp}" for c, u in pairs]
+    tests.append(f"{hmac_sql(key, 'raw', '_user_key')} IN {supp}")
+    row = con.execute(f"DELETE FROM {ident(stage)} WHERE {' OR '.join(tests)}").fetchall()[0]
+    if table == "events":
+        parent = hmac_sql(key, "raw", "channel || ':' || parent_user_id")
+        con.execute(
+            f"UPDATE {ident(stage)} SET parent_user_id = NULL"
+            f" WHERE parent_user_id IS NOT NULL AND {parent} IN {supp}"
+        )
+    return (int(row[0]) if row else 0), first_rowid
+
+
+_TOKEN_SPLIT = re.compile(r"[\s,;|\t\"'{}\[\]:=]+")
+
+
+def _suppressed_hashes(txn: Transaction) -> set[str]:
+    rows = txn.con.execute(f"SELECT hash FROM {txn.source('suppressions')}").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _names_suppressed(hashes: set[str], key: bytes, text: str) -> bool:
+    """Whether a broken row's text holds a forgotten id: each token, as an id on each channel, is
+    hashed and looked up (a broken row has no parsed channel; few rows break, so this stays cheap)."""
+    for token in {t for t in _TOKEN_SPLIT.split(text) if t}:
+        for channel in vocab.CHANNELS:
+            if hash_identifier(key, "raw", f"{channel}:{token}") in hashes:
+                return True
+    return False
+
+
+def check_store_key(txn: Transaction, key: bytes | None) -> None:
+    """Refuse a hashing key other than the one the store was written with; record it on first use."""
+    row = txn.con.execute(
+        f"SELECT any_value(value) FROM {txn.source('store_meta')} WHERE name = 'key_fingerprint'"
+    ).fetchall()
+    stored = row[0][0] if row else None
+    mine = check_key_fingerprint(stored, key)
+    if mine and not stored:
+        txn.append("store_meta", f"SELECT 'key_fingerprint' AS name, {literal(mine)} AS value")
 
 
 def _json_text(text: str) -> str:
@@ -315,7 +400,10 @@ def _import_source(
     try:
         plan = plan_stage(source, mapping, timezone=cfg.timezone, key=key, stage_table=stage)
         _run(txn.con, plan.sql, report)
-        quarantine, n_quarantined = _quarantine_rows(txn, source, mapping, stage, batch_id, key)
+        n_suppressed, first_rowid = _suppress(txn, mapping.table, stage, key)
+        quarantine, n_quarantined, n_broken_suppressed = _quarantine_rows(
+            txn, source, mapping, stage, batch_id, key, first_rowid
+        )
         if quarantine.num_rows:
             txn.con.register("_canyu_quarantine_new", quarantine)
             txn.append(
@@ -330,7 +418,8 @@ def _import_source(
         valid, loaded = load(txn, mapping.table, stage, batch_id)
         total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0]
         staged = int(total_row[0]) if total_row else 0
-        rows_in = staged + (n_quarantined - (staged - valid))
+        rows_in = staged + (n_quarantined - (staged - valid)) + n_suppressed + n_broken_suppressed
+        n_suppressed += n_broken_suppressed
         result = ImportResult(
             batch_id=batch_id,
             source=source.file,
@@ -342,6 +431,7 @@ def _import_source(
             rows_loaded=loaded,
             rows_duplicate=valid - loaded,
             rows_quarantined=n_quarantined,
+            rows_suppressed=n_suppressed,
             columns_used=plan.columns_used,
             pii_columns=plan.pii_columns,
             dropped_columns=plan.dropped,
@@ -359,6 +449,7 @@ def _import_source(
             valid - loaded,
             n_quarantined,
             size,
+            n_suppressed,
         )
         names = ", ".join(ident(c) for c in TABLES["imports"].names)
         txn.append("imports", f"SELECT * FROM (VALUES {values_list([record])}) AS v({names})")
@@ -437,6 +528,7 @@ def import_batches(
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, table=table)
     with store.transaction(memory_limit=cfg.engine.import_memory_limit) as txn:
         txn.con.execute("SET TimeZone = 'UTC'")
+        check_store_key(txn, key)
         src, view = _arrow_source(txn.con, data, source)
         try:
             result = _import_source(txn, src, m, cfg, key, None, size=data.nbytes)
@@ -490,6 +582,7 @@ def import_files(
     # Imports stream: they run under their own small memory budget, queries under the store's.
     with store.transaction(memory_limit=cfg.engine.import_memory_limit) as txn:
         txn.con.execute("SET TimeZone = 'UTC'")
+        check_store_key(txn, key)
         for f in files:
             results.append(_import_one(txn, Path(f), m, cfg, key, tmp_dir, progress))
         if m.table == "identity_links" and any(r.rows_loaded for r in results):

@@ -11,7 +11,8 @@ attach it (the process that wrote sees its own writes this way too). A write
 marks ``canyu.publish-pending`` before it begins and clears it once published,
 so a crash between commit and publish is noticed: the next process that can
 take the writer lock republishes the snapshot (as it does for a workspace that
-has none yet).
+has none yet). ``compact`` rewrites the file and the snapshot into fresh files after a
+forget, so deleted rows' bytes leave the disk.
 """
 
 from __future__ import annotations
@@ -96,6 +97,26 @@ def _settings(con: duckdb.DuckDBPyConnection, *, memory_limit: str, temp_dir: Pa
         con.execute(f"SET temp_directory = {literal(str(temp_dir))}")
 
 
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the columns a table gained since the file was created (new columns come last, NULL)."""
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'"
+        " AND database_name = current_database()"
+    ).fetchall():
+        have.setdefault(table, set()).add(column)
+    for name, schema in TABLES.items():
+        for c in schema.columns:
+            if name in have and c.name not in have[name]:
+                con.execute(
+                    f"ALTER TABLE main.{ident(name)} ADD COLUMN {ident(c.name)} {_storage_type(c.type)}"
+                )
+
+
+def _storage_type(sql_type: str) -> str:
+    return "VARCHAR" if sql_type == "JSON" else sql_type
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -140,6 +161,7 @@ class DuckDBStore:
             _settings(con, memory_limit=memory_limit or self.memory_limit, temp_dir=self.temp_dir)
             for schema in TABLES.values():
                 con.execute(schema.ddl())
+            _add_new_columns(con)
         except BaseException:
             con.close()
             raise
@@ -197,18 +219,21 @@ class DuckDBStore:
         self._bind_views(_SNAP)
 
     def _bind_views(self, db: str | None) -> None:
-        present: set[str] = set()
+        present: dict[str, set[str]] = {}
         if db is not None:
-            present = {
-                r[0]
-                for r in self.con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'",
-                    [db],
-                ).fetchall()
-            }
+            for table, column in self.con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main'",
+                [db],
+            ).fetchall():
+                present.setdefault(table, set()).add(column)
         for name, schema in TABLES.items():
             if name in present:
-                body = f"SELECT * FROM {db}.main.{ident(name)}"
+                # a snapshot written before a column was added reads it as NULL
+                missing = [c for c in schema.columns if c.name not in present[name]]
+                extra = "".join(
+                    f", CAST(NULL AS {_storage_type(c.type)}) AS {ident(c.name)}" for c in missing
+                )
+                body = f"SELECT *{extra} FROM {db}.main.{ident(name)}"
             else:  # a table newer than the snapshot (or no snapshot yet): empty, with its columns
                 cols = ", ".join(
                     f"CAST(NULL AS {c.type if c.type != 'JSON' else 'VARCHAR'}) AS {ident(c.name)}"
@@ -254,6 +279,43 @@ class DuckDBStore:
                 con.close()
         finally:
             self._lock.release()
+
+    # -- compaction ------------------------------------------------------------
+    def compact(self) -> None:
+        """Rewrite the file (and the published snapshot) so deleted rows' bytes are gone from disk.
+
+        DuckDB reuses freed blocks but does not overwrite them, so a deleted id stays readable in
+        the file after DELETE and CHECKPOINT. Under the writer lock, every table (derived ones too)
+        is copied into a fresh file with COPY FROM DATABASE, which is fsynced and renamed over
+        ``canyu.duckdb`` (atomic on POSIX; a crash leaves the old file or the new one), then the
+        snapshot is republished from it. The old inodes' blocks are released to the filesystem.
+        """
+        with self._lock.hold():
+            con = self._open_writer("")
+            con.execute("CHECKPOINT")
+            con.close()
+            fresh = self.path.with_name(f".canyu.compact.{uuid.uuid4().hex}.tmp")
+            try:
+                kernel = duckdb.connect()
+                try:
+                    _settings(kernel, memory_limit=self.memory_limit, temp_dir=self.temp_dir)
+                    kernel.execute(f"ATTACH {literal(str(self.path))} AS old_db (READ_ONLY)")
+                    kernel.execute(f"ATTACH {literal(str(fresh))} AS new_db")
+                    kernel.execute("COPY FROM DATABASE old_db TO new_db")
+                    kernel.execute("DETACH new_db")
+                    kernel.execute("DETACH old_db")
+                finally:
+                    kernel.close()
+                with open(fresh, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                self._pending.touch()
+                os.replace(fresh, self.path)
+                _fsync_dir(self.path.parent)
+            except BaseException:
+                fresh.unlink(missing_ok=True)
+                fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
+                raise
+            self._publish(self._open_writer(""))
 
     # -- derived tables --------------------------------------------------------
     def write_derived(self, name: str, data: pa.Table, *, params: dict[str, Any] | None = None) -> int:

@@ -226,6 +226,7 @@ _TABLE_LIST = (
             _c("rows_duplicate", "BIGINT", required=True),
             _c("rows_quarantined", "BIGINT", required=True),
             _c("file_bytes", "BIGINT", doc="size of the source file"),
+            _c("rows_suppressed", "BIGINT", doc="rows of forgotten people, skipped (see suppressions)"),
         ),
         key=("batch_id",),
         importable=False,
@@ -260,6 +261,24 @@ _TABLE_LIST = (
         key=("deletion_id", "table_name"),
         importable=False,
         doc="the record of forget requests (PIPL): what, when, how many rows",
+    ),
+    TableSchema(
+        "suppressions",
+        (
+            _c("hash", required=True, doc="HMAC-SHA256(key, 'channel:user_id') of a forgotten id"),
+            _c("deletion_id", required=True),
+            _c("requested", "TIMESTAMP", required=True),
+        ),
+        key=("hash",),
+        importable=False,
+        doc="forgotten people's ids, keyed-hashed: a re-import skips their rows (counted as suppressed)",
+    ),
+    TableSchema(
+        "store_meta",
+        (_c("name", required=True), _c("value")),
+        key=("name",),
+        importable=False,
+        doc="facts about the store itself: the hashing key's fingerprint (key_fingerprint)",
     ),
     TableSchema(
         "derived",

@@ -88,7 +88,8 @@ class _SparkTransaction:
         files = self.files.get(table, [])
         if not files:
             return _empty_select(table)
-        return f"read_parquet({literal_list(str(self.store.root / f) for f in files)})"
+        # union_by_name: files written before a column was added to the table read it as NULL
+        return f"read_parquet({literal_list(str(self.store.root / f) for f in files)}, union_by_name = true)"
 
     def _write(self, table: str, select_sql: str) -> tuple[str, int]:
         rel = f"{table}/part-{uuid.uuid4().hex}.parquet"
@@ -283,7 +284,7 @@ class SparkStore:
         view = f"canyu_{self._token}_{name}"
         if self._registered.get(name) != files:
             if files:
-                df = session.read.parquet(*files)
+                df = session.read.option("mergeSchema", "true").parquet(*files)
             else:
                 df = session.createDataFrame([], schema=_spark_schema(name))
             df.createOrReplaceTempView(view)
