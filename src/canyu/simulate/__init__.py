@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from canyu.simulate._engine import run
-from canyu.simulate._export import BRAND_ACCOUNT, FILES, write_files
+from canyu.simulate._export import BRAND_ACCOUNT, FILES, TEXT_FILES, write_files
 from canyu.simulate._media_mix import (
     DEFAULT_MEDIA_CHANNELS,
     MEDIA_MIX_SCENARIOS,
@@ -35,6 +35,7 @@ from canyu.simulate._media_mix import (
 )
 from canyu.simulate._scenarios import SCENARIOS, Scenario, ScenarioError, check_scenario, get_scenario
 from canyu.simulate._world import build_world
+from canyu.simulate._text import TOPIC_WORDS, TOPICS
 
 __all__ = [
     "DEFAULT_MEDIA_CHANNELS",
@@ -119,8 +120,13 @@ def import_simulation(ws: Any, files: Path, *, progress: Any = None) -> list[Any
     results = []
     for name, (table, mapping) in FILES.items():
         results += ws.import_files([files / name], table=table, mapping=mapping, progress=progress)
+    for name, (table, mapping) in TEXT_FILES.items():  # public discussion, when the files have it
+        if (files / name).exists():
+            results += ws.import_files([files / name], table=table, mapping=mapping, progress=progress)
     accounts = dict(ws.config.accounts)
     for channel, account in BRAND_ACCOUNT.items():
         accounts.setdefault(channel, (account,))
-    ws.update_config(accounts=accounts)
+    # the simulated brand's topic taxonomy (topic -> seed words), as a brand declares its own
+    topics = dict(ws.config.topics) or {name: (name, *TOPIC_WORDS[name]) for name in TOPICS}
+    ws.update_config(accounts=accounts, topics=topics)
     return results
