@@ -34,8 +34,8 @@ from canyu.simulate._media_mix import (
     simulate_media_mix,
 )
 from canyu.simulate._scenarios import SCENARIOS, Scenario, ScenarioError, check_scenario, get_scenario
-from canyu.simulate._world import build_world
 from canyu.simulate._text import TOPIC_WORDS, TOPICS
+from canyu.simulate._world import build_world
 
 __all__ = [
     "DEFAULT_MEDIA_CHANNELS",

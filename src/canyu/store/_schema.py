@@ -202,7 +202,9 @@ _TABLE_LIST = (
     TableSchema(
         "mentions",
         (
-            _c("mention_id", required=True, doc="id from the source (post, comment or repost id), or its URL"),
+            _c(
+                "mention_id", required=True, doc="id from the source (post, comment or repost id), or its URL"
+            ),
             _c("ts", "TIMESTAMP", required=True, doc="UTC"),
             _c("channel", required=True, enum=_CH),
             _c("author_id", doc="channel-scoped id (or name) of the author"),
