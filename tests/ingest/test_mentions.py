@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import canyu
 from canyu.store import TABLES
 
@@ -74,7 +72,9 @@ def test_listening_export(workspace: canyu.Workspace) -> None:
         "weibo",
         "douyin",
     ]
-    assert rows["https://www.douyin.com/video/77"]["text"] == "开箱视频｜秋季限定三款对比"  # the title stands in
+    assert (
+        rows["https://www.douyin.com/video/77"]["text"] == "开箱视频｜秋季限定三款对比"
+    )  # the title stands in
     assert rows["L002"]["text"] == "客服一直不回，退货好难 😡 @品牌客服"  # a leading @ is kept
     assert sum(int(r["likes"]) for r in rows.values()) == 56 + 7 + 340 + 1  # type: ignore[call-overload]
     assert {r["source"] for r in rows.values()} == {"listening"}

@@ -244,9 +244,10 @@ def lead_topic_findings(agenda: AgendaAnalysis, *, min_converted: int = LEAD_MIN
     reads=("sentiment",),
     section="sentiment",
     test=(
-        "one-sided binomial test per day that the share of negative audience texts exceeds its trailing 28-day "
-        "baseline (Benjamini-Hochberg q < 0.05 across days, at least 5 negative texts); too thin below 14 days of history",
-        "逐日单侧二项检验：受众负面讨论占比是否高于此前 28 天基线（各日 BH 校正 q < 0.05，且至少 5 条负面）；"
+        "one-sided Fisher exact test per day that the share of negative audience texts exceeds its pooled trailing "
+        "28-day baseline (Benjamini-Hochberg q < 0.05 across days, at least 5 negative texts); too thin below 14 days "
+        "of history",
+        "逐日单侧 Fisher 精确检验：受众负面讨论占比是否高于此前 28 天合并基线（各日 BH 校正 q < 0.05，且至少 5 条负面）；"
         "历史不足 14 天时为数据不足",
     ),
 )

@@ -185,7 +185,7 @@ SECTIONS: dict[str, Section] = {}
 
 # Modules that register sections when imported; imported on first lookup so
 # that an analysis package may import canyu.report without a cycle.
-SECTION_MODULES: list[str] = ["canyu.report._sections", "canyu.report._operations"]
+SECTION_MODULES: list[str] = ["canyu.report._sections", "canyu.report._operations", "canyu.report._listening"]
 
 
 def register_section(

@@ -185,8 +185,12 @@ class TopicsAnalysis:
                 }
             ]
         )
+        compact = self.topics[["topic", "source", "brand_texts", "audience_texts", "audience_share"]]
+        out = {"summary": summary, "topics": compact}
         emerging = self.topics[self.topics["source"] == "emerging"]
-        return {"summary": summary, "topics": self.topics, "emerging": emerging}
+        if len(emerging):
+            out["emerging"] = emerging[["topic", "top_words", "audience_texts"]]
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         from canyu.analytics.registry import to_jsonable
@@ -257,7 +261,7 @@ def topics_analysis(
         min_hits=min_hits,
     )
     if result.note:
-        notes.append(result.note)
+        notes.append(f"emerging topics: {result.note}")
     assignments = result.assignments
     best = _best_topic(assignments)
     texts = texts.merge(best, on="text_id", how="left")
@@ -346,7 +350,7 @@ class SentimentAnalysis:
         ``day, channel, texts, positive, share_positive`` (a text is positive when the shipped model's
         probability is at least 0.5).
     spikes
-        Days whose negative share is significantly above its trailing baseline (one-sided binomial test,
+        Days whose negative share is significantly above its trailing baseline (one-sided Fisher exact test,
         Benjamini–Hochberg across days): ``day, posts, negative, share, baseline_share, ratio, p_value,
         q_value, post_ids``, and ``examples`` (up to 5 of the day's most negative texts).
     test
