@@ -16,6 +16,7 @@ model and tests each day's negative share against its trailing baseline (舆情 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,17 @@ def _has_rows(session: AnalysisSession, name: str) -> bool:
         return session.count(session.table(name).limit(1)) > 0
     except Exception:  # an older workspace without the table
         return False
+
+
+def _props_text(props: object) -> str | None:
+    """``props["text"]`` of an event (a JSON object as text), or None."""
+    if not isinstance(props, str) or '"text"' not in props:
+        return None
+    try:
+        value = json.loads(props).get("text")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def workspace_texts(session: AnalysisSession) -> pd.DataFrame:
@@ -92,25 +104,24 @@ def workspace_texts(session: AnalysisSession) -> pd.DataFrame:
     if has_mentions:
         ids = session.table("mentions").select(_mid=session.table("mentions").mention_id)
         ev = ev.anti_join(ids, ev.event_id == ids._mid)
-    ev = ev.mutate(_text=ev.props.cast("json")["text"].unwrap_as("string"))
-    ev = ev.filter(ev._text.notnull())
-    parts.append(
-        session.to_pandas(
-            ev.select(
-                text_id=ev.event_id,
-                kind=ibis.literal("audience"),
-                source=ibis.cases(
-                    (ev.action == "post", ibis.literal("community")), else_=ibis.literal("comments")
-                ),
-                channel=ev.channel,
-                author=ev.user_id,
-                ts=ev.ts,
-                day=zone.period_start(ev.ts, "day"),
-                text=ev._text,
-                parent_id=ibis.coalesce(ev.content_id, ev.parent_event_id),
-            )
+    events = session.to_pandas(
+        ev.select(
+            text_id=ev.event_id,
+            kind=ibis.literal("audience"),
+            source=ibis.cases(
+                (ev.action == "post", ibis.literal("community")), else_=ibis.literal("comments")
+            ),
+            channel=ev.channel,
+            author=ev.user_id,
+            ts=ev.ts,
+            day=zone.period_start(ev.ts, "day"),
+            props=ev.props,
+            parent_id=ibis.coalesce(ev.content_id, ev.parent_event_id),
         )
     )
+    # the text inside props (JSON): parsed here, not in the engine, as Spark would need a Python UDF
+    events["text"] = events.pop("props").map(_props_text)
+    parts.append(events[events["text"].notna()])
     frames = [p for p in parts if len(p)]
     if not frames:
         return pd.DataFrame(columns=_TEXT_COLUMNS)
@@ -119,7 +130,10 @@ def workspace_texts(session: AnalysisSession) -> pd.DataFrame:
     out["ts"] = pd.to_datetime(out["ts"])
     out["text"] = out["text"].fillna("").str.strip()
     out = out.drop_duplicates("text_id", keep="first")
-    order = np.lexsort((out["ts"].to_numpy(), (out["kind"] != "brand").to_numpy()))
+    # a fixed order whatever order the engine returns rows in (ties broken by id)
+    order = np.lexsort(
+        (out["text_id"].astype(str).to_numpy(), out["ts"].to_numpy(), (out["kind"] != "brand").to_numpy())
+    )
     return out.iloc[order].reset_index(drop=True)
 
 
