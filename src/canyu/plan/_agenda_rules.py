@@ -56,7 +56,7 @@ def _thin(key: str, section: str, what: tuple[str, str], note: str | None) -> Fi
 
 @register_rule(
     "agenda_join_audience",
-    reads=("agenda",),
+    reads=("agenda", "topics"),
     section="agenda",
     test=(
         "fires when the brand does not set its audience's agenda: the pooled cross-lagged correlation of the brand's "
@@ -69,6 +69,9 @@ def _thin(key: str, section: str, what: tuple[str, str], note: str | None) -> Fi
 )
 def agenda_join_audience(session: AnalysisSession) -> list[Finding]:
     """A brand that does not move what its audience talks about: join the audience's topics (借势)."""
+    topics = session.run("topics")
+    if topics.brand_texts + topics.audience_texts == 0:  # no posts or discussion at all: nothing to judge
+        return []
     return join_audience_findings(session.run("agenda"))
 
 
@@ -254,6 +257,8 @@ def lead_topic_findings(agenda: AgendaAnalysis, *, min_converted: int = LEAD_MIN
 def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
     """Spikes of negative discussion (舆情), with the posts that carry them."""
     result = session.run("sentiment")
+    if result.texts == 0:  # no discussion at all: nothing to judge
+        return []
     if result.too_thin:
         return [
             _thin(

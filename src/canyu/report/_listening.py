@@ -44,7 +44,7 @@ def agenda(ctx: ReportContext) -> SectionResult:
                     (
                         f"Too thin to judge: {a.note}. {a.brand_texts:,} brand posts and {a.audience_texts:,} audience "
                         "texts carry a topic of the taxonomy.",
-                        f"数据不足，无法判断：{a.note}。共有 {a.brand_texts:,} 条品牌内容与 {a.audience_texts:,} 条受众讨论归入话题体系。",
+                        f"数据不足，无法判断：{a.note_in('zh-CN')}。共有 {a.brand_texts:,} 条品牌内容与 {a.audience_texts:,} 条受众讨论归入话题体系。",
                     )
                 )
             ],

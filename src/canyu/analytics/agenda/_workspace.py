@@ -62,6 +62,11 @@ class AgendaAnalysis:
     convert_days: int = 7
     reason: str | None = None
     note: str | None = None
+    note_zh: str | None = None
+
+    def note_in(self, locale: str) -> str | None:
+        """The note in ``locale`` (zh-CN or en)."""
+        return self.note_zh if locale.lower().startswith("zh") and self.note_zh else self.note
 
     @property
     def too_thin(self) -> bool:
@@ -182,6 +187,7 @@ def agenda_analysis(
         return AgendaAnalysis(
             None, 0, 0, 0, empty, empty, convert_days, "no_taxonomy",
             "no [topics] taxonomy in canyu.toml: declare the brand's topics (topic = [seed words]) to compare agendas",
+            "canyu.toml 中没有 [topics] 话题体系：请声明品牌的话题（话题 = [种子词]）以比较议程",
         )  # fmt: skip
     rec = _records(texts, taxonomy)
     brand, talk = rec[rec["kind"] == "brand"], rec[rec["kind"] == "audience"]
@@ -189,6 +195,7 @@ def agenda_analysis(
         return AgendaAnalysis(
             None, len(brand), len(talk), 0, empty, empty, convert_days, "no_texts",
             f"too thin: {len(brand):,} brand posts and {len(talk):,} audience texts carry a taxonomy topic",
+            f"数据不足：仅 {len(brand):,} 条品牌内容与 {len(talk):,} 条受众讨论归入话题体系",
         )  # fmt: skip
     lo, hi = max(brand["day"].min(), talk["day"].min()), min(brand["day"].max(), talk["day"].max())
     if session.period.start is not None:
@@ -217,8 +224,9 @@ def agenda_analysis(
         )
     except AgendaDataError as err:
         return AgendaAnalysis(
-            None, len(brand), len(talk), len(days), empty, empty, convert_days, err.reason, f"too thin: {err}"
-        )
+            None, len(brand), len(talk), len(days), empty, empty, convert_days, err.reason, f"too thin: {err}",
+            f"数据不足：{err.message_zh or err}",
+        )  # fmt: skip
     own = set(session.own_accounts())
     audience = talk[~talk["author"].isin(own)].dropna(subset=["author"])
     carriers = first_carriers(
