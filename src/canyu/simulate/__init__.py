@@ -108,7 +108,7 @@ def simulate(
     sim = run(rng, world, sc, days)
     out = Path(path)
     truth = write_files(sim, out, seed=seed, start=start, dirty=dirty)
-    return SimulationResult(out, {name: out / name for name in FILES}, truth, sim.log.n)
+    return SimulationResult(out, {name: out / name for name in {**FILES, **TEXT_FILES}}, truth, sim.log.n)
 
 
 def import_simulation(ws: Any, files: Path, *, progress: Any = None) -> list[Any]:
