@@ -179,6 +179,16 @@ def agenda_analysis(
     seed: int = 0,
 ) -> AgendaAnalysis:
     """Whether the brand's topic emphasis leads its audience's discussion: direction, lag, strength, per topic and channel."""
+    from canyu.errors import InvalidArgumentError
+
+    for name, value, ok, valid in (
+        ("max_lag", max_lag, 1 <= max_lag <= 60, "1..60 days"),
+        ("alpha", alpha, 0 < alpha < 1, "between 0 and 1"),
+        ("convert_days", convert_days, convert_days >= 1, ">= 1 day"),
+        ("carrier_hours", carrier_hours, carrier_hours > 0, "> 0 hours"),
+    ):
+        if not ok:
+            raise InvalidArgumentError(name, value, valid)
     topics = session.run("topics")
     taxonomy = topics.taxonomy
     texts = topics.texts

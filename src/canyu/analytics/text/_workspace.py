@@ -254,6 +254,12 @@ def topics_analysis(
     session: AnalysisSession, *, n_emerging: int = 8, min_hits: int = 1, save: bool = True, n_jobs: int = 1
 ) -> TopicsAnalysis:
     """Topics of the brand's posts and its audience's comments and mentions, per day and channel."""
+    from canyu.errors import InvalidArgumentError
+
+    if n_emerging < 0:
+        raise InvalidArgumentError("n_emerging", n_emerging, ">= 0 (0 skips emerging topics)")
+    if min_hits < 1:
+        raise InvalidArgumentError("min_hits", min_hits, ">= 1")
     from canyu.analytics.text._topics import topics_from_tokens
 
     texts = workspace_texts(session)
@@ -420,6 +426,11 @@ def sentiment_analysis(
     session: AnalysisSession, *, threshold: float = 0.5, alpha: float = 0.05, n_jobs: int = 1
 ) -> SentimentAnalysis:
     """Share of positive audience texts per day and channel, and spikes of negative discussion (舆情)."""
+    from canyu.errors import InvalidArgumentError
+
+    for name, value in (("threshold", threshold), ("alpha", alpha)):
+        if not 0 < value < 1:
+            raise InvalidArgumentError(name, value, "between 0 and 1")
     from canyu.analytics.text._sentiment import sentiment
     from canyu.analytics.text._spikes import negative_spikes
 
