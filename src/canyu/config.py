@@ -19,7 +19,15 @@ import tomli_w
 from canyu import vocab
 from canyu.errors import ConfigError
 
-__all__ = ["CONFIG_FILE", "DEFAULT_ROLES", "LOCALES", "WorkspaceConfig", "load_config", "save_config"]
+__all__ = [
+    "CONFIG_FILE",
+    "DEFAULT_ROLES",
+    "LOCALES",
+    "TextSettings",
+    "WorkspaceConfig",
+    "load_config",
+    "save_config",
+]
 
 CONFIG_FILE = "canyu.toml"
 # A memory size as DuckDB reads it (also keeps the value safe to put in a SET statement).
@@ -82,6 +90,14 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class TextSettings:
+    """``[text]``: the brand's own dictionary (kept whole by the tokenizer) and extra stop words."""
+
+    brand_words: tuple[str, ...] = ()
+    stop_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class WorkspaceConfig:
     brand: str
     workspace_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -96,6 +112,10 @@ class WorkspaceConfig:
     channel_costs: dict[str, float] = field(default_factory=dict)
     engine: EngineSettings = field(default_factory=EngineSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    # [text] and [topics]: the tokenizer's brand words and stop words; the topic taxonomy
+    # (topic -> seed words) that assigns posts, comments and mentions to topics.
+    text: TextSettings = field(default_factory=TextSettings)
+    topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def with_engine(self, name: str) -> WorkspaceConfig:
         return replace(self, engine=replace(self.engine, name=name))
@@ -177,6 +197,7 @@ def _check(cfg: WorkspaceConfig, path: Path) -> WorkspaceConfig:
                 path=p,
                 key=f"engine.{key}",
             )
+    _check_text(cfg, p)
     if cfg.engine.name not in ("duckdb", "spark"):
         raise ConfigError(
             f"{p}: engine.name {cfg.engine.name!r} must be duckdb or spark",
@@ -185,6 +206,84 @@ def _check(cfg: WorkspaceConfig, path: Path) -> WorkspaceConfig:
             key="engine.name",
         )
     return cfg
+
+
+def _words(value: object) -> tuple[str, ...] | None:
+    """A list of non-empty strings as a tuple (a single string is a list of one); None when not."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, tuple):
+        value = list(value)
+    if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+        return None
+    return tuple(dict.fromkeys(w.strip() for w in value))
+
+
+def _check_text(cfg: WorkspaceConfig, p: str) -> None:
+    for key in ("brand_words", "stop_words"):
+        if _words(list(getattr(cfg.text, key))) is None:
+            raise ConfigError(
+                f"{p}: text.{key} must be a list of non-empty words",
+                message_zh=f"{p}：text.{key} 必须是非空词语的列表",
+                path=p,
+                key=f"text.{key}",
+            )
+    for topic, seeds in cfg.topics.items():
+        if not (isinstance(topic, str) and topic.strip()) or not seeds or _words(list(seeds)) is None:
+            raise ConfigError(
+                f'{p}: topics.{topic} must be a list of seed words (e.g. 售后服务 = ["客服", "退货"])',
+                message_zh=f'{p}：topics.{topic} 必须是种子词列表（例如 售后服务 = ["客服", "退货"]）',
+                path=p,
+                key=f"topics.{topic}",
+            )
+
+
+def _text_settings(data: dict[str, Any], path: Path) -> tuple[TextSettings, dict[str, tuple[str, ...]]]:
+    text = data.get("text", {})
+    topics = data.get("topics", {})
+    p = str(path)
+    if not isinstance(text, dict):
+        raise ConfigError(
+            f"{p}: [text] must be a table", message_zh=f"{p}：[text] 必须是表", path=p, key="text"
+        )
+    if not isinstance(topics, dict):
+        raise ConfigError(
+            f"{p}: [topics] must be a table of topic = [seed words]",
+            message_zh=f"{p}：[topics] 必须是「话题 = [种子词]」的表",
+            path=p,
+            key="topics",
+        )
+    words: dict[str, tuple[str, ...]] = {}
+    for key in ("brand_words", "stop_words"):
+        got = _words(text.get(key, []))
+        if got is None:
+            raise ConfigError(
+                f"{p}: text.{key} must be a list of non-empty words",
+                message_zh=f"{p}：text.{key} 必须是非空词语的列表",
+                path=p,
+                key=f"text.{key}",
+            )
+        words[key] = got
+    unknown = sorted(set(text) - {"brand_words", "stop_words"})
+    if unknown:
+        raise ConfigError(
+            f"{p}: [text] has unknown setting(s) {', '.join(unknown)}; valid: brand_words, stop_words",
+            message_zh=f"{p}：[text] 含未知设置 {', '.join(unknown)}；可用：brand_words、stop_words",
+            path=p,
+            key=f"text.{unknown[0]}",
+        )
+    taxonomy: dict[str, tuple[str, ...]] = {}
+    for topic, seeds in topics.items():
+        got = _words(seeds)
+        if not got:
+            raise ConfigError(
+                f'{p}: topics.{topic} must be a list of seed words (e.g. 售后服务 = ["客服", "退货"])',
+                message_zh=f'{p}：topics.{topic} 必须是种子词列表（例如 售后服务 = ["客服", "退货"]）',
+                path=p,
+                key=f"topics.{topic}",
+            )
+        taxonomy[str(topic)] = got
+    return TextSettings(words["brand_words"], words["stop_words"]), taxonomy
 
 
 def load_config(workspace: Path) -> WorkspaceConfig:
@@ -205,6 +304,7 @@ def load_config(workspace: Path) -> WorkspaceConfig:
     prod: dict[str, Any] = data.get("product", {})
     eng: dict[str, Any] = data.get("engine", {})
     priv: dict[str, Any] = data.get("privacy", {})
+    text, taxonomy = _text_settings(data, path)
     try:
         cfg = WorkspaceConfig(
             brand=str(data.get("brand", {}).get("name", "")),
@@ -236,6 +336,8 @@ def load_config(workspace: Path) -> WorkspaceConfig:
             privacy=PrivacySettings(
                 **{k: str(v) for k, v in priv.items() if k in PrivacySettings.__dataclass_fields__}
             ),
+            text=text,
+            topics=taxonomy,
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}", path=str(path), key="") from exc
@@ -249,7 +351,7 @@ def save_config(workspace: Path, cfg: WorkspaceConfig) -> Path:
     prod = asdict(cfg.product)
     prod["hit_products"] = list(cfg.product.hit_products)
     prod["launches"] = dict(cfg.product.launches)
-    doc = {
+    doc: dict[str, Any] = {
         "brand": {"name": cfg.brand},
         "workspace": {
             "id": cfg.workspace_id,
@@ -264,6 +366,10 @@ def save_config(workspace: Path, cfg: WorkspaceConfig) -> Path:
         "engine": asdict(cfg.engine),
         "privacy": asdict(cfg.privacy),
     }
+    if cfg.text.brand_words or cfg.text.stop_words:
+        doc["text"] = {"brand_words": list(cfg.text.brand_words), "stop_words": list(cfg.text.stop_words)}
+    if cfg.topics:
+        doc["topics"] = {topic: list(seeds) for topic, seeds in cfg.topics.items()}
     header = (
         "# canyu workspace settings. The personal-data hashing key is NOT stored here:\n"
         "# see [privacy] for where canyu looks for it.\n"

@@ -148,6 +148,10 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "seeds", "-o", "k=0"],
         ["{ws}", "funnels", "-o", "window_days=0"],
         ["{ws}", "attribution", "-o", "model=markvo"],
+        ["{ws}", "agenda", "-o", "ic=hqic"],
+        ["{ws}", "agenda", "-o", "max_lag=0"],
+        ["{ws}", "topics", "-o", "min_hits=0"],
+        ["{ws}", "sentiment", "-o", "threshold=2"],
     ],
     "mmm": [
         [],  # neither a workspace nor --file

@@ -67,6 +67,8 @@ ANALYSIS_MODULES: list[str] = [
     "canyu.analytics.diffusion._workspace",
     "canyu.analytics.influence._workspace",
     "canyu.analytics.quality",
+    "canyu.analytics.text._workspace",
+    "canyu.analytics.agenda._workspace",
     "canyu.plan._rules",
 ]
 

@@ -87,7 +87,7 @@ NULL_TOKENS = ("", "-", "--", "—", "——", "N/A", "n/a", "#N/A")
 NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
     [("content_stats", c) for c in ("exposes", "views", "likes", "comments", "shares", "collects")]
     + [("spend", "amount"), ("spend", "impressions"), ("products", "price"), ("contents", "cost")]
-    + [("campaigns", "budget"), ("events", "value")]
+    + [("campaigns", "budget"), ("events", "value"), ("mentions", "likes"), ("mentions", "reposts")]
     + [("paths", c) for c in ("total_conversions", "total_conversion_value", "total_null")]
 )
 # Tables of aggregates: rows with the same key in one file are summed (a path file lists a journey

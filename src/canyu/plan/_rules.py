@@ -68,7 +68,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 # Modules that register rules when imported (loaded on first use).
-RULE_MODULES: list[str] = ["canyu.plan._rules"]
+RULE_MODULES: list[str] = ["canyu.plan._rules", "canyu.plan._agenda_rules"]
 
 
 def register_rule(

@@ -190,6 +190,7 @@ SECTION_MODULES: list[str] = [
     "canyu.report._operations",
     "canyu.report._media",
     "canyu.report._plan",
+    "canyu.report._listening",
 ]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from canyu.simulate._engine import run
-from canyu.simulate._export import BRAND_ACCOUNT, FILES, write_files
+from canyu.simulate._export import BRAND_ACCOUNT, FILES, TEXT_FILES, write_files
 from canyu.simulate._media_mix import (
     DEFAULT_MEDIA_CHANNELS,
     MEDIA_MIX_SCENARIOS,
@@ -34,6 +34,7 @@ from canyu.simulate._media_mix import (
     simulate_media_mix,
 )
 from canyu.simulate._scenarios import SCENARIOS, Scenario, ScenarioError, check_scenario, get_scenario
+from canyu.simulate._text import TOPIC_WORDS, TOPICS
 from canyu.simulate._world import build_world
 
 __all__ = [
@@ -107,7 +108,7 @@ def simulate(
     sim = run(rng, world, sc, days)
     out = Path(path)
     truth = write_files(sim, out, seed=seed, start=start, dirty=dirty)
-    return SimulationResult(out, {name: out / name for name in FILES}, truth, sim.log.n)
+    return SimulationResult(out, {name: out / name for name in {**FILES, **TEXT_FILES}}, truth, sim.log.n)
 
 
 def import_simulation(ws: Any, files: Path, *, progress: Any = None) -> list[Any]:
@@ -119,8 +120,13 @@ def import_simulation(ws: Any, files: Path, *, progress: Any = None) -> list[Any
     results = []
     for name, (table, mapping) in FILES.items():
         results += ws.import_files([files / name], table=table, mapping=mapping, progress=progress)
+    for name, (table, mapping) in TEXT_FILES.items():  # public discussion, when the files have it
+        if (files / name).exists():
+            results += ws.import_files([files / name], table=table, mapping=mapping, progress=progress)
     accounts = dict(ws.config.accounts)
     for channel, account in BRAND_ACCOUNT.items():
         accounts.setdefault(channel, (account,))
-    ws.update_config(accounts=accounts)
+    # the simulated brand's topic taxonomy (topic -> seed words), as a brand declares its own
+    topics = dict(ws.config.topics) or {name: (name, *TOPIC_WORDS[name]) for name in TOPICS}
+    ws.update_config(accounts=accounts, topics=topics)
     return results

@@ -66,7 +66,7 @@ _ACCOUNTS = pa.array([BRAND_ACCOUNT[c] for c in CHANNELS], pa.string())
 _TOPIC_NAMES = pa.array(TOPICS, pa.string())
 # The texts of the audience: written to mentions.csv (a comment / listening export, topic-free) and,
 # for events, into their props; their topic and sentiment only to truth_texts.parquet.
-TEXT_FILES: dict[str, tuple[str, str | None]] = {"mentions.csv": ("mentions", None)}
+TEXT_FILES: dict[str, tuple[str, str | None]] = {"mentions.csv": ("mentions", "generic_mentions")}
 _URL = {
     "weibo": "https://weibo.com",
     "douyin": "https://www.douyin.com/note",

@@ -200,6 +200,27 @@ _TABLE_LIST = (
         derived=("batch_id",),
     ),
     TableSchema(
+        "mentions",
+        (
+            _c(
+                "mention_id", required=True, doc="id from the source (post, comment or repost id), or its URL"
+            ),
+            _c("ts", "TIMESTAMP", required=True, doc="UTC"),
+            _c("channel", required=True, enum=_CH),
+            _c("author_id", doc="channel-scoped id (or name) of the author"),
+            _c("text", doc="the text as written: any length, emoji, #话题#, @user, //@user: repost chains"),
+            _c("parent_id", doc="the post, comment or mention it answers or reposts"),
+            _c("url"),
+            _c("likes", "BIGINT"),
+            _c("reposts", "BIGINT"),
+            _c("source", doc="where it came from: comments, community, listening ..."),
+            _c("batch_id"),
+        ),
+        key=("mention_id",),
+        derived=("batch_id",),
+        doc="public discussion about the brand or its category: posts, comments and reposts",
+    ),
+    TableSchema(
         "paths",
         (
             _c("path", required=True, doc="touch sequence, channels joined by ' > '"),

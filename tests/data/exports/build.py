@@ -982,6 +982,210 @@ def spend() -> None:
     wb.save(HERE / "spend_wide.xlsx")
 
 
+LONG_TEXT = "用了一个月来写个长评：" + "续航比上一代强很多，屏幕素质在线，做工扎实，" * 30 + "总之值得入手。"
+
+
+def mentions() -> None:
+    """Public discussion: Weibo API comments and mentions (reposts with //@ chains), a listening export.
+
+    Texts carry emoji, #话题#, @user, //@user: chains and one of 678 characters.
+    """
+    comments = [
+        (
+            "Thu Oct 01 09:12:00 +0800 2026",
+            "5082113400000001",
+            "终于等到了！#国庆新品# 😍😍",
+            "2001",
+            None,
+            12,
+        ),
+        (
+            "Thu Oct 01 09:30:00 +0800 2026",
+            "5082113400000002",
+            "@品牌官方微博 什么时候发货？",
+            "2002",
+            None,
+            0,
+        ),
+        (
+            "Thu Oct 01 10:02:00 +0800 2026",
+            "5082113400000003",
+            "回复@用户2002:明天就发哦～",
+            "7820011223",
+            "5082113400000002",
+            3,
+        ),
+        ("Fri Oct 02 08:00:00 +0800 2026", "5082499100000004", "抽我抽我🙏", "2003", None, 1),
+        (
+            "Fri Oct 02 08:00:00 +0800 2026",
+            "5082499100000004",
+            "抽我抽我🙏",
+            "2003",
+            None,
+            1,
+        ),  # fetched twice
+    ]
+    doc = {
+        "comments": [
+            {
+                "created_at": c,
+                "id": int(i),
+                "idstr": i,
+                "text": t,
+                "like_count": likes,
+                "user": {"id": int(u), "idstr": u, "screen_name": f"用户{u}"},
+                "status": {"idstr": "5082113394721281" if k < 3 else "5082499023114492"},
+                **({"reply_comment": {"idstr": r, "id": int(r)}} if r else {}),
+            }
+            for k, (c, i, t, u, r, likes) in enumerate(comments)
+        ],
+        "total_number": 5,
+    }
+    _json("weibo_comments.json", doc)
+    statuses = [
+        (
+            "Thu Oct 01 11:00:00 +0800 2026",
+            "5082200000000001",
+            "#国庆新品# 三款都想要，@闺蜜 一起冲 🛒",
+            "3001",
+            None,
+            4,
+            18,
+        ),
+        (
+            "Thu Oct 01 12:30:00 +0800 2026",
+            "5082200000000002",
+            "冲！//@用户3001:#国庆新品# 三款都想要，@闺蜜 一起冲 🛒",
+            "3002",
+            "5082200000000001",
+            1,
+            2,
+        ),
+        (
+            "Thu Oct 01 13:00:00 +0800 2026",
+            "5082200000000003",
+            "+1//@用户3002:冲！//@用户3001:#国庆新品# 三款都想要，@闺蜜 一起冲 🛒",
+            "3003",
+            "5082200000000001",
+            0,
+            0,
+        ),
+        ("Sat Oct 03 21:00:00 +0800 2026", "5082200000000004", LONG_TEXT, "3004", None, 9, 120),
+    ]
+    _json(
+        "weibo_mentions.json",
+        {
+            "statuses": [
+                {
+                    "created_at": c,
+                    "idstr": i,
+                    "text": t,
+                    "user": {"idstr": u, "screen_name": f"用户{u}"},
+                    **({"retweeted_status": {"idstr": r}} if r else {}),
+                    "reposts_count": rp,
+                    "attitudes_count": a,
+                }
+                for c, i, t, u, r, rp, a in statuses
+            ]
+        },
+    )
+    header = [
+        "序号",
+        "文章ID",
+        "标题",
+        "正文",
+        "发布时间",
+        "媒体",
+        "作者",
+        "原文链接",
+        "转发数",
+        "点赞数",
+        "情感倾向",
+    ]
+    rows = [
+        [
+            1,
+            "L001",
+            "",
+            "被种草了，直播间下单 #秋季限定# 😋",
+            "2026-10-01 20:00:00",
+            "小红书",
+            "小鹿",
+            "https://www.xiaohongshu.com/explore/1",
+            0,
+            56,
+            "正面",
+        ],
+        [
+            2,
+            "L002",
+            "",
+            "客服一直不回，退货好难 😡 @品牌客服",
+            "2026-10-02 09:15:00",
+            "微博",
+            "用户5",
+            "https://weibo.com/5/L002",
+            3,
+            7,
+            "负面",
+        ],
+        [
+            3,
+            "",
+            "开箱视频｜秋季限定三款对比",
+            "",
+            "2026-10-02 18:40:00",
+            "抖音",
+            "测评君",
+            "https://www.douyin.com/video/77",
+            12,
+            340,
+            "中性",
+        ],
+        [
+            4,
+            "L004",
+            "",
+            "转发 //@用户5:客服一直不回，退货好难 😡 @品牌客服",
+            "2026-10-03 08:00:00",
+            "微博",
+            "用户6",
+            "https://weibo.com/6/L004",
+            0,
+            1,
+            "负面",
+        ],
+        [
+            5,
+            "L002",
+            "",
+            "客服一直不回，退货好难 😡 @品牌客服",
+            "2026-10-02 09:15:00",
+            "微博",
+            "用户5",
+            "https://weibo.com/5/L002",
+            3,
+            7,
+            "负面",
+        ],
+        [6, "L006", "", "这条没有时间", "", "微博", "用户7", "https://weibo.com/7/L006", 0, 0, "中性"],
+        [
+            7,
+            "L007",
+            "",
+            "奇怪的平台",
+            "2026-10-04 10:00:00",
+            "MySpace",
+            "用户8",
+            "https://myspace.com/8",
+            0,
+            0,
+            "中性",
+        ],
+    ]
+    _csv("listening_export.csv", header, rows)
+
+
 if __name__ == "__main__":
     for build in (
         wechat_tendency,
@@ -997,6 +1201,7 @@ if __name__ == "__main__":
         jd,
         wecom,
         spend,
+        mentions,
     ):
         build()
     print("\n".join(sorted(p.name for p in HERE.iterdir() if p.name != "build.py")))

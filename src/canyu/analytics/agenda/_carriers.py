@@ -75,37 +75,41 @@ def first_carriers(
             )
     if len(brand_posts) == 0 or len(texts) == 0:
         return pd.DataFrame(columns=_COLUMNS)
-    t = texts.assign(_t=pd.to_datetime(texts[ts])).sort_values("_t", kind="stable")
-    posts = brand_posts.assign(_t=pd.to_datetime(brand_posts[ts]))
-    window = pd.Timedelta(hours=window_hours)
-    hits: list[pd.DataFrame] = []
-    by_topic = {key: part for key, part in t.groupby(topic, sort=False)}
+    t = texts.assign(_t=pd.to_datetime(texts[ts])).sort_values("_t", kind="stable").reset_index(drop=True)
+    posts = brand_posts.assign(_t=pd.to_datetime(brand_posts[ts])).reset_index(drop=True)
+    window = pd.Timedelta(hours=window_hours).to_timedelta64()
+    # every (post, text) pair of one topic within the window, built with numpy (no loop per post)
+    post_idx, text_idx = [], []
+    t_topic = t[topic].to_numpy()
     for key, group in posts.groupby(topic, sort=False):
-        part = by_topic.get(key)
-        if part is None:
+        rows = np.flatnonzero(t_topic == key)
+        if len(rows) == 0:
             continue
-        times = part["_t"].to_numpy()
+        times = t["_t"].to_numpy()[rows]
         starts = group["_t"].to_numpy()
         lo = np.searchsorted(times, starts, side="right")
-        hi = np.searchsorted(times, starts + window.to_timedelta64(), side="right")
-        for post_no, (a, b, t0) in enumerate(zip(lo, hi, starts, strict=True)):
-            if a == b:
-                continue
-            first = part.iloc[a:b].drop_duplicates(author).head(per_post)
-            hits.append(
-                pd.DataFrame(
-                    {
-                        "author": first[author].to_numpy(),
-                        "channel": first[channel].to_numpy() if channel else None,
-                        "topic": key,
-                        "delay_hours": (first["_t"].to_numpy() - t0) / np.timedelta64(1, "h"),
-                        "post": f"{key}:{post_no}",
-                    }
-                )
-            )
-    if not hits:
+        hi = np.searchsorted(times, starts + window, side="right")
+        n = hi - lo
+        if n.sum() == 0:
+            continue
+        post_idx.append(np.repeat(group.index.to_numpy(), n))
+        offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        text_idx.append(rows[np.repeat(lo, n) + offsets])
+    if not post_idx:
         return pd.DataFrame(columns=_COLUMNS)
-    h = pd.concat(hits, ignore_index=True)
+    pi, ti = np.concatenate(post_idx), np.concatenate(text_idx)
+    h = pd.DataFrame(
+        {
+            "post": pi,
+            "author": t[author].to_numpy()[ti],
+            "channel": t[channel].to_numpy()[ti] if channel else None,
+            "topic": t_topic[ti],
+            "delay_hours": (t["_t"].to_numpy()[ti] - posts["_t"].to_numpy()[pi]) / np.timedelta64(1, "h"),
+        }
+    )
+    # pairs are in time order within each post: the first ``per_post`` distinct authors carry it
+    h = h.drop_duplicates(["post", "author"], keep="first")
+    h = h[h.groupby("post").cumcount() < per_post]
     # what chance predicts: each post of topic T is carried by about ``per_post`` authors, drawn in
     # proportion to their share of T's texts
     share = t.groupby([topic, author]).size() / t.groupby(topic).size()
@@ -118,14 +122,19 @@ def first_carriers(
     grouped = h.groupby("author")
     out = pd.DataFrame(
         {
-            "channel": grouped["channel"].agg(
-                lambda s: s.value_counts().index[0] if s.notna().any() else None
-            ),
             "carried": grouped["post"].nunique(),
             "median_delay_hours": grouped["delay_hours"].median(),
-            "topics": grouped["topic"].agg(lambda s: ",".join(map(str, s.value_counts().index))),
         }
     )
+    if channel:
+        ch_counts = h.groupby(["author", "channel"]).size().reset_index(name="_n")
+        ch_counts = ch_counts.sort_values(["author", "_n"], ascending=[True, False], kind="stable")
+        out["channel"] = ch_counts.drop_duplicates("author").set_index("author")["channel"]
+    else:
+        out["channel"] = None
+    tp = h.groupby(["author", "topic"]).size().reset_index(name="_n")
+    tp = tp.sort_values(["author", "_n"], ascending=[True, False], kind="stable")
+    out["topics"] = tp.groupby("author")["topic"].agg(lambda s: ",".join(map(str, s)))
     out["posts_share"] = out["carried"] / len(posts)
     out["texts"] = t.groupby(author).size().reindex(out.index).to_numpy()
     out["expected"] = expected.reindex(out.index).to_numpy()

@@ -20,9 +20,10 @@ from ._tokenize import (
     parse_repost,
     platform_words,
     stop_words,
+    tokens_frame,
     tokens_table,
 )
-from ._topics import TopicResult, assign_topics, emerging_topics, topics
+from ._topics import TopicResult, assign_topics, emerging_topics, topics, topics_from_tokens
 
 __all__ = [
     "TOKEN_KINDS",
@@ -43,6 +44,8 @@ __all__ = [
     "sentiment",
     "sentiment_file",
     "stop_words",
+    "tokens_frame",
     "tokens_table",
     "topics",
+    "topics_from_tokens",
 ]

@@ -45,6 +45,7 @@ __all__ = [
     "parse_repost",
     "platform_words",
     "stop_words",
+    "tokens_frame",
     "tokens_table",
 ]
 
@@ -496,7 +497,11 @@ def tokens_table(
             message_zh=f"文本编号 {len(text_ids)} 个，文本 {len(texts)} 条，数量不一致",
         )
     tk = tokenizer or TextTokenizer()
-    pairs = tk.tokenize_many_kinds(list(texts), n_jobs=n_jobs)
+    return tokens_frame(tk.tokenize_many_kinds(list(texts), n_jobs=n_jobs), text_ids)
+
+
+def tokens_frame(pairs: Sequence[tuple[list[str], str]], text_ids: Sequence[Any]) -> pd.DataFrame:
+    """The tidy tokens table of :func:`tokens_table` from already tokenised texts (tokens, kind codes)."""
     counts = np.fromiter((len(k) for _, k in pairs), dtype=np.int64, count=len(pairs))
     ids = np.repeat(np.asarray(text_ids, dtype=object), counts)
     position = np.concatenate([np.arange(c) for c in counts]) if len(counts) else np.zeros(0, np.int64)

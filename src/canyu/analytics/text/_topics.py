@@ -30,7 +30,7 @@ import pandas as pd
 from ._errors import TextInputError
 from ._tokenize import _CODE_KIND, TextTokenizer
 
-__all__ = ["TopicResult", "assign_topics", "emerging_topics", "topics"]
+__all__ = ["TopicResult", "assign_topics", "emerging_topics", "topics", "topics_from_tokens"]
 
 _ASSIGN_COLUMNS = ["text_id", "topic", "score", "source"]
 _TOPIC_COLUMNS = ["topic", "source", "top_words", "texts"]
@@ -286,7 +286,27 @@ def topics(
     else:
         tk = tokenizer
         tk.add_words(seed_words)  # the workspace's own tokenizer: seeds must come out whole
-    toks = _content_tokens(tk.tokenize_many_kinds(list(texts), n_jobs=n_jobs))
+    pairs = tk.tokenize_many_kinds(list(texts), n_jobs=n_jobs)
+    return topics_from_tokens(
+        pairs, taxonomy=taxonomy, text_ids=ids, n_emerging=n_emerging, min_hits=min_hits, seed=seed
+    )
+
+
+def topics_from_tokens(
+    pairs: Sequence[tuple[list[str], str]],
+    *,
+    taxonomy: Mapping[str, Sequence[str]],
+    text_ids: Sequence[Any],
+    n_emerging: int = 8,
+    min_hits: int = 1,
+    seed: int = 0,
+) -> TopicResult:
+    """:func:`topics` from texts already tokenised with kinds (:meth:`TextTokenizer.tokenize_many_kinds`,
+    with the taxonomy's seed words added to the tokenizer), so a caller that also stores the tokens
+    tokenises once."""
+    seeds = _check_taxonomy(taxonomy) if taxonomy else {}
+    ids = list(text_ids)
+    toks = _content_tokens(pairs)
     parts = []
     tables = []
     if seeds:

@@ -1,0 +1,306 @@
+"""Diagnosis rules on agenda setting, topics and sentiment (the playbook's third pillar, and 舆情).
+
+* ``agenda_join_audience`` — a brand that does not set its audience's agenda should join the
+  audience's topics (借势) instead of trying to set its own; the topics the audience leads on are named.
+* ``agenda_lead_topics`` — topics on which the brand does lead its audience and whose posts' engagers
+  convert: named for the content plan.
+* ``negative_spikes`` — days of negative discussion significantly above their trailing baseline,
+  with the posts that carry them.
+
+Each states its test; where the data are too short each says so (an ``info`` finding) instead of
+guessing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from canyu.plan._findings import Finding
+from canyu.plan._rules import register_rule
+
+if TYPE_CHECKING:
+    from canyu.analytics.agenda._workspace import AgendaAnalysis
+    from canyu.session import AnalysisSession
+
+__all__ = ["LEAD_MIN_CONVERTED", "WEAK_STRENGTH", "join_audience_findings", "lead_topic_findings"]
+
+WEAK_STRENGTH = 0.2
+"""The brand sets the agenda only when its strength's 95% interval reaches at least this (0–1 scale)."""
+LEAD_MIN_CONVERTED = 3
+"""A lead topic "converts" when at least this many of its posts' engagers converted after engaging."""
+
+
+def _thin(key: str, section: str, what: tuple[str, str], note: str | None) -> Finding:
+    return Finding(
+        key=key,
+        metric=(
+            f"{what[0]}: too thin to judge ({note or 'no data'})",
+            f"{what[1]}：数据不足，无法判断（{note or '无数据'}）",
+        ),
+        value="too thin",
+        expectation=(
+            "enough days of brand posts and audience texts on the [topics] taxonomy (at least 3 x max_lag + 14 days)",
+            "足够天数的品牌内容与受众讨论，且能归入 [topics] 话题体系（至少 3 × 最大滞后 + 14 天）",
+        ),
+        severity="info",
+        action=(
+            "Import the audience's comments and mentions (canyu import ... --table mentions) and declare the topic taxonomy in canyu.toml [topics].",
+            "导入受众评论与提及（canyu import ... --table mentions），并在 canyu.toml 的 [topics] 中声明话题体系。",
+        ),
+        evidence={"note": note},
+        section=section,
+    )
+
+
+@register_rule(
+    "agenda_join_audience",
+    reads=("agenda", "topics"),
+    section="agenda",
+    test=(
+        "fires when the brand does not set its audience's agenda: the pooled cross-lagged correlation of the brand's "
+        "topic emphasis with the audience's later salience is not above its shuffled-series baseline (p >= 0.05), or "
+        f"it is but the strength's 95% block-bootstrap interval stays below {WEAK_STRENGTH}; the topics named are "
+        "those where the audience leads (Granger test, Benjamini-Hochberg q < 0.05)",
+        "品牌未能设置受众议程时触发：品牌话题强调与受众随后讨论的合并交叉滞后相关不高于打乱序列基线（p ≥ 0.05），"
+        f"或虽高于基线但强度的 95% 分块自助区间上限低于 {WEAK_STRENGTH}；列出的话题为受众领先的话题（Granger 检验，BH 校正 q < 0.05）",
+    ),
+)
+def agenda_join_audience(session: AnalysisSession) -> list[Finding]:
+    """A brand that does not move what its audience talks about: join the audience's topics (借势)."""
+    topics = session.run("topics")
+    if topics.brand_texts + topics.audience_texts == 0:  # no posts or discussion at all: nothing to judge
+        return []
+    return join_audience_findings(session.run("agenda"))
+
+
+def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGTH) -> list[Finding]:
+    """The ``agenda_join_audience`` test applied to an agenda analysis."""
+    r = agenda.result
+    if r is None:
+        return [_thin("agenda_thin", "agenda", ("Agenda setting", "议程设置"), agenda.note)]
+    leads = r.direction in ("brand_leads", "reciprocal")
+    if leads and r.strength_interval[1] >= weak:
+        return []
+    t = r.topics
+    followed = t[t["q_audience_leads"] < r.alpha].sort_values("q_audience_leads")
+    named = followed["topic"].tolist()
+    if named:
+        topics_en = ", ".join(named)
+        why_en = f"the audience leads on {len(named)} of {len(t)} topics: {topics_en}"
+        why_zh = f"{len(t)} 个话题中受众领先 {len(named)} 个：{'、'.join(named)}"
+    else:
+        gap = (t["audience_share"] - t["brand_share"]).to_numpy()
+        top = t.iloc[np.argsort(-gap)[:3]]
+        named = top["topic"].tolist()
+        why_en = f"no topic where the audience significantly leads; it talks more than the brand posts about {', '.join(named)}"
+        why_zh = f"没有受众显著领先的话题；受众讨论多于品牌发布的话题：{'、'.join(named)}"
+    lo, hi = r.strength_interval
+    state_en = {
+        "none": "neither side leads the other",
+        "audience_leads": "the audience leads and the brand follows",
+        "brand_leads": "the brand leads, but weakly",
+        "reciprocal": "each side follows the other, the brand weakly",
+    }[r.direction]
+    state_zh = {
+        "none": "双方互不领先",
+        "audience_leads": "受众领先、品牌跟随",
+        "brand_leads": "品牌领先但很弱",
+        "reciprocal": "双方互相跟随，品牌一方很弱",
+    }[r.direction]
+    follows = r.direction in ("audience_leads", "reciprocal")
+    follow_en = f" (today the brand follows about {r.reverse_lag_days} days later)" if follows else ""
+    follow_zh = f"（目前品牌约晚 {r.reverse_lag_days} 天才跟上）" if follows else ""
+    return [
+        Finding(
+            key="agenda_join_audience",
+            metric=(
+                f"The brand does not set its audience's agenda: {state_en} (strength {r.strength:.2f}, 95% interval "
+                f"{lo:.2f}–{hi:.2f}; p brand leads = {r.p_brand_leads:.3f}) over {r.days} days, from {agenda.brand_texts:,} "
+                f"brand posts and {agenda.audience_texts:,} audience texts on the taxonomy's topics; {why_en}",
+                f"品牌未能设置受众议程：{state_zh}（强度 {r.strength:.2f}，95% 区间 {lo:.2f}–{hi:.2f}；品牌领先 p = "
+                f"{r.p_brand_leads:.3f}），共 {r.days} 天、{agenda.brand_texts:,} 条品牌内容与 {agenda.audience_texts:,} 条受众讨论；{why_zh}",
+            ),
+            value=r.direction,
+            expectation=(
+                f"a brand that sets its audience's agenda leads it significantly with strength of at least {weak}",
+                f"能设置受众议程的品牌应显著领先受众，且强度不低于 {weak}",
+            ),
+            severity="medium",
+            action=(
+                f"Join the audience's agenda instead of copying brands that set it (借势): post on {', '.join(named)} "
+                f"as soon as your audience raises them{follow_en}, and tie campaigns to the talk that is already there.",
+                f"与其模仿能设置议程的品牌，不如加入受众的议程（借势）：在受众提起 {'、'.join(named)} 时及时发布相关内容"
+                f"{follow_zh}，把活动嫁接到已有的讨论上。",
+            ),
+            evidence={
+                "direction": r.direction,
+                "strength": round(r.strength, 4),
+                "strength_interval": [round(lo, 4), round(hi, 4)],
+                "p_brand_leads": r.p_brand_leads,
+                "p_audience_leads": r.p_audience_leads,
+                "days": r.days,
+                "topics": named,
+                "audience_leads_topics": followed["topic"].tolist(),
+            },
+            section="agenda",
+        )
+    ]
+
+
+@register_rule(
+    "agenda_lead_topics",
+    reads=("agenda",),
+    section="agenda",
+    test=(
+        "names each topic where the brand's emphasis Granger-causes its audience's later salience (Benjamini-Hochberg "
+        f"q < 0.05 across topics) and at least {LEAD_MIN_CONVERTED} people converted within the window after engaging "
+        "with the brand's posts on it; lead topics with fewer conversions are reported as too thin to judge",
+        f"列出品牌强调 Granger 引起受众随后讨论的话题（各话题 BH 校正 q < 0.05），且至少 {LEAD_MIN_CONVERTED} 人在互动该话题"
+        "内容后的窗口内转化；转化更少的领先话题报告为数据不足",
+    ),
+)
+def agenda_lead_topics(session: AnalysisSession) -> list[Finding]:
+    """Topics where the brand leads its audience and that convert: for the content plan."""
+    return lead_topic_findings(session.run("agenda"))
+
+
+def lead_topic_findings(agenda: AgendaAnalysis, *, min_converted: int = LEAD_MIN_CONVERTED) -> list[Finding]:
+    """The ``agenda_lead_topics`` test applied to an agenda analysis."""
+    r = agenda.result
+    if r is None:
+        return []
+    t = agenda.topics
+    lead = t[t["q_brand_leads"] < r.alpha]
+    if lead.empty:
+        return []
+    conv = lead.assign(converted=lead["converted"].fillna(0), engaged=lead["engaged"].fillna(0))
+    good = conv[conv["converted"] >= min_converted].sort_values("converted", ascending=False)
+    if good.empty:
+        return [
+            Finding(
+                key="agenda_lead_topics_thin",
+                metric=(
+                    f"The brand leads its audience on {len(lead)} topics ({', '.join(lead['topic'])}), but too few "
+                    f"people converted after engaging with them to judge which convert (most: "
+                    f"{int(conv['converted'].max())} of {int(conv['engaged'].max()):,} engaged)",
+                    f"品牌在 {len(lead)} 个话题上领先受众（{'、'.join(lead['topic'])}），但互动后转化的人太少，无法判断哪些话题带来转化"
+                    f"（最多：{int(conv['engaged'].max()):,} 名互动者中 {int(conv['converted'].max())} 人）",
+                ),
+                value="too thin",
+                expectation=(
+                    f"at least {min_converted} conversions after engaging with a topic's posts",
+                    f"互动某话题内容后至少 {min_converted} 次转化",
+                ),
+                severity="info",
+                action=(
+                    "Link posts to purchases (campaign codes, mini-program links) so conversions can be traced to topics.",
+                    "为内容加上可追踪的购买入口（活动码、小程序链接），以便把转化追溯到话题。",
+                ),
+                evidence={"lead_topics": lead["topic"].tolist()},
+                section="agenda",
+            )
+        ]
+    names = good["topic"].tolist()
+    detail_en = "; ".join(
+        f"{row.topic}: {int(row.converted)} of {int(row.engaged):,} engaged people converted within {agenda.convert_days} days"
+        for row in good.itertuples()
+    )
+    detail_zh = "；".join(
+        f"{row.topic}：{int(row.engaged):,} 名互动者中 {int(row.converted)} 人在 {agenda.convert_days} 天内转化"
+        for row in good.itertuples()
+    )
+    return [
+        Finding(
+            key="agenda_lead_topics",
+            metric=(
+                f"The brand sets its audience's agenda on {len(names)} topics that convert ({detail_en})",
+                f"品牌在 {len(names)} 个能带来转化的话题上设置了受众议程（{detail_zh}）",
+            ),
+            value=", ".join(names),
+            expectation=(
+                "topics where the brand leads (Granger, BH q < 0.05) and its posts' engagers convert",
+                "品牌领先（Granger 检验，BH q < 0.05）且内容互动者会转化的话题",
+            ),
+            severity="low",
+            action=(
+                f"Keep these topics in the content plan and post on them first: {', '.join(names)}; the audience follows "
+                f"about {r.lag_days} days later.",
+                f"把这些话题保留在内容计划中并率先发布：{'、'.join(names)}；受众约 {r.lag_days} 天后跟进。",
+            ),
+            evidence={
+                "topics": names,
+                "converted": {str(k): int(v) for k, v in zip(good["topic"], good["converted"], strict=True)},
+                "engaged": {str(k): int(v) for k, v in zip(good["topic"], good["engaged"], strict=True)},
+                "q_brand_leads": {
+                    str(k): float(v) for k, v in zip(good["topic"], good["q_brand_leads"], strict=True)
+                },
+            },
+            section="agenda",
+        )
+    ]
+
+
+@register_rule(
+    "negative_spikes",
+    reads=("sentiment",),
+    section="sentiment",
+    test=(
+        "one-sided Fisher exact test per day that the share of negative audience texts exceeds its pooled trailing "
+        "28-day baseline (Benjamini-Hochberg q < 0.05 across days, at least 5 negative texts); too thin below 14 days "
+        "of history",
+        "逐日单侧 Fisher 精确检验：受众负面讨论占比是否高于此前 28 天合并基线（各日 BH 校正 q < 0.05，且至少 5 条负面）；"
+        "历史不足 14 天时为数据不足",
+    ),
+)
+def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
+    """Spikes of negative discussion (舆情), with the posts that carry them."""
+    result = session.run("sentiment")
+    if result.texts == 0:  # no discussion at all: nothing to judge
+        return []
+    if result.too_thin:
+        return [
+            _thin(
+                "negative_spikes_thin", "sentiment", ("Negative-discussion spikes", "负面舆情"), result.note
+            )
+        ]
+    out = []
+    for row in result.spikes.itertuples():
+        day = str(row.day)[:10]
+        ids = list(row.post_ids)[:20]
+        examples = list(row.examples)[:3]
+        out.append(
+            Finding(
+                key=f"negative_spike:{day}",
+                metric=(
+                    f"Negative discussion on {day}: {int(row.negative):,} of {int(row.posts):,} audience texts negative "
+                    f"({row.share:.0%}, against a baseline of {row.baseline_share:.0%}; q = {row.q_value:.2g})",
+                    f"{day} 负面舆情：{int(row.posts):,} 条受众讨论中 {int(row.negative):,} 条为负面（{row.share:.0%}，"
+                    f"基线 {row.baseline_share:.0%}；q = {row.q_value:.2g}）",
+                ),
+                value=f"{row.share:.1%}",
+                expectation=(
+                    f"a negative share near the trailing baseline of {row.baseline_share:.0%}",
+                    f"负面占比应接近此前基线 {row.baseline_share:.0%}",
+                ),
+                severity="high",
+                action=(
+                    "Answer the complaints in public and in private within the day, find the cause in the posts "
+                    f"(e.g. {' / '.join(examples)}), and hold promotional posts until it is handled.",
+                    f"当天在公开与私信中回应投诉，从这些帖子中找出原因（如：{' / '.join(examples)}），处理完之前暂停促销内容。",
+                ),
+                evidence={
+                    "day": day,
+                    "posts": int(row.posts),
+                    "negative": int(row.negative),
+                    "baseline_share": round(float(row.baseline_share), 4),
+                    "p_value": float(row.p_value),
+                    "q_value": float(row.q_value),
+                    "post_ids": [str(i) for i in ids],
+                    "examples": examples,
+                },
+                section="sentiment",
+            )
+        )
+    return out
