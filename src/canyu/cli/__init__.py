@@ -22,6 +22,7 @@ from canyu.cli import _analysis  # noqa: F401
 from canyu.cli import _analyze  # noqa: F401
 from canyu.cli import _text  # noqa: F401
 from canyu.cli import _report  # noqa: F401
+from canyu.cli import _web  # noqa: F401
 
 # isort: on
 from canyu.cli._app import CliState, app
