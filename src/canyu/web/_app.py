@@ -332,3 +332,25 @@ def create_app(
 
     _ = t  # messages are rendered by the templates through canyu.i18n.t
     return app
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, included routers flattened (HEAD left out).
+
+    FastAPI keeps an included router as one lazy entry of ``app.routes``; this walks into it,
+    so a security test can enumerate every route.
+    """
+    out: list[tuple[str, str]] = []
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for r in routes:
+            inner = getattr(r, "original_router", None)
+            if inner is not None:
+                walk(inner.routes, prefix + r.include_context.prefix)
+                continue
+            if not isinstance(r, Route):
+                raise TypeError(f"unexpected route object {r!r}")
+            out.extend((m, prefix + r.path) for m in sorted((r.methods or set()) - {"HEAD"}))
+
+    walk(list(app.router.routes), "")
+    return out
