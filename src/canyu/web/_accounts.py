@@ -299,9 +299,8 @@ class AccountStore:
             count = (fail[0] if fail and not (fail[1] and fail[1] <= now) else 0) + 1
             locked = now + self.lockout_s if count >= self.max_failures else None
             db.execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)", (name, count, locked))
-        raise LoginError(
-            "wrong user name or password", message_zh="用户名或密码错误", locked=locked is not None
-        )
+        # locked=False even when this failure locked the account: it was refused for the password
+        raise LoginError("wrong user name or password", message_zh="用户名或密码错误")
 
     # -- sessions ------------------------------------------------------------------------
     def create_session(self, name: str, *, now: float) -> tuple[str, Session]:
