@@ -37,7 +37,9 @@ def signed(matrix_app) -> dict[str, Signed]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def b_job(matrix_app) -> str:  # type: ignore[no-untyped-def]
     """A background job of brand-b (the runner's own record; what it ran does not matter here)."""
-    job = matrix_app.state.web.jobs.submit("brand-b", "boss", "report", lambda j: {"file": "x.html", "findings": 0})
+    job = matrix_app.state.web.jobs.submit(
+        "brand-b", "boss", "report", lambda j: {"file": "x.html", "findings": 0}
+    )
     for _ in range(100):
         if job.state == "done":
             break
@@ -97,7 +99,10 @@ def test_every_route_is_classified(matrix_app) -> None:  # type: ignore[no-untyp
 
 
 def test_every_role_is_denied_every_foreign_workspace_route(
-    matrix_app, signed: dict[str, Signed], b_job: str, root: Path  # type: ignore[no-untyped-def]
+    matrix_app,
+    signed: dict[str, Signed],
+    b_job: str,
+    root: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     checked = 0
     foreign = {u: ("brand-a" if ws == "brand-b" else "brand-b") for u, (ws, _) in USERS.items() if ws != "*"}
@@ -137,7 +142,17 @@ def test_unauthenticated_requests_are_denied(matrix_app, b_job: str) -> None:  #
 
 def test_the_own_workspace_is_reachable(matrix_app, signed: dict[str, Signed], b_job: str) -> None:  # type: ignore[no-untyped-def]
     """The positive control: the same requests succeed where the role allows them."""
-    pages = ["", "/findings", "/plan", "/report", "/analyze", "/analyze/activity", "/imports", "/collector", "/settings"]
+    pages = [
+        "",
+        "/findings",
+        "/plan",
+        "/report",
+        "/analyze",
+        "/analyze/activity",
+        "/imports",
+        "/collector",
+        "/settings",
+    ]
     for user in ("owner_a", "analyst_a", "viewer_a"):
         for p in pages:
             r = signed[user].client.get(f"/w/brand-a{p}")
@@ -186,7 +201,9 @@ def test_api_routes_take_only_their_own_read_key(matrix_app, root: Path, signed:
         assert send(anon, method, own).status_code == 401
         # a session cookie (even the agency owner's) opens no API route
         assert send(signed["boss"].client, method, own).status_code == 401
-        assert send(anon, method, own, headers={"authorization": "Bearer cyrk_" + "0" * 40}).status_code == 401
+        assert (
+            send(anon, method, own, headers={"authorization": "Bearer cyrk_" + "0" * 40}).status_code == 401
+        )
         r = send(anon, method, other, headers={"authorization": f"Bearer {key_a}"})
         assert r.status_code in DENIED, (path, r.status_code)
         assert send(anon, method, own, headers={"authorization": f"Bearer {key_a}"}).status_code == 200

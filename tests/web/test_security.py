@@ -19,7 +19,9 @@ from .conftest import PASSWORD, Clock, csrf_of, sign_in
 
 def _login_post(c: TestClient, user: str, password: str) -> object:
     token = csrf_of(c.get("/login").text)
-    return c.post("/login", data={"user": user, "password": password, "csrf_token": token}, follow_redirects=False)
+    return c.post(
+        "/login", data={"user": user, "password": password, "csrf_token": token}, follow_redirects=False
+    )
 
 
 def test_passwords_are_argon2id_and_the_files_private(root: Path) -> None:
@@ -66,7 +68,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client: TestClient)
     b = _login_post(client, "nobody_at_all", "wrong password here")
     assert a.status_code == b.status_code == 401
     assert "wrong user name or password" in a.text or "用户名或密码错误" in a.text
-    assert a.text.count("role=\"alert\"") == b.text.count("role=\"alert\"") == 1
+    assert a.text.count('role="alert"') == b.text.count('role="alert"') == 1
 
 
 def test_lockout_after_five_failures_then_it_expires(root: Path, clock: Clock) -> None:

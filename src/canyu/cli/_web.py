@@ -21,7 +21,9 @@ __all__ = ["keys_app", "serve", "users_app"]
 
 RootOpt = Annotated[
     Path,
-    typer.Option("--root", envvar="CANYU_ROOT", help="The folder holding the client workspaces (default: .)."),
+    typer.Option(
+        "--root", envvar="CANYU_ROOT", help="The folder holding the client workspaces (default: .)."
+    ),
 ]
 
 
@@ -45,11 +47,17 @@ def _store(root: Path):  # type: ignore[no-untyped-def]
 def serve(
     ctx: typer.Context,
     root: Annotated[Path, typer.Argument(help="The folder holding one workspace folder per client.")],
-    host: Annotated[str, typer.Option(help="Address to listen on (keep 127.0.0.1 behind a TLS proxy).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (keep 127.0.0.1 behind a TLS proxy).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (1-65535).")] = 8000,
-    certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM); cookies become Secure.")] = None,
+    certfile: Annotated[
+        Path | None, typer.Option(help="TLS certificate (PEM); cookies become Secure.")
+    ] = None,
     keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
-    no_collector: Annotated[bool, typer.Option("--no-collector", help="Do not serve the collector endpoints.")] = False,
+    no_collector: Annotated[
+        bool, typer.Option("--no-collector", help="Do not serve the collector endpoints.")
+    ] = False,
 ) -> None:
     """Serve the agency console (and the live collector) for every workspace under ROOT."""
     from canyu.web import serve as run
@@ -63,7 +71,9 @@ def serve(
         if f is not None and not f.is_file():
             raise InvalidArgumentError("--certfile/--keyfile", str(f), "an existing PEM file")
     st = state(ctx)
-    say(st.err, f"canyu console on http{'s' if certfile else ''}://{host}:{port}/ (root {root}); Ctrl-C stops")
+    say(
+        st.err, f"canyu console on http{'s' if certfile else ''}://{host}:{port}/ (root {root}); Ctrl-C stops"
+    )
     tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
     run(root, host=host, port=port, collector=not no_collector, **tls)
 
@@ -92,7 +102,9 @@ def users_add(
     ctx: typer.Context,
     user: Annotated[str, typer.Argument(help="The new user's name.")],
     root: RootOpt = Path("."),
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
 ) -> None:
     """Add a user (the password is asked for, never given on the command line)."""
     from canyu.web._accounts import check_user_name
@@ -100,7 +112,10 @@ def users_add(
     store = _store(root)
     check_user_name(user)
     store.add_user(user, _password(password_stdin), now=time.time())
-    say(state(ctx).out, f"added {user}; give a role with: canyu users grant {user} WORKSPACE viewer|analyst|owner")
+    say(
+        state(ctx).out,
+        f"added {user}; give a role with: canyu users grant {user} WORKSPACE viewer|analyst|owner",
+    )
 
 
 @users_app.command("list")
@@ -116,7 +131,9 @@ def users_list(ctx: typer.Context, root: RootOpt = Path("."), as_json: JsonOpt =
 
 @users_app.command("remove")
 def users_remove(
-    ctx: typer.Context, user: Annotated[str, typer.Argument(help="The user to remove.")], root: RootOpt = Path(".")
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="The user to remove.")],
+    root: RootOpt = Path("."),
 ) -> None:
     """Remove a user, their roles and their sessions."""
     _store(root).remove_user(user)
@@ -146,7 +163,9 @@ def users_grant(
     say(state(ctx).out, f"{user}: {role} on {workspace}")
 
 
-keys_app = typer.Typer(no_args_is_help=True, help="Workspace keys: ingest (public, send-only) and read (secret, JSON API).")
+keys_app = typer.Typer(
+    no_args_is_help=True, help="Workspace keys: ingest (public, send-only) and read (secret, JSON API)."
+)
 app.add_typer(keys_app, name="keys")
 
 
@@ -154,10 +173,14 @@ app.add_typer(keys_app, name="keys")
 def keys_create(
     ctx: typer.Context,
     workspace: Annotated[Path, typer.Argument(help="The workspace folder (under the console's root).")],
-    kind: Annotated[str, typer.Option("--kind", help="ingest (public, for SDKs) or read (secret, for the API).")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="ingest (public, for SDKs) or read (secret, for the API).")
+    ],
     label: Annotated[str, typer.Option(help="What the key is for.")] = "",
     channel: Annotated[str, typer.Option(help="ingest keys: the channel the events happen on.")] = "web",
-    project: Annotated[str | None, typer.Option(help="ingest keys: a Sensors Data project name to answer to.")] = None,
+    project: Annotated[
+        str | None, typer.Option(help="ingest keys: a Sensors Data project name to answer to.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a key and print it once (only its hash is kept)."""
@@ -180,7 +203,9 @@ def keys_create(
         key = _store(ws.parent).create_read_key(ws.name, label or "read", now=time.time())
     from canyu.web import AuditLog
 
-    AuditLog(ws.parent).record("key_create", user=None, workspace=ws.name, kind=kind, prefix=key[:9], via="cli")
+    AuditLog(ws.parent).record(
+        "key_create", user=None, workspace=ws.name, kind=kind, prefix=key[:9], via="cli"
+    )
     if as_json:
         print_json({"workspace": ws.name, "kind": kind, "key": key})
         return

@@ -24,7 +24,12 @@ __all__ = ["ROLES", "AccountStore", "AuditLog", "LoginError", "create_app", "err
 
 
 def serve(
-    root: str | Path, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "warning", **options: object
+    root: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    log_level: str = "warning",
+    **options: object,
 ) -> None:
     """Serve the console (and the collector) for every workspace under ``root`` (blocks until stopped).
 

@@ -195,7 +195,9 @@ class AccountStore:
                 os.fsync(fh.fileno())
         data = path.read_bytes()
         if len(data) < 32:
-            raise CanyuError(f"{path} is damaged (shorter than 32 bytes)", message_zh=f"{path} 已损坏（不足 32 字节）")
+            raise CanyuError(
+                f"{path} is damaged (shorter than 32 bytes)", message_zh=f"{path} 已损坏（不足 32 字节）"
+            )
         return data
 
     @contextlib.contextmanager
@@ -264,7 +266,10 @@ class AccountStore:
 
     def grants(self, name: str) -> dict[str, str]:
         with self._db() as db:
-            return {ws: role for ws, role in db.execute("SELECT workspace, role FROM grants WHERE user = ?", (name,))}
+            return {
+                ws: role
+                for ws, role in db.execute("SELECT workspace, role FROM grants WHERE user = ?", (name,))
+            }
 
     @staticmethod
     def role_in(grants: dict[str, str], workspace: str) -> str | None:
@@ -294,7 +299,9 @@ class AccountStore:
             if ok:
                 db.execute("DELETE FROM failures WHERE user = ?", (name,))
                 if self._hasher.check_needs_rehash(row[0]):
-                    db.execute("UPDATE users SET hash = ? WHERE name = ?", (self._hasher.hash(password), name))
+                    db.execute(
+                        "UPDATE users SET hash = ? WHERE name = ?", (self._hasher.hash(password), name)
+                    )
                 return name
             count = (fail[0] if fail and not (fail[1] and fail[1] <= now) else 0) + 1
             locked = now + self.lockout_s if count >= self.max_failures else None
@@ -307,8 +314,14 @@ class AccountStore:
         sid = secrets.token_urlsafe(32)
         s = Session(_sha(sid), name, secrets.token_urlsafe(32), now, now)
         with self._db() as db:
-            db.execute("DELETE FROM sessions WHERE last_seen < ? OR created < ?", (now - self.idle_s, now - self.absolute_s))
-            db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", (s.id_hash, s.user, s.created, s.last_seen, s.csrf))
+            db.execute(
+                "DELETE FROM sessions WHERE last_seen < ? OR created < ?",
+                (now - self.idle_s, now - self.absolute_s),
+            )
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
+                (s.id_hash, s.user, s.created, s.last_seen, s.csrf),
+            )
         return sid, s
 
     def session(self, sid: str, *, now: float) -> Session | None:
@@ -353,8 +366,12 @@ class AccountStore:
 
     def revoke_read_key(self, key_id: str, *, now: float) -> None:
         with self._db() as db:
-            if not db.execute("UPDATE read_keys SET revoked = ? WHERE key_id = ? AND revoked IS NULL", (now, key_id)).rowcount:
-                raise UnknownNameError("read key", key_id, [r[0] for r in db.execute("SELECT key_id FROM read_keys")])
+            if not db.execute(
+                "UPDATE read_keys SET revoked = ? WHERE key_id = ? AND revoked IS NULL", (now, key_id)
+            ).rowcount:
+                raise UnknownNameError(
+                    "read key", key_id, [r[0] for r in db.execute("SELECT key_id FROM read_keys")]
+                )
 
     def read_key_workspace(self, key: str) -> str | None:
         """The workspace a live read key opens, or None."""

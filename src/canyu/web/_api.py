@@ -27,12 +27,16 @@ def _key_workspace(request: Request, ws: str) -> Any:
     scheme, _, key = auth.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise WebError(
-            401, "unauthenticated", "send a read key: Authorization: Bearer cyrk_...",
+            401,
+            "unauthenticated",
+            "send a read key: Authorization: Bearer cyrk_...",
             message_zh="请发送读取密钥：Authorization: Bearer cyrk_...",
         )
     opened = st.accounts.read_key_workspace(key.strip())
     if opened is None:
-        raise WebError(401, "unauthenticated", "unknown or revoked read key", message_zh="未知或已吊销的读取密钥")
+        raise WebError(
+            401, "unauthenticated", "unknown or revoked read key", message_zh="未知或已吊销的读取密钥"
+        )
     view = st.workspaces.view(ws) if opened == ws else None
     if view is None:
         raise not_found()

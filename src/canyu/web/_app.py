@@ -30,7 +30,6 @@ from canyu.errors import (
     UnknownNameError,
     WorkspaceBusyError,
 )
-from canyu.i18n import t
 from canyu.web._accounts import AccountStore, LoginError
 from canyu.web._audit import AuditLog
 from canyu.web._data import Workspaces
@@ -71,7 +70,12 @@ _STATIC = {
 def error_body(type: str, message: str, message_zh: str | None = None, details: Any = None) -> dict[str, Any]:
     """The one JSON error shape: ``{"error": {"type", "message", "message_zh", "details"}}``."""
     return {
-        "error": {"type": type, "message": message, "message_zh": message_zh or message, "details": details or {}}
+        "error": {
+            "type": type,
+            "message": message,
+            "message_zh": message_zh or message,
+            "details": details or {},
+        }
     }
 
 
@@ -115,8 +119,12 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if status >= 500:
         log.error("canyu web: %s on %s", type(exc).__name__, request.url.path, exc_info=exc)
     if _wants_json(request):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 and request.url.path.startswith("/api/") else None
-        return JSONResponse(error_body(kind, message, message_zh, details), status_code=status, headers=headers)
+        headers = (
+            {"WWW-Authenticate": "Bearer"} if status == 401 and request.url.path.startswith("/api/") else None
+        )
+        return JSONResponse(
+            error_body(kind, message, message_zh, details), status_code=status, headers=headers
+        )
     if isinstance(exc, AuthRequiredError):
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import quote
@@ -267,7 +275,9 @@ def create_app(
             user = await run_in_threadpool(st.accounts.verify, name, password, now=st.clock())
         except LoginError as exc:
             st.audit.record("sign_in", user=name or None, ip=ip, outcome="locked" if exc.locked else "failed")
-            return page(request, "login.html", status=401, next=nxt, error=exc.localized(request_locale(request)))
+            return page(
+                request, "login.html", status=401, next=nxt, error=exc.localized(request_locale(request))
+            )
         sid, _ = st.accounts.create_session(user, now=st.clock())
         st.audit.record("sign_in", user=user, ip=ip)
         response = RedirectResponse(nxt if nxt != "/" else "/clients", status_code=303)
@@ -300,7 +310,11 @@ def create_app(
             raise UnknownNameError("locale", locale, ("zh-CN", "en"))
         response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
         response.set_cookie(
-            LANG_COOKIE, locale, samesite="lax", httponly=True, secure=is_tls(request, st.secure_cookies),
+            LANG_COOKIE,
+            locale,
+            samesite="lax",
+            httponly=True,
+            secure=is_tls(request, st.secure_cookies),
             max_age=365 * 86400,
         )
         return response
@@ -330,7 +344,6 @@ def create_app(
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    _ = t  # messages are rendered by the templates through canyu.i18n.t
     return app
 
 

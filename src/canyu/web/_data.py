@@ -86,7 +86,10 @@ def headline(session: Any) -> Headline:
         value=0.0 if total["value"] is None or total["value"] != total["value"] else float(total["value"]),
         first=None if total["first"] is None or total["first"] != total["first"] else total["first"],
         last=None if total["last"] is None or total["last"] != total["last"] else total["last"],
-        channels=[{k: (int(v) if k != "channel" else v) for k, v in r.items()} for r in by_channel.to_dict("records")],
+        channels=[
+            {k: (int(v) if k != "channel" else v) for k, v in r.items()}
+            for r in by_channel.to_dict("records")
+        ],
     )
 
 
@@ -137,7 +140,7 @@ class WorkspaceView:
             if self._ws is None or stamp != self._config_stamp:
                 if self._ws is not None:
                     self._ws.close()
-                self._ws = canyu.open(self.path)
+                self._ws = canyu.open(str(self.path))
                 self._config_stamp = stamp
             yield self._ws
 

@@ -64,7 +64,9 @@ class JobRunner:
         with self._lock:
             self._jobs[job.job_id] = job
             if len(self._jobs) > self.keep:
-                for old in sorted(self._jobs.values(), key=lambda j: j.created)[: len(self._jobs) - self.keep]:
+                for old in sorted(self._jobs.values(), key=lambda j: j.created)[
+                    : len(self._jobs) - self.keep
+                ]:
                     if old.state in ("done", "failed"):
                         self._jobs.pop(old.job_id, None)
         self._pool.submit(self._run, job, fn)

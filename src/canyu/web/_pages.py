@@ -25,7 +25,6 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 
 from canyu import vocab
 from canyu.errors import InvalidArgumentError, UnknownNameError
-from canyu.i18n import t
 from canyu.session import Period
 from canyu.web._data import WorkspaceView, headline, latest_plan
 from canyu.web._render import blocks_html, json_pretty, page, request_locale
@@ -67,16 +66,15 @@ def _day(text: str, param: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgumentError(param, text, "a date YYYY-MM-DD", reason_zh=f"{param} 须为 YYYY-MM-DD 日期") from None
+        raise InvalidArgumentError(
+            param, text, "a date YYYY-MM-DD", reason_zh=f"{param} 须为 YYYY-MM-DD 日期"
+        ) from None
 
 
 def filters(request: Request) -> Filters:
     q = request.query_params
     text, since, until = q.get("period", "").strip(), q.get("since", "").strip(), q.get("until", "").strip()
-    if text:
-        period = Period.parse(text)
-    else:
-        period = Period(_day(since, "since"), _day(until, "until"))
+    period = Period.parse(text) if text else Period(_day(since, "since"), _day(until, "until"))
     chosen = tuple(sorted({c for c in q.getlist("channel") if c}))
     for c in chosen:
         if c not in vocab.CHANNELS:
@@ -84,7 +82,7 @@ def filters(request: Request) -> Filters:
     return Filters(period, chosen, text, since, until)
 
 
-def _common(view: WorkspaceView, role: str, tab: str, f: Filters | None = None) -> dict[str, Any]:
+def _common(view: WorkspaceView, role: str | None, tab: str, f: Filters | None = None) -> dict[str, Any]:
     return {"ws": view.name, "role": role, "tab": tab, "f": f}
 
 
@@ -111,7 +109,9 @@ def clients(request: Request) -> Response:
         view = st.workspaces.view(name)
         if view is None:
             continue
-        rows.append({"name": name, "role": p.role(name), **st.workspaces.cached(view, ("summary",), _summary)})
+        rows.append(
+            {"name": name, "role": p.role(name), **st.workspaces.cached(view, ("summary",), _summary)}
+        )
     return page(request, "clients.html", rows=rows, tab="clients")
 
 
@@ -204,7 +204,11 @@ def report(request: Request, ws: str) -> Response:
         raise UnknownNameError("report section", name, names)
     loc = request_locale(request)
     data = _st(request).workspaces.cached(view, ("section", name, loc, *f.key), _section(name, f, loc))
-    reports = sorted((view.path / "reports").glob("*.html"), key=lambda x: -x.stat().st_mtime) if (view.path / "reports").is_dir() else []
+    reports = (
+        sorted((view.path / "reports").glob("*.html"), key=lambda x: -x.stat().st_mtime)
+        if (view.path / "reports").is_dir()
+        else []
+    )
     return page(
         request,
         "report.html",
@@ -222,7 +226,10 @@ def _analysis(name: str, params: dict[str, Any], f: Filters, locale: str) -> Any
         from canyu.report import TableBlock
 
         result = f.session(ws).run(name, **params)
-        blocks = [TableBlock(frame, caption="" if key == "result" else key) for key, frame in as_tables(result).items()]
+        blocks = [
+            TableBlock(frame, caption="" if key == "result" else key)
+            for key, frame in as_tables(result).items()
+        ]
         return blocks_html(blocks, locale, prefix=name)
 
     return compute
@@ -268,7 +275,7 @@ async def report_job(request: Request, ws: str) -> Response:
         from canyu.report import write_report
 
         job.step = "report"
-        with canyu.open(view.path) as w:
+        with canyu.open(str(view.path)) as w:
             res = write_report(w, locale=loc)
         return {"file": res.path.name, "findings": len(res.findings), "sections": len(res.sections)}
 
@@ -286,7 +293,9 @@ def report_file(request: Request, ws: str, filename: str) -> Response:
         raise WebError(404, "not_found", "no such report", message_zh="没有这个报告")
     # The report inlines plotly.js and its figures' scripts: it is served as a file to save,
     # not run as a page of this site.
-    return FileResponse(folder / filename, media_type="text/html", filename=filename, content_disposition_type="attachment")
+    return FileResponse(
+        folder / filename, media_type="text/html", filename=filename, content_disposition_type="attachment"
+    )
 
 
 # -- imports and quarantine ----------------------------------------------------------------------
@@ -343,7 +352,9 @@ async def upload(request: Request, ws: str) -> Response:
     dest = folder / _safe_filename(file.filename)
     with open(dest, "wb") as out:
         await run_in_threadpool(shutil.copyfileobj, file.file, out, 1024 * 1024)
-    st.audit.record("upload", user=p.user, workspace=ws, ip=client_ip(request), file=dest.name, bytes=dest.stat().st_size)
+    st.audit.record(
+        "upload", user=p.user, workspace=ws, ip=client_ip(request), file=dest.name, bytes=dest.stat().st_size
+    )
     return RedirectResponse(f"/w/{ws}/imports/{token}", status_code=303)
 
 
@@ -351,7 +362,12 @@ def _upload_file(view: WorkspaceView, token: str) -> Path:
     folder = view.path / _UPLOAD_DIR / token
     files = [x for x in folder.iterdir() if x.is_file()] if _TOKEN_RE.match(token) and folder.is_dir() else []
     if not files:
-        raise WebError(404, "not_found", "no such upload (it was imported or removed)", message_zh="没有这个上传文件（已导入或已删除）")
+        raise WebError(
+            404,
+            "not_found",
+            "no such upload (it was imported or removed)",
+            message_zh="没有这个上传文件（已导入或已删除）",
+        )
     return files[0]
 
 
@@ -394,19 +410,29 @@ async def upload_run(request: Request, ws: str, token: str) -> Response:
 
         job.step = "import"
         try:
-            with canyu.open(view.path) as w:
+            with canyu.open(str(view.path)) as w:
                 results = w.import_files([path], mapping=mapping, progress=progress)
         except Exception as exc:
-            st.audit.record("import", user=p.user, workspace=ws, ip=ip, outcome="failed", file=path.name, error=str(exc))
+            st.audit.record(
+                "import", user=p.user, workspace=ws, ip=ip, outcome="failed", file=path.name, error=str(exc)
+            )
             raise
         finally:
             shutil.rmtree(path.parent, ignore_errors=True)
         out = [dict(r.to_dict(), source=path.name) for r in results]
         for r in out:
             st.audit.record(
-                "import", user=p.user, workspace=ws, ip=ip, file=path.name, mapping=mapping,
-                batch_id=r["batch_id"], rows_in=r["rows_in"], rows_loaded=r["rows_loaded"],
-                rows_duplicate=r["rows_duplicate"], rows_quarantined=r["rows_quarantined"],
+                "import",
+                user=p.user,
+                workspace=ws,
+                ip=ip,
+                file=path.name,
+                mapping=mapping,
+                batch_id=r["batch_id"],
+                rows_in=r["rows_in"],
+                rows_loaded=r["rows_loaded"],
+                rows_duplicate=r["rows_duplicate"],
+                rows_quarantined=r["rows_quarantined"],
             )
         return {"imports": out}
 
@@ -422,16 +448,22 @@ def quarantine_csv(request: Request, ws: str, batch_id: str) -> Response:
     _, view = require_role(request, ws, "analyst")
     if not re.fullmatch(r"[\w-]{1,80}", batch_id):
         raise WebError(404, "not_found", "no such import", message_zh="没有这个导入批次")
-    out = Path(tempfile.mkdtemp(prefix="canyu-q-", dir=view.path / ".tmp" if (view.path / ".tmp").is_dir() else None))
+    out = Path(
+        tempfile.mkdtemp(prefix="canyu-q-", dir=view.path / ".tmp" if (view.path / ".tmp").is_dir() else None)
+    )
     with view.workspace() as w:
         files = w.export_quarantine(out, batch_id=batch_id)
     if not files:
         shutil.rmtree(out, ignore_errors=True)
-        raise WebError(404, "not_found", "this import has no rejected rows", message_zh="该批次没有被拒绝的行")
+        raise WebError(
+            404, "not_found", "this import has no rejected rows", message_zh="该批次没有被拒绝的行"
+        )
     from starlette.background import BackgroundTask
 
     return FileResponse(
-        files[0], media_type="text/csv", filename=files[0].name,
+        files[0],
+        media_type="text/csv",
+        filename=files[0].name,
         background=BackgroundTask(shutil.rmtree, out, True),
     )
 
@@ -446,7 +478,9 @@ def _job_rows(view: WorkspaceView, job: Any) -> list[dict[str, Any]]:
         for r in job.result.get("imports", []):
             if r["rows_quarantined"]:
                 q = w.table("quarantine")
-                out += w.to_arrow(q.filter(q.batch_id == r["batch_id"]).order_by("row_number").limit(100)).to_pylist()
+                out += w.to_arrow(
+                    q.filter(q.batch_id == r["batch_id"]).order_by("row_number").limit(100)
+                ).to_pylist()
     return out
 
 
@@ -456,7 +490,9 @@ def job_page(request: Request, ws: str, job_id: str) -> Response:
     job = _st(request).jobs.get(ws, job_id)
     if job is None:
         raise WebError(404, "not_found", "no such job", message_zh="没有这个任务")
-    if "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", ""):
+    if "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get(
+        "accept", ""
+    ):
         return JSONResponse(job.to_dict())
     loc = request_locale(request)
     rows = _job_rows(view, job)
@@ -464,7 +500,12 @@ def job_page(request: Request, ws: str, job_id: str) -> Response:
     # htmx stops polling on status 286.
     status = 286 if request.headers.get("hx-request") and job.state in ("done", "failed") else 200
     return page(
-        request, template, status=status, job=job, rejected=rows, reason=lambda r: _reason(r, loc),
+        request,
+        template,
+        status=status,
+        job=job,
+        rejected=rows,
+        reason=lambda r: _reason(r, loc),
         **_common(view, p.role(ws), "imports" if job.kind == "import" else "report"),
     )
 
@@ -502,7 +543,14 @@ def settings(request: Request, ws: str) -> Response:
     p, view = require_role(request, ws)
     with view.workspace() as w:
         cfg = w.config
-    return page(request, "settings.html", error=None, saved=False, **_settings_ctx(view, cfg), **_common(view, p.role(ws), "settings"))
+    return page(
+        request,
+        "settings.html",
+        error=None,
+        saved=False,
+        **_settings_ctx(view, cfg),
+        **_common(view, p.role(ws), "settings"),
+    )
 
 
 def _parse_accounts(text: str) -> dict[str, tuple[str, ...]]:
@@ -513,7 +561,9 @@ def _parse_accounts(text: str) -> dict[str, tuple[str, ...]]:
         ch, sep, ids = line.partition(":")
         if not sep:
             raise InvalidArgumentError(
-                "accounts", line, "CHANNEL: id1, id2 (one channel a line)",
+                "accounts",
+                line,
+                "CHANNEL: id1, id2 (one channel a line)",
                 reason_zh=f"第 {n} 行应为 渠道: 账号1, 账号2",
             )
         out[ch.strip()] = tuple(i.strip() for i in ids.split(",") if i.strip())
@@ -528,9 +578,13 @@ def _new_config(cfg: Any, form: Any) -> Any:
     try:
         price = float(field("price", "0") or 0)
     except ValueError:
-        raise InvalidArgumentError("price", field("price"), "a number ≥ 0", reason_zh="价格须为不小于 0 的数字") from None
+        raise InvalidArgumentError(
+            "price", field("price"), "a number ≥ 0", reason_zh="价格须为不小于 0 的数字"
+        ) from None
     if price < 0:
-        raise InvalidArgumentError("price", field("price"), "a number ≥ 0", reason_zh="价格须为不小于 0 的数字")
+        raise InvalidArgumentError(
+            "price", field("price"), "a number ≥ 0", reason_zh="价格须为不小于 0 的数字"
+        )
     brand = field("brand")
     if not brand:
         raise InvalidArgumentError("brand", "", "a brand name", reason_zh="品牌名称不能为空")
@@ -603,7 +657,7 @@ async def forget(request: Request, ws: str) -> Response:
         import canyu
 
         job.step = "forget"
-        with canyu.open(view.path) as w:
+        with canyu.open(str(view.path)) as w:
             res = w.forget(user=who, reason="console forget request")
         d = res.to_dict() if hasattr(res, "to_dict") else {"result": str(res)}
         st.audit.record("forget_request", user=p.user, workspace=ws, ip=ip, job=job.job_id, result=d)
@@ -621,4 +675,3 @@ def audit(request: Request, ws: str) -> Response:
     return page(request, "audit.html", entries=entries, **_common(view, p.role(ws), "audit"))
 
 
-_ = t  # templates render messages through canyu.i18n.t

@@ -176,6 +176,7 @@ async def csrf_guard(request: Request) -> None:
             value = form.get("csrf_token")
             sent = value if isinstance(value, str) else None
     p = principal(request)
+    expected: str | None
     if p is not None:
         expected = p.session.csrf
     else:
