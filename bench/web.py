@@ -47,13 +47,21 @@ def generate(folder: Path, events: int, seed: int = 11) -> list[Path]:
         value = np.where(action_idx == 5, np.round(rng.gamma(2.0, 80.0, n), 2), np.nan)
         table = pa.table(
             {
-                "event_id": pc.binary_join_element_wise("e", pc.cast(pa.array(np.arange(start, start + n)), pa.string()), ""),
+                "event_id": pc.binary_join_element_wise(
+                    "e", pc.cast(pa.array(np.arange(start, start + n)), pa.string()), ""
+                ),
                 "ts": pa.array(ts),
                 "channel": channels.take(pa.array(rng.integers(0, len(channels), n))),
                 "action": actions.take(pa.array(action_idx)),
-                "user_id": pc.binary_join_element_wise("u", pc.cast(pa.array(rng.integers(0, people, n)), pa.string()), ""),
-                "content_id": pc.binary_join_element_wise("c", pc.cast(pa.array(rng.integers(0, 5000, n)), pa.string()), ""),
-                "campaign_id": pc.binary_join_element_wise("camp", pc.cast(pa.array(rng.integers(0, 12, n)), pa.string()), ""),
+                "user_id": pc.binary_join_element_wise(
+                    "u", pc.cast(pa.array(rng.integers(0, people, n)), pa.string()), ""
+                ),
+                "content_id": pc.binary_join_element_wise(
+                    "c", pc.cast(pa.array(rng.integers(0, 5000, n)), pa.string()), ""
+                ),
+                "campaign_id": pc.binary_join_element_wise(
+                    "camp", pc.cast(pa.array(rng.integers(0, 12, n)), pa.string()), ""
+                ),
                 "value": pa.array(value, mask=np.isnan(value)),
             }
         )
@@ -73,7 +81,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=10_000_000)
     ap.add_argument("--requests", type=int, default=50)
-    ap.add_argument("--keep", type=Path, default=None, help="Build (or reuse) the workspace here and keep it.")
+    ap.add_argument(
+        "--keep", type=Path, default=None, help="Build (or reuse) the workspace here and keep it."
+    )
     args = ap.parse_args()
 
     import httpx
@@ -95,7 +105,9 @@ def main() -> None:
         with canyu.create(ws_path, brand="Bench", locale="en") as ws:
             res = ws.import_files(files, table="events")
         loaded = sum(r.rows_loaded for r in res)
-        print(f"imported {loaded:,} of {sum(r.rows_in for r in res):,} rows in {time.perf_counter() - t:.1f} s")
+        print(
+            f"imported {loaded:,} of {sum(r.rows_in for r in res):,} rows in {time.perf_counter() - t:.1f} s"
+        )
         for f in files:
             f.unlink()
         store = AccountStore(root)
@@ -130,7 +142,7 @@ def main() -> None:
                     times.append(time.perf_counter() - t)
                     assert r.status_code == 200
                 times.sort()
-                p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+                p95 = times[max(0, round(0.95 * len(times)) - 1)]
                 print(
                     f"{name:9s} {args.events:>12,} events: cold {cold * 1000:9.0f} ms; warm over {len(times)} requests:"
                     f" p50 {statistics.median(times) * 1000:6.1f} ms, p95 {p95 * 1000:6.1f} ms, max {times[-1] * 1000:6.1f} ms"

@@ -23,7 +23,17 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (install Debian's chromium)"),
 ]
 
-PAGES = ["", "/findings", "/plan", "/report", "/report?section=activity", "/analyze/activity", "/imports", "/collector", "/settings"]
+PAGES = [
+    "",
+    "/findings",
+    "/plan",
+    "/report",
+    "/report?section=activity",
+    "/analyze/activity",
+    "/imports",
+    "/collector",
+    "/settings",
+]
 
 
 def _free_port() -> int:
@@ -42,7 +52,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, web_home: Path) -> Iterator
         mp.setenv("CANYU_HOME", str(web_home))
         root = make_root(tmp_path_factory.mktemp("browser-clients"), web_home)
         port = _free_port()
-        config = uvicorn.Config(create_app(root, collector=False), host="127.0.0.1", port=port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(root, collector=False), host="127.0.0.1", port=port, log_level="warning"
+        )
         srv = uvicorn.Server(config)
         thread = threading.Thread(target=srv.run, daemon=True)
         thread.start()

@@ -20,13 +20,19 @@ runner = CliRunner()
 def test_users_keys_and_their_use(tmp_path: Path) -> None:
     root = tmp_path / "clients"
     canyu.create(root / "acme", brand="Acme", locale="en").close()
-    r = runner.invoke(cli, ["users", "add", "dana", "--root", str(root), "--password-stdin"], input=PASSWORD + "\n")
+    r = runner.invoke(
+        cli, ["users", "add", "dana", "--root", str(root), "--password-stdin"], input=PASSWORD + "\n"
+    )
     assert r.exit_code == 0, r.output
-    r = runner.invoke(cli, ["users", "add", "dana", "--root", str(root), "--password-stdin"], input=PASSWORD + "\n")
+    r = runner.invoke(
+        cli, ["users", "add", "dana", "--root", str(root), "--password-stdin"], input=PASSWORD + "\n"
+    )
     assert r.exit_code == 2 and "dana" in r.stderr  # already there
     r = runner.invoke(cli, ["users", "grant", "dana", "nope", "viewer", "--root", str(root)])
     assert r.exit_code == 2 and "acme" in r.stderr  # lists the workspaces
-    assert runner.invoke(cli, ["users", "grant", "dana", "acme", "analyst", "--root", str(root)]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["users", "grant", "dana", "acme", "analyst", "--root", str(root)]).exit_code == 0
+    )
     listed = json.loads(runner.invoke(cli, ["users", "list", "--root", str(root), "--json"]).stdout)
     assert listed == [{"user": "dana", "grants": {"acme": "analyst"}}]
 

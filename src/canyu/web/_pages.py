@@ -673,5 +673,3 @@ def audit(request: Request, ws: str) -> Response:
     p, view = require_role(request, ws, "owner")
     entries = _st(request).audit.entries(workspace=ws, limit=200)
     return page(request, "audit.html", entries=entries, **_common(view, p.role(ws), "audit"))
-
-
