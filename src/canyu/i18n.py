@@ -388,7 +388,7 @@ _WEB: dict[str, tuple[str, str]] = {
     "web_kpi_converters": ("{n} of {of} people converted", "{of} 人中 {n} 人转化"),
     "web_conversions_col": ("Conversion events (of events)", "转化事件（占事件）"),
     "web_converters_col": ("Converted people (of people)", "转化人数（占人数）"),
-    "web_n_of": ("{n} of {of}", "{n} / {of}"),
+    "web_n_of": ("{n} of {of}", "{n}（共 {of}）"),
     "web_conversion_actions": (
         "Conversions are the actions {actions}; days in {tz}.",
         "转化行为：{actions}；日期按 {tz}。",
