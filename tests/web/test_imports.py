@@ -94,3 +94,36 @@ def test_settings_are_validated_and_audited(login, root: Path) -> None:  # type:
     audit = [json.loads(x) for x in (root / ".canyu" / "audit.jsonl").read_text().splitlines()]
     change = [e for e in audit if e["event"] == "settings_change"][-1]
     assert change["user"] == "analyst_a" and "product" in change["detail"]["fields"]
+
+
+def test_fix_and_reimport_rejected_rows(login, root: Path) -> None:  # type: ignore[no-untyped-def]
+    """Download the rejected rows, fix two of them, upload the file as it is: the fixed rows load."""
+    s = login("analyst_a")
+    with canyu.open(root / "brand-a") as ws:
+        imp = ws.table("imports")
+        batch = ws.to_pandas(
+            imp.filter((imp.rows_quarantined == 8) & imp.source.endswith("events_broken.csv")).limit(1)
+        )["batch_id"][0]
+        before = ws.status().rows["events"]
+    csv_text = s.client.get(f"/w/brand-a/quarantine/{batch}.csv").content.decode("utf-8-sig")
+    fixed = csv_text.replace(",liek,", ",like,").replace(",twitter,", ",weibo,")
+    assert fixed != csv_text and "_reason" in fixed.splitlines()[0]
+    r = s.client.post(
+        "/w/brand-a/imports",
+        data={"csrf_token": s.csrf},
+        files={"file": ("fixed.csv", fixed.encode("utf-8"), "text/csv")},
+        follow_redirects=False,
+    )
+    token = r.headers["location"].rsplit("/", 1)[1]
+    r = s.client.post(
+        f"/w/brand-a/imports/{token}/run",
+        data={"csrf_token": s.csrf, "mapping": "generic_events"},
+        follow_redirects=False,
+    )
+    state = _wait(s, r.headers["location"])
+    assert state["state"] == "done", state
+    (res,) = state["result"]["imports"]
+    # 8 rejected rows came back; the 2 fixed ones load, the 6 still broken are quarantined again
+    assert res["rows_in"] == 8 and res["rows_loaded"] == 2 and res["rows_quarantined"] == 6
+    with canyu.open(root / "brand-a") as ws:
+        assert ws.status().rows["events"] == before + 2

@@ -352,10 +352,44 @@ async def upload(request: Request, ws: str) -> Response:
     dest = folder / _safe_filename(file.filename)
     with open(dest, "wb") as out:
         await run_in_threadpool(shutil.copyfileobj, file.file, out, 1024 * 1024)
+    await run_in_threadpool(strip_review_columns, dest)  # a fixed rejected-rows file imports as it is
     st.audit.record(
         "upload", user=p.user, workspace=ws, ip=client_ip(request), file=dest.name, bytes=dest.stat().st_size
     )
     return RedirectResponse(f"/w/{ws}/imports/{token}", status_code=303)
+
+
+_REVIEW_COLUMNS = ("_row", "_field", "_reason")
+
+
+def strip_review_columns(path: Path) -> bool:
+    """Drop the ``_row``, ``_field``, ``_reason`` columns a rejected-rows CSV carries (fix-and-reimport).
+
+    The CSV module streams the rows unchanged, cell for cell (no type inference that could
+    alter a value); only a UTF-8 CSV whose header has those columns is rewritten.
+    """
+    import csv
+
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+        if not set(_REVIEW_COLUMNS) & set(header):
+            return False
+        keep = [i for i, h in enumerate(header) if h not in _REVIEW_COLUMNS]
+        tmp = path.with_name(path.name + ".tmp")
+        with (
+            open(path, encoding="utf-8-sig", newline="") as src,
+            open(tmp, "w", encoding="utf-8", newline="") as out,
+        ):
+            w = csv.writer(out)
+            for row in csv.reader(src):
+                w.writerow([row[i] if i < len(row) else "" for i in keep])
+        os.replace(tmp, path)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _upload_file(view: WorkspaceView, token: str) -> Path:
