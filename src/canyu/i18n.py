@@ -465,8 +465,8 @@ _WEB: dict[str, tuple[str, str]] = {
     ),
     "web_rejected_rows": ("Rejected rows", "被拒绝的行"),
     "web_fix_reimport": (
-        "fix them in the CSV, delete the _row, _field and _reason columns, and upload it again",
-        "在 CSV 中修正，删除 _row、_field、_reason 三列后重新上传",
+        "fix them in the CSV and upload it again as it is (its _row, _field and _reason columns are dropped)",
+        "在 CSV 中修正后直接重新上传（_row、_field、_reason 三列会被自动去掉）",
     ),
     "web_collector_intro": (
         "Events the live collector accepted for this workspace and where they are now (refreshed every 2 s).",
