@@ -37,6 +37,7 @@ FILLERS: dict[str, list[str]] = {
     "column": ["--column", "action"],
     "output": ["--output", "{tmp}/scored.csv"],
     "total": ["--total", "100000"],
+    "root": ["{tmp}"],
 }
 
 #: Options whose bad value is generic: the option, and a value that must be refused.
@@ -201,6 +202,36 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "--start", "2026-13-01"],
         ["{ws}", "--start", "2026-10-05", "--end", "2026-10-01"],
         ["{ws}", "--out", "{plain}"],  # a folder, not a file
+    ],
+    "serve": [
+        ["{nowhere}"],
+        ["{events}"],  # a file, not a folder
+        ["{tmp}", "--port", "0"],
+        ["{tmp}", "--port", "70000"],
+        ["{tmp}", "--port", "many"],
+        ["{tmp}", "--certfile", "{nofile}", "--keyfile", "{nofile}"],
+        ["{tmp}", "--certfile", "{events}"],  # no key file
+    ],
+    "users": [
+        ["surplus"],
+        ["add"],  # no user
+        ["add", "bad name!", "--root", "{tmp}", "--password-stdin"],
+        ["add", "carol", "--root", "{tmp}", "--password-stdin"],  # empty password from stdin
+        ["add", "carol", "--root", "{nowhere}", "--password-stdin"],
+        ["add", "carol", "--root", "{tmp}"],  # no terminal to ask on
+        ["grant", "nobody", "ws", "viewer", "--root", "{tmp}"],
+        ["grant", "nobody", "ws", "boss", "--root", "{tmp}"],
+        ["remove", "nobody", "--root", "{tmp}"],
+        ["list", "--root", "{nowhere}"],
+    ],
+    "keys": [
+        ["surplus"],
+        ["create", "{ws}"],  # no --kind
+        ["create", "{nowhere}", "--kind", "ingest"],
+        ["create", "{plain}", "--kind", "read"],
+        ["create", "{ws}", "--kind", "write"],
+        ["create", "{ws}", "--kind", "ingest", "--channel", "nope"],
+        ["create", "{ws}", "--kind", "ingest", "--project", "9bad"],
     ],
 }
 

@@ -25,6 +25,7 @@ from canyu.cli import _text  # noqa: F401
 from canyu.cli import _report  # noqa: F401
 from canyu.cli import _mmm  # noqa: F401
 from canyu.cli import _plan  # noqa: F401
+from canyu.cli import _web  # noqa: F401
 
 # isort: on
 from canyu.cli._app import CliState, app
