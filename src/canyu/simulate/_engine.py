@@ -618,9 +618,7 @@ class Engine:
         day = self.day
         rng = self.rng(day, 0)
         world, sc, n = self.world, self.scenario, self.world.n
-        k = len(TOPICS)
-        campaigns, follows, community, log = self.campaigns, self.follows, self.community, self.log
-        last_touch, lift = self.last_touch, self.lift
+        campaigns, follows, lift = self.campaigns, self.follows, self.lift
         active = [c for c in campaigns if int(c["start"]) <= day <= int(c["end"])]
         # -- the brand's agenda today: what its posts talk about, and what the audience talks about
         w = self.agenda.brand_weights(day)
