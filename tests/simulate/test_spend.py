@@ -85,9 +85,13 @@ def test_truth_roas_agrees_with_a_counterfactual_run() -> None:
     for seed in (3, 4):
         sim, ids = _base(5000, 30, seed)
         arm = continue_run(sim, Levers(), days=40, start=START, ids=ids)
-        off = continue_run(sim, Levers(spend_per_day={ch: 0.0 for ch in SOCIAL}), days=40, start=START, ids=ids)
+        off = continue_run(
+            sim, Levers(spend_per_day={ch: 0.0 for ch in SOCIAL}), days=40, start=START, ids=ids
+        )
         # the adstock of the past spend still buys exposures on the first days of the arm without spend
-        carry = continue_run(sim, Levers(spend_per_day={ch: 0.0 for ch in SOCIAL}), days=40, start=START, ids=ids)
+        carry = continue_run(
+            sim, Levers(spend_per_day={ch: 0.0 for ch in SOCIAL}), days=40, start=START, ids=ids
+        )
         assert outcome(carry) == outcome(off)  # the same plan twice: the same outcome
         measured += outcome(arm).revenue - outcome(off).revenue
         t_arm = spend_truth(arm, first_day=arm.start_day)["channels"]
@@ -119,7 +123,9 @@ def test_correlated_spend_is_correlated(tmp_path: Path) -> None:
 
     def mean_corr(folder: Path) -> float:
         s = pacsv.read_csv(folder / "spend.csv").to_pandas()
-        wide = s[s["campaign_id"].fillna("") == ""].pivot_table(index="date", columns="channel", values="amount")
+        wide = s[s["campaign_id"].fillna("") == ""].pivot_table(
+            index="date", columns="channel", values="amount"
+        )
         c = np.corrcoef(np.log(wide.to_numpy().T))
         return float(c[np.triu_indices_from(c, 1)].mean())
 
