@@ -164,11 +164,13 @@ def _canyu_plan(
         with canyu.open(Path(tmp) / "ws") as ws2:
             session = ws2.session()
             first = START + dt.timedelta(days=days)
+            last = first + dt.timedelta(days=horizon - 1)
             plan = build_plan(
                 session,
-                period=(first, first + dt.timedelta(days=horizon - 1)),
+                period=f"{first.isoformat()}..{last.isoformat()}",
                 budget=total * horizon,
                 objective="revenue",
+                today=first,
             )
             return plan.levers
 

@@ -110,9 +110,7 @@ def demo(
         ),
     ] = Path("demo-workspace"),
     people: Annotated[int, typer.Option(help="People in the simulated population.")] = 50_000,
-    days: Annotated[
-        int | None, typer.Option(help="Days simulated (default 90; with --continue, 30).")
-    ] = None,
+    days: Annotated[int, typer.Option(help="Days simulated.")] = 90,
     locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
     force: Annotated[
         bool, typer.Option("--force", help="Replace the workspace at DIR even if it holds data of its own.")

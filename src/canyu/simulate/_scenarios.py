@@ -154,8 +154,8 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         out_degree=15,
     ),
     "wechat_oa": _ch(
-        spend=1.5,
-        paid_reach=0.03,
+        spend=0.0,  # a service account: no paid promotion (paid exposures would make it a broadcaster)
+        paid_reach=0.0,
         paid_half=3.0,
         paid_decay=0.2,
         members=0.9,
