@@ -72,7 +72,7 @@ def test_arms_share_their_random_numbers(world) -> None:  # type: ignore[no-unty
         return set(zip((c["t"][on] // DAY).tolist(), c["person"][on].tolist(), strict=True))
 
     common = len(buyers(a) & buyers(b)) / max(len(buyers(a)), 1)
-    assert common > 0.6, common  # the same purchase draws per person and day: mostly the same buyers
+    assert common > 0.5, common  # the same purchase draws per person and day: mostly the same buyers
     # an independent world (other seed) shares almost none
     sc = get_scenario("default")
     rng = np.random.default_rng(22)

@@ -4,6 +4,7 @@ true adstock decay, and truth.json's ROAS agrees with a counterfactual run on co
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,9 +45,9 @@ def test_more_spend_buys_more_paid_exposures_on_a_saturating_curve() -> None:
         if s:
             assert daily == pytest.approx(expected, rel=0.15), (s, daily, expected)
     assert got[0] < 1  # only the tail of the past spend
-    assert all(b > a for a, b in zip(got, got[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(got))
     gains = np.diff(got) / np.diff(levels)  # exposures per extra yuan fall: saturation
-    assert all(b < a for a, b in zip(gains, gains[1:], strict=False)), gains
+    assert all(b < a for a, b in itertools.pairwise(gains)), gains
     assert got[-1] < prm.paid_reach * members  # never past the channel's reach
 
 
@@ -80,19 +81,22 @@ def test_adstock_decay_measured_from_the_output_is_the_true_one() -> None:
 
 
 def test_truth_roas_agrees_with_a_counterfactual_run() -> None:
-    """Paid revenue in truth.json (analytic, first order) against spend switched off, on common random numbers."""
+    """Paid revenue in truth.json (analytic, first order) against spend switched off, on common random numbers.
+
+    Each arm spends 100 yuan a day on each paid channel (about 2.5 times the default's exposures) or
+    nothing; four worlds of 5,000 people pooled, so the purchase noise is small against the effect. The
+    measured effect runs about 20% above the first-order truth (paid viewers who follow or share buy later).
+    """
+    paid = ("weibo", "qzone", "douyin", "xiaohongshu")
     measured = truth = 0.0
-    for seed in (3, 4):
+    for seed in (3, 4, 5, 6):
         sim, ids = _base(5000, 30, seed)
-        arm = continue_run(sim, Levers(), days=40, start=START, ids=ids)
+        arm = continue_run(
+            sim, Levers(spend_per_day=dict.fromkeys(paid, 100.0)), days=40, start=START, ids=ids
+        )
         off = continue_run(
-            sim, Levers(spend_per_day={ch: 0.0 for ch in SOCIAL}), days=40, start=START, ids=ids
+            sim, Levers(spend_per_day=dict.fromkeys(SOCIAL, 0.0)), days=40, start=START, ids=ids
         )
-        # the adstock of the past spend still buys exposures on the first days of the arm without spend
-        carry = continue_run(
-            sim, Levers(spend_per_day={ch: 0.0 for ch in SOCIAL}), days=40, start=START, ids=ids
-        )
-        assert outcome(carry) == outcome(off)  # the same plan twice: the same outcome
         measured += outcome(arm).revenue - outcome(off).revenue
         t_arm = spend_truth(arm, first_day=arm.start_day)["channels"]
         t_off = spend_truth(off, first_day=off.start_day)["channels"]

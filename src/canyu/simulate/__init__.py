@@ -244,9 +244,15 @@ def continue_simulation(
     steps.append({"folder": out.name, "days": days, "levers": levers.to_dict()})
     log_path.write_text(json.dumps(steps, ensure_ascii=False, indent=1), encoding="utf-8")
     if ws is not None:
+        from canyu.simulate._export import TEXT_FILES
+        from canyu.store._schema import TABLES
+
         for name in CONTINUATION_FILES:
             table, mapping = FILES[name]
             ws.import_files([out / name], table=table, mapping=mapping, progress=progress)
+        for name, (table, mapping) in TEXT_FILES.items():  # the texts, where the store has their table
+            if table in TABLES:
+                ws.import_files([out / name], table=table, mapping=mapping, progress=progress)
     return SimulationResult(
         out, {name: out / name for name in CONTINUATION_FILES}, truth, new.log.n - new.first_row
     )

@@ -34,7 +34,7 @@ from canyu.errors import InvalidArgumentError
 from canyu.simulate._engine import ACTIONS, DAY, Simulation
 from canyu.simulate._ids import PREFIX, ChannelIds
 from canyu.simulate._text import TOPICS
-from canyu.simulate._world import SOCIAL
+from canyu.simulate._world import CHANNELS, SOCIAL
 
 __all__ = ["ArmOutcome", "apply_levers", "continue_run", "outcome", "seed_people"]
 
@@ -53,7 +53,7 @@ def seed_people(ids: ChannelIds, channel: str, account: str) -> int | None:
     if not account.startswith(prefix) or not account[len(prefix) :].isdigit():
         return None
     number = int(account[len(prefix) :])
-    row = ids.numbers[list(PREFIX).index(channel)]
+    row = ids.numbers[CHANNELS.index(channel)]
     hit = np.flatnonzero(row == number)
     return int(hit[0]) if len(hit) else None
 

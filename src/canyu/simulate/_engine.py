@@ -934,7 +934,9 @@ class Engine:
         """Conversion: a daily hazard raised by recent touches on each channel (the true effects)."""
         world, sc, log, n = self.world, self.scenario, self.log, self.world.n
         rng = self.rng(day, 1)
-        u = rng.random(n)  # one uniform per person and day: the same in every arm of a continuation
+        # uniforms per person and day (buy?, which product, shop or mini program, lead first, refund): the
+        # same in every arm of a continuation, whoever else buys that day
+        u, pu, su, lu, ru = rng.random((5, n))
         hazard = (sc.base_purchase * world.activity * self.lift * (1.5 - world.price_sensitivity)).astype(
             np.float64
         )
@@ -952,16 +954,16 @@ class Engine:
             return
         promo = any(c["kind"] in ("launch", "wom_event") for c in active)
         cum = np.cumsum(world.appeal * self.hit_boost)
-        product = np.searchsorted(cum, rng.random(len(buyers)) * cum[-1], side="right")
+        product = np.minimum(np.searchsorted(cum, pu[buyers] * cum[-1], side="right"), len(cum) - 1)
         value = world.prices[product] * (0.9 if promo else 1.0) * (1.0 - discount)
         in_shop = world.member["ecommerce"][buyers] & (
-            (rng.random(len(buyers)) < 0.7) | ~world.member["mini_program"][buyers]
+            (su[buyers] < 0.7) | ~world.member["mini_program"][buyers]
         )
         tb = _times(rng, day, len(buyers))
         camp_ids = np.full(len(buyers), -1)
         for ch_name, mask in (("ecommerce", in_shop), ("mini_program", ~in_shop)):
             who = buyers[mask]
-            lead = rng.random(len(who)) < 0.35
+            lead = lu[who] < 0.35
             log.add(
                 tb[mask][lead] - rng.integers(300, 7200, int(lead.sum())),
                 C["mini_program"],
@@ -977,7 +979,7 @@ class Engine:
                 value=value[mask],
                 campaign=camp_ids[mask],
             )
-            refund = rng.random(len(who)) < sc.refund_rate
+            refund = ru[who] < sc.refund_rate
             log.add(
                 tb[mask][refund] + rng.integers(1, 10, int(refund.sum())) * DAY,
                 C[ch_name],
