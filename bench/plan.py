@@ -23,7 +23,7 @@ is given it as ``budget``). Printed per scenario: conversions (orders in the per
 paid value) and active people (any action but exposure or reply) per arm, mean over seeds with a 90%
 interval, uplift vs status quo paired across seeds (t interval), and canyu's share of the oracle's uplift.
 
-    PYTHONPATH=src python bench/plan.py                      # 5 seeds, 3,000 people, 60 + 30 days
+    PYTHONPATH=src python bench/plan.py                      # 5 seeds, 2,000 people, 45 + 30 days
     PYTHONPATH=src python bench/plan.py --people 5000 --scenarios default,overspent
 """
 
@@ -246,8 +246,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scenarios", default="default,wrong-roles,viral-launch,overspent,correlated-spend")
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--people", type=int, default=3000)
-    p.add_argument("--days", type=int, default=60)
+    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--days", type=int, default=45)
     p.add_argument("--horizon", type=int, default=30)
     a = p.parse_args(argv)
     names = [s for s in a.scenarios.split(",") if s]
