@@ -658,8 +658,22 @@ _WEB: dict[str, tuple[str, str]] = {
 }
 
 
+_LOOP = {
+    "simulate_continued": (
+        "Continued the world for {days} days from {first} under the plan: {events} new events, {orders} orders "
+        "worth {revenue} yuan, {active} of {people} people active; files and truth.json in {files}.",
+        "已按计划把模拟世界从 {first} 起续跑 {days} 天：新增 {events} 条事件，{orders} 笔订单共 {revenue} 元，"
+        "{people} 人中 {active} 人活跃；文件与 truth.json 在 {files}。",
+    ),
+    "simulate_ignored": (
+        "Levers the simulator has no channel or person for (ignored): {levers}",
+        "模拟器中没有对应渠道或人的杠杆（已忽略）：{levers}",
+    ),
+}
+
+
 MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(
-    _COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN, _PRIVACY, _WEB
+    _COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN, _PRIVACY, _WEB, _LOOP
 )
 
 

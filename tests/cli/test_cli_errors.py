@@ -88,6 +88,9 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{tmp}/s3", "--scenario", "nope"],
         ["{tmp}/s4", "--locale", "fr"],
         ["{tmp}/s5", "--people", "lots"],
+        ["{tmp}/s6", "--continue"],  # no plan
+        ["{tmp}/s7", "--continue", "--plan", "{nofile}"],
+        ["{tmp}/s8", "--continue", "--plan", "{garbage}"],  # not a plan file
     ],
     "demo": [
         ["{tmp}/d1", "--people", "5"],

@@ -176,6 +176,18 @@ class Simulation:
     community_end: dict[str, np.ndarray]
     agenda: AgendaProcess
     mentions: Mentions
+    # paid promotion: spend per day and channel (SOCIAL order) in yuan, the spend rows behind it
+    # (day, channel, campaign index or -1 for always-on, amount), the paid exposures bought each day
+    spend: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SOCIAL))))
+    spend_rows: list[tuple[int, str, int, float]] = field(default_factory=list)
+    paid_impressions: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SOCIAL)), dtype=np.int64))
+    adstock: np.ndarray = field(default_factory=lambda: np.zeros((0, len(SOCIAL))))
+    start_day: int = 0  # first day of the period this simulation adds (0, or a continuation's first day)
+    first_row: int = 0  # a continuation's first event (log row), post, public mention and campaign
+    first_post: int = 0
+    first_mention: int = 0
+    first_campaign: int = 0
+    state: Any = field(default=None, repr=False)  # the engine's state, to continue the world from
 
 
 def _times(rng: np.random.Generator, day: int, m: int) -> np.ndarray:
@@ -262,6 +274,7 @@ class AgendaProcess:
     own: np.ndarray  # (days, K) the audience's own agenda
     emphasis: np.ndarray  # (days, K) topic share of the brand's posts each day
     salience: np.ndarray  # (days, K) the audience's topic salience each day
+    z: np.ndarray | None = None  # (2, days, K) the latent log weights (to continue the process)
 
     @classmethod
     def draw(
@@ -282,7 +295,46 @@ class AgendaProcess:
         plan /= plan.sum(axis=1, keepdims=True)
         own = np.exp(z[1])
         own /= own.sum(axis=1, keepdims=True)
-        return cls(scenario, plan, own, np.zeros((days, k)), np.zeros((days, k)))
+        return cls(scenario, plan, own, np.zeros((days, k)), np.zeros((days, k)), z)
+
+    def extend(
+        self,
+        rng: np.random.Generator,
+        days: int,
+        campaigns: list[dict[str, Any]],
+        first: int,
+        topic_mix: np.ndarray | None = None,
+    ) -> None:
+        """Continue both AR(1) agendas for ``days`` more days (a continuation's period).
+
+        ``topic_mix`` (a plan's lever) replaces the brand's own editorial weights over the new days;
+        campaigns starting at or after ``first`` put their topic on top, as in :meth:`draw`.
+        """
+        k = self.plan.shape[1]
+        phi, sd = self.scenario.agenda_persistence, self.scenario.agenda_volatility
+        z = self.z if self.z is not None else np.log(np.stack([self.plan, self.own]))
+        new = np.zeros((2, days, k))
+        shocks = rng.standard_normal((2, days, k)) * sd * np.sqrt(1 - phi**2)
+        prev = z[:, -1]
+        for d in range(days):
+            prev = phi * prev + shocks[:, d]
+            new[:, d] = prev
+        plan = np.exp(new[0])
+        if topic_mix is not None:
+            plan = np.tile(topic_mix, (days, 1)) + 1e-9
+        plan /= plan.sum(axis=1, keepdims=True)
+        for c in campaigns:
+            lo, hi = int(c["start"]) - first, int(c["end"]) - first
+            if hi >= 0 and lo < days:
+                plan[max(lo, 0) : hi + 1, int(c["topic"])] += 0.5
+        plan /= plan.sum(axis=1, keepdims=True)
+        own = np.exp(new[1])
+        own /= own.sum(axis=1, keepdims=True)
+        self.z = np.concatenate([z, new], axis=1)
+        self.plan = np.vstack([self.plan, plan])
+        self.own = np.vstack([self.own, own])
+        self.emphasis = np.vstack([self.emphasis, np.zeros((days, k))])
+        self.salience = np.vstack([self.salience, np.zeros((days, k))])
 
     @property
     def direction(self) -> str:
@@ -415,69 +467,185 @@ def _mentions_of_day(
     mentions.add(t, ch, who.astype(np.int32), topic, parent)
 
 
-def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -> Simulation:
-    n = world.n
-    k = len(TOPICS)
-    log = EventLog()
-    campaigns = _campaigns(scenario, days)
-    follows = {
-        ch: (world.member[ch] & (rng.random(n) < scenario.channels[ch].initial_followers)) for ch in SOCIAL
-    }
-    brand_follows = [
-        (ch, np.flatnonzero(f), rng.integers(-14 * DAY, 0, int(f.sum()))) for ch, f in follows.items()
-    ]
-    for ch, who, t_follow in brand_follows:  # the follows that made them followers, before the period
-        log.add(t_follow, C[ch], A["follow"], who)
-    # founding members: a share of followers, smaller for a community the brand neglects
-    community = {
-        ch: follows[ch] & (rng.random(n) < min(0.3, 6 * scenario.channels[ch].community_post))
-        for ch in ("forum", "wecom")
-    }
-    for ch, members in community.items():  # the founding members join on the first day
-        founders = np.flatnonzero(members)
-        log.add(_times(rng, 0, len(founders)), C[ch], A["join"], founders)
-    last_touch = np.full((len(CHANNELS), n), -10_000, dtype=np.int32)
-    lift = np.ones(
-        n, dtype=np.float32
-    )  # activity lift after taking part in a participation node / interaction
-    posts: list[Post] = []
-    agenda = AgendaProcess.draw(rng, scenario, days, campaigns)
-    mentions = Mentions()
-    seen = np.zeros(n, dtype=bool)
-    viewed = np.zeros(n, dtype=bool)
-    hit_boost = np.ones(len(world.prices))
-    effects = {ch: scenario.channels[ch].effect for ch in SOCIAL}
+REFERENCE_PEOPLE = (
+    150_000  # the campaigns' budgets are a brand of this size's; scaled to the simulated population
+)
+SERVICE_MINUTES = 240.0  # an answer's purchase gain decays as exp(-reply minutes / this)
+_KIND = {"wechat_oa": "article", "douyin": "video", "forum": "thread", "wecom": "post"}
 
-    for day in range(days):
-        active = [c for c in campaigns if int(c["start"]) <= day <= int(c["end"])]  # type: ignore[operator]
-        # -- the brand's agenda today: what its posts talk about, and what the audience talks about
-        w = agenda.brand_weights(day)
-        day_topics = {
-            ch: _topics_of_day(rng, w, int(rng.poisson(scenario.channels[ch].posts_per_day))) for ch in SOCIAL
+
+def paid_curve(prm: Any, people: int, spend: np.ndarray | float) -> np.ndarray:
+    """The share of a channel's members reached by paid exposures in a day: ``paid_reach * sat(x)``.
+
+    ``x`` is the adstocked daily spend in yuan; the half-saturation point ``paid_half`` is given per 1,000
+    people of the simulated population, so a world ten times larger needs ten times the spend for the same
+    share. Multiply by the channel's members for the expected exposures.
+    """
+    from canyu.simulate._media_mix import saturate
+
+    half = np.asarray(prm.paid_half * people / 1000.0, dtype=float)
+    x = np.asarray(spend, dtype=float)
+    if prm.paid_reach <= 0 or prm.paid_half <= 0:
+        return np.zeros_like(x)
+    return prm.paid_reach * saturate(x, kind=prm.paid_curve, half=half, shape=np.asarray(prm.paid_shape))
+
+
+@dataclass
+class Engine:
+    """The simulated world's state between days, so a run can be continued (``continue_days``).
+
+    Every day draws from generators of its own, seeded by the run's ``base`` and the day
+    (``[base, day, 0]`` the brand's posts and people's behaviour, ``[base, day, 1]`` purchases,
+    ``[base, day, 2]`` paid exposures, ``[base, day, 3]`` spend noise): two continuations of the same
+    world under different levers use the same random numbers day by day (common random numbers), so
+    they differ by their levers, and the purchase draws of a person on a day are the same in both.
+    """
+
+    world: World
+    scenario: Scenario
+    channels: dict[str, Any]  # the ChannelParams in force (a continuation's levers replace some)
+    base: int
+    day: int
+    log: EventLog
+    posts: list[Post]
+    campaigns: list[dict[str, Any]]
+    follows: dict[str, np.ndarray]
+    community: dict[str, np.ndarray]
+    last_touch: np.ndarray
+    lift: np.ndarray
+    agenda: AgendaProcess
+    mentions: Mentions
+    hit_boost: np.ndarray
+    brand_follows: list[tuple[str, np.ndarray, np.ndarray]]
+    adstock: np.ndarray  # (len(SOCIAL),) adstocked daily spend going into the next day
+    spend: list[np.ndarray] = field(default_factory=list)
+    spend_rows: list[tuple[int, str, int, float]] = field(default_factory=list)
+    paid: list[np.ndarray] = field(default_factory=list)
+    adstock_path: list[np.ndarray] = field(default_factory=list)
+    always_on: dict[str, float] | None = None  # a continuation's spend per day per channel (None: scenario's)
+    seeds: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # day -> (channel, person)
+    ignored: list[str] = field(default_factory=list)  # levers the simulator has no channel for
+    first: tuple[int, int, int, int] = (0, 0, 0, 0)  # a continuation's first (row, post, mention, campaign)
+
+    # -- set-up ---------------------------------------------------------------------------------
+    @classmethod
+    def start(cls, rng: np.random.Generator, world: World, scenario: Scenario, days: int) -> Engine:
+        n = world.n
+        log = EventLog()
+        campaigns = _campaigns(scenario, days)
+        follows = {
+            ch: (world.member[ch] & (rng.random(n) < scenario.channels[ch].initial_followers))
+            for ch in SOCIAL
         }
-        sal = agenda.posted(day, np.concatenate(list(day_topics.values())))
-        if day == min(scenario.launch_day, days - 1):
-            hit_boost[world.hit_products[0]] = 3.0
+        brand_follows = [
+            (ch, np.flatnonzero(f), rng.integers(-14 * DAY, 0, int(f.sum()))) for ch, f in follows.items()
+        ]
+        for ch, who, t_follow in brand_follows:  # the follows that made them followers, before the period
+            log.add(t_follow, C[ch], A["follow"], who)
+        # founding members: a share of followers, smaller for a community the brand neglects
+        community = {
+            ch: follows[ch] & (rng.random(n) < min(0.3, 6 * scenario.channels[ch].community_post))
+            for ch in ("forum", "wecom")
+        }
+        for ch, members in community.items():  # the founding members join on the first day
+            founders = np.flatnonzero(members)
+            log.add(_times(rng, 0, len(founders)), C[ch], A["join"], founders)
+        agenda = AgendaProcess.draw(rng, scenario, days, campaigns)
+        for c in campaigns:  # budgets in proportion to the population (paid media: they buy exposures)
+            c["budget"] = round(float(c["budget"]) * n / REFERENCE_PEOPLE, 2)
+        base = int(rng.integers(0, 2**62))
+        # adstock starts at the steady state of the always-on spend (no warm-up from zero)
+        adstock = np.array([scenario.channels[ch].spend * n / 1000.0 for ch in SOCIAL])
+        return cls(
+            world=world,
+            scenario=scenario,
+            channels=dict(scenario.channels),
+            base=base,
+            day=0,
+            log=log,
+            posts=[],
+            campaigns=campaigns,
+            follows=follows,
+            community=community,
+            last_touch=np.full((len(CHANNELS), n), -10_000, dtype=np.int32),
+            lift=np.ones(n, dtype=np.float32),  # activity lift after taking part in a node / interaction
+            agenda=agenda,
+            mentions=Mentions(),
+            hit_boost=np.ones(len(world.prices)),
+            brand_follows=brand_follows,
+            adstock=adstock,
+        )
+
+    def rng(self, day: int, stream: int) -> np.random.Generator:
+        return np.random.default_rng([self.base, day, stream])
+
+    # -- spend ----------------------------------------------------------------------------------
+    def _spend_today(self, day: int, active: list[dict[str, Any]]) -> np.ndarray:
+        """Each channel's paid spend today: always-on promotion plus the running campaigns' budgets."""
+        sc, n = self.scenario, self.world.n
+        out = np.zeros(len(SOCIAL))
+        if self.always_on is None:  # the scenario's budget, with day-to-day flighting noise
+            noise = self.rng(day, 3).standard_normal(len(SOCIAL) + 1)
+            rho = sc.spend_correlation
+            z = np.sqrt(rho) * noise[-1] + np.sqrt(1 - rho) * noise[:-1]
+            mult = np.exp(sc.spend_noise * z - sc.spend_noise**2 / 2)
+            for i, ch in enumerate(SOCIAL):
+                amount = self.channels[ch].spend * n / 1000.0 * mult[i]
+                if amount > 0:
+                    out[i] += amount
+                    self.spend_rows.append((day, ch, -1, float(amount)))
+        else:
+            for i, ch in enumerate(SOCIAL):
+                amount = float(self.always_on.get(ch, 0.0))
+                if amount > 0:
+                    out[i] += amount
+                    self.spend_rows.append((day, ch, -1, amount))
+        for c in active:
+            budget = float(c["budget"])
+            if budget <= 0:
+                continue
+            chans = [ch for ch in c["channels"] if ch in SOCIAL and self.channels[ch].paid_reach > 0]
+            if not chans:
+                continue
+            daily = budget / (int(c["end"]) - int(c["start"]) + 1) / len(chans)
+            for ch in chans:
+                out[SOCIAL.index(ch)] += daily
+                self.spend_rows.append((day, ch, self.campaigns.index(c), daily))
+        return out
+
+    # -- one day --------------------------------------------------------------------------------
+    def step(self) -> None:
+        day = self.day
+        rng = self.rng(day, 0)
+        world, sc, n = self.world, self.scenario, self.world.n
+        campaigns, follows, lift = self.campaigns, self.follows, self.lift
+        active = [c for c in campaigns if int(c["start"]) <= day <= int(c["end"])]
+        # -- the brand's agenda today: what its posts talk about, and what the audience talks about
+        w = self.agenda.brand_weights(day)
+        day_topics = {
+            ch: _topics_of_day(rng, w, int(rng.poisson(self.channels[ch].posts_per_day))) for ch in SOCIAL
+        }
+        all_topics = np.concatenate(list(day_topics.values()))
+        sal = self.agenda.posted(day, all_topics)
+        if day == min(sc.launch_day, len(self.agenda.plan) - 1):
+            self.hit_boost[world.hit_products[0]] = 3.0
         online = rng.random(n) < np.clip(0.35 * world.activity * lift, 0, 1)
+        latest: dict[str, Post] = {}
+        for p in reversed(self.posts):
+            if p.channel not in latest:
+                latest[p.channel] = p
+            if len(latest) == len(SOCIAL):
+                break
 
         for ch in SOCIAL:
-            prm = scenario.channels[ch]
-            ci = C[ch]
-            g = world.graphs[GRAPH_OF[ch]]
+            prm = self.channels[ch]
             for topic in day_topics[ch].tolist():
-                camp_here = [c for c in active if ch in c["channels"]]  # type: ignore[operator]
+                camp_here = [c for c in active if ch in c["channels"]]
                 camp = campaigns.index(camp_here[int(rng.integers(len(camp_here)))]) if camp_here else -1
-                kind = {"wechat_oa": "article", "douyin": "video", "forum": "thread", "wecom": "post"}.get(
-                    ch, "post"
-                )
                 t0 = int(_times(rng, day, 1)[0])
-                post = Post(len(posts), ch, day, t0, topic, camp, kind)
-                posts.append(post)
-                boost = (
-                    scenario.launch_share_boost if camp >= 0 and campaigns[camp]["kind"] == "launch" else 1.0
-                )
-                if camp >= 0 and campaigns[camp]["kind"] == "wom_event":
-                    boost *= 2.0
+                post = Post(len(self.posts), ch, day, t0, topic, camp, _KIND.get(ch, "post"))
+                self.posts.append(post)
+                latest[ch] = post
                 # exposure: followers, plus discovery among members who do not follow
                 fol = np.flatnonzero(follows[ch] & online)
                 fol = fol[rng.random(len(fol)) < prm.follower_reach * np.clip(world.activity[fol], 0, 3)]
@@ -489,142 +657,231 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
                 disc = rng.integers(0, n, n_disc) if n_disc else np.zeros(0, dtype=np.int64)
                 disc = disc[world.member[ch][disc] & ~follows[ch][disc]]
                 exposed = np.unique(np.concatenate([fol, disc]))
-                if len(exposed) == 0:
-                    continue
-                te = t0 + rng.integers(0, 6 * 3600, len(exposed))
-                log.add(te, ci, A["expose"], exposed, content=post.content, campaign=camp)
-                affinity = np.clip(k * world.interests[exposed, topic], 0.2, 3.0)
-                vmask = rng.random(len(exposed)) < np.clip(prm.view * affinity, 0, 1)
-                viewers, tv, aff = (
-                    exposed[vmask],
-                    te[vmask] + rng.integers(0, 600, vmask.sum()),
-                    affinity[vmask],
-                )
-                log.add(tv, ci, A["view"], viewers, content=post.content, campaign=camp)
-                last_touch[ci, viewers] = day
-                # engagement; comments carry a topic of public discussion (agenda setting)
-                for act, share_of in (("like", 1.0), ("comment", 0.3), ("collect", 0.4)):
-                    m = rng.random(len(viewers)) < np.clip(prm.engage * share_of * aff, 0, 1)
-                    who = viewers[m]
-                    topics = _topics_of_day(rng, sal, len(who)) if act == "comment" and len(who) else None
-                    log.add(
-                        tv[m] + rng.integers(0, 900, m.sum()),
-                        ci,
-                        A[act],
-                        who,
-                        content=post.content,
-                        campaign=camp,
-                        topic=topics if topics is not None else -1,
-                    )
-                    if camp >= 0 and campaigns[camp]["kind"] in ("participation_node", "interaction"):
-                        lift[who] = np.maximum(lift[who], 1.3)
-                # follow
-                nf = viewers[~follows[ch][viewers]]
-                nf = nf[rng.random(len(nf)) < prm.follow * np.clip(world.activity[nf], 0, 3)]
-                if len(nf):
-                    log.add(
-                        tv[np.isin(viewers, nf)][: len(nf)] + 60,
-                        ci,
-                        A["follow"],
-                        nf,
-                        content=post.content,
-                        campaign=camp,
-                    )
-                    follows[ch][nf] = True
-                # join the community (forum, WeCom groups)
-                if ch in community and prm.join:
-                    jn = viewers[follows[ch][viewers] & ~community[ch][viewers]]
-                    jn = jn[rng.random(len(jn)) < prm.join]
-                    log.add(_times(rng, day, len(jn)), ci, A["join"], jn, campaign=camp)
-                    community[ch][jn] = True
-                # share → independent cascade over the platform graph
-                smask = rng.random(len(viewers)) < np.clip(prm.share * boost * aff, 0, 1)
-                sharers, ts_sh = viewers[smask], tv[smask] + rng.integers(60, 1800, smask.sum())
-                sh_ids = log.add(ts_sh, ci, A["share"], sharers, content=post.content, campaign=camp)
-                last_touch[ci, sharers] = day
-                touched = [sharers]
-                seen[sharers] = True
-                frontier, f_ids, f_t = sharers, sh_ids, ts_sh
-                for _gen in range(25):
-                    if len(frontier) == 0:
-                        break
-                    starts = g.indptr[frontier]
-                    counts = g.indptr[frontier + 1] - starts
-                    total = int(counts.sum())
-                    if total == 0:
-                        break
-                    offsets = np.repeat(starts - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(total)
-                    targets = g.audience[offsets]
-                    src = np.repeat(np.arange(len(frontier)), counts)
-                    success = (rng.random(total) < g.p[offsets] * boost) & ~seen[targets]
-                    # activated: the first successful edge into each new node is its parent
-                    t_succ, first = np.unique(targets[success], return_index=True)
-                    parent = src[np.flatnonzero(success)[first]]
-                    seen[t_succ] = True
-                    touched.append(t_succ)
-                    # others open the share without passing it on
-                    vm = (rng.random(total) < SHARE_VIEW) & ~seen[targets] & ~viewed[targets]
-                    t_view, vfirst = np.unique(targets[vm], return_index=True)
-                    vparent = src[np.flatnonzero(vm)[vfirst]]
-                    viewed[t_view] = True
-                    touched.append(t_view)
-                    dt_view = rng.exponential(3 * 3600, len(t_view)).astype(np.int64) + 60
-                    log.add(
-                        f_t[vparent] + dt_view,
-                        ci,
-                        A["view"],
-                        t_view,
-                        content=post.content,
-                        campaign=camp,
-                        parent_person=frontier[vparent],
-                        parent_event=f_ids[vparent],
-                    )
-                    last_touch[ci, t_view] = day
-                    dt = rng.exponential(2 * 3600, len(t_succ)).astype(np.int64) + 60
-                    tv2 = f_t[parent] + dt
-                    log.add(
-                        tv2,
-                        ci,
-                        A["view"],
-                        t_succ,
-                        content=post.content,
-                        campaign=camp,
-                        parent_person=frontier[parent],
-                        parent_event=f_ids[parent],
-                    )
-                    ids2 = log.add(
-                        tv2 + 120,
-                        ci,
-                        A["share"],
-                        t_succ,
-                        content=post.content,
-                        campaign=camp,
-                        parent_person=frontier[parent],
-                        parent_event=f_ids[parent],
-                    )
-                    last_touch[ci, t_succ] = day
-                    frontier, f_ids, f_t = t_succ, ids2, tv2 + 120
-                # people who discovered the brand through a friend's share may follow it
-                reached = np.concatenate(touched[1:]) if len(touched) > 1 else np.zeros(0, dtype=np.int64)
-                reached = reached[~follows[ch][reached]]
-                reached = reached[rng.random(len(reached)) < prm.follow]
-                if len(reached):
-                    log.add(
-                        _times(rng, day, len(reached)),
-                        ci,
-                        A["follow"],
-                        reached,
-                        content=post.content,
-                        campaign=camp,
-                    )
-                    follows[ch][reached] = True
-                for arr in touched:
-                    seen[arr] = False
-                    viewed[arr] = False
+                self._expose(rng, day, ch, post, camp, exposed, t0, sal)
 
-        # -- community life: members post, others reply
-        for ch, members in community.items():
-            prm = scenario.channels[ch]
+        # -- paid promotion: today's spend, carried over (geometric adstock) and saturating, buys
+        # exposures of the channel's latest post to members who do not follow the brand
+        spend = self._spend_today(day, active)
+        prng = self.rng(day, 2)
+        paid = np.zeros(len(SOCIAL), dtype=np.int64)
+        for i, ch in enumerate(SOCIAL):
+            prm = self.channels[ch]
+            self.adstock[i] = prm.paid_decay * self.adstock[i] + (1 - prm.paid_decay) * spend[i]
+            members = world.member[ch]
+            m = int(members.sum())
+            share = float(paid_curve(prm, n, self.adstock[i]))
+            if share <= 0 or ch not in latest or m == 0:
+                continue
+            want = int(prng.poisson(share * m))
+            pool = np.flatnonzero(members & ~follows[ch])
+            if want == 0 or len(pool) == 0:
+                continue
+            exposed = np.unique(pool[prng.integers(0, len(pool), want)])
+            paid[i] = len(exposed)
+            post = latest[ch]
+            t0 = int(_times(prng, day, 1)[0])
+            self._expose(prng, day, ch, post, post.campaign if post.day == day else -1, exposed, t0, sal)
+        self.spend.append(spend)
+        self.paid.append(paid)
+        self.adstock_path.append(self.adstock.copy())
+
+        # -- seeded shares (a plan's word-of-mouth seeds): the account shares the latest post today
+        for ch, person in self.seeds.get(day, []):
+            if ch in latest:
+                post = latest[ch]
+                t0 = int(_times(rng, day, 1)[0])
+                self._cascade(rng, day, ch, post, -1, np.array([person], dtype=np.int64), np.array([t0]), 1.0)
+
+        self._community_day(rng, day, sal)
+        # -- public discussion outside the brand's posts (what a listening tool collects)
+        _mentions_of_day(rng, world, online, sc.mention_rate, day, sal, self.mentions)
+        self._service_day(rng, day)
+        self._purchases(day, active)
+        self.day += 1
+
+    def _expose(
+        self,
+        rng: np.random.Generator,
+        day: int,
+        ch: str,
+        post: Post,
+        camp: int,
+        exposed: np.ndarray,
+        t0: int,
+        sal: np.ndarray,
+    ) -> None:
+        """One post's exposures and what follows: view, engage, follow, join, share and its cascade."""
+        if len(exposed) == 0:
+            return
+        world, log, follows, campaigns = self.world, self.log, self.follows, self.campaigns
+        prm = self.channels[ch]
+        ci = C[ch]
+        k = len(TOPICS)
+        topic = post.topic
+        boost = self.scenario.launch_share_boost if camp >= 0 and campaigns[camp]["kind"] == "launch" else 1.0
+        if camp >= 0 and campaigns[camp]["kind"] == "wom_event":
+            boost *= 2.0
+        te = t0 + rng.integers(0, 6 * 3600, len(exposed))
+        log.add(te, ci, A["expose"], exposed, content=post.content, campaign=camp)
+        affinity = np.clip(k * world.interests[exposed, topic], 0.2, 3.0)
+        vmask = rng.random(len(exposed)) < np.clip(prm.view * affinity, 0, 1)
+        viewers, tv, aff = (
+            exposed[vmask],
+            te[vmask] + rng.integers(0, 600, vmask.sum()),
+            affinity[vmask],
+        )
+        log.add(tv, ci, A["view"], viewers, content=post.content, campaign=camp)
+        self.last_touch[ci, viewers] = day
+        # engagement; comments carry a topic of public discussion (agenda setting)
+        for act, share_of in (("like", 1.0), ("comment", 0.3), ("collect", 0.4)):
+            m = rng.random(len(viewers)) < np.clip(prm.engage * share_of * aff, 0, 1)
+            who = viewers[m]
+            topics = _topics_of_day(rng, sal, len(who)) if act == "comment" and len(who) else None
+            log.add(
+                tv[m] + rng.integers(0, 900, m.sum()),
+                ci,
+                A[act],
+                who,
+                content=post.content,
+                campaign=camp,
+                topic=topics if topics is not None else -1,
+            )
+            if camp >= 0 and campaigns[camp]["kind"] in ("participation_node", "interaction"):
+                self.lift[who] = np.maximum(self.lift[who], 1.3)
+        # follow
+        nf = viewers[~follows[ch][viewers]]
+        nf = nf[rng.random(len(nf)) < prm.follow * np.clip(world.activity[nf], 0, 3)]
+        if len(nf):
+            log.add(
+                tv[np.isin(viewers, nf)][: len(nf)] + 60,
+                ci,
+                A["follow"],
+                nf,
+                content=post.content,
+                campaign=camp,
+            )
+            follows[ch][nf] = True
+        # join the community (forum, WeCom groups)
+        if ch in self.community and prm.join:
+            jn = viewers[follows[ch][viewers] & ~self.community[ch][viewers]]
+            jn = jn[rng.random(len(jn)) < prm.join]
+            log.add(_times(rng, day, len(jn)), ci, A["join"], jn, campaign=camp)
+            self.community[ch][jn] = True
+        # share → independent cascade over the platform graph
+        smask = rng.random(len(viewers)) < np.clip(prm.share * boost * aff, 0, 1)
+        sharers, ts_sh = viewers[smask], tv[smask] + rng.integers(60, 1800, smask.sum())
+        self._cascade(rng, day, ch, post, camp, sharers, ts_sh, boost)
+
+    def _cascade(
+        self,
+        rng: np.random.Generator,
+        day: int,
+        ch: str,
+        post: Post,
+        camp: int,
+        sharers: np.ndarray,
+        ts_sh: np.ndarray,
+        boost: float,
+    ) -> None:
+        """Shares of ``post`` by ``sharers`` and the independent cascade they start over the platform graph."""
+        log, follows, last_touch = self.log, self.follows, self.last_touch
+        prm = self.channels[ch]
+        ci = C[ch]
+        g = self.world.graphs[GRAPH_OF[ch]]
+        seen, viewed = self._seen, self._viewed
+        sh_ids = log.add(ts_sh, ci, A["share"], sharers, content=post.content, campaign=camp)
+        last_touch[ci, sharers] = day
+        touched = [sharers]
+        seen[sharers] = True
+        frontier, f_ids, f_t = sharers, sh_ids, ts_sh
+        for _gen in range(25):
+            if len(frontier) == 0:
+                break
+            starts = g.indptr[frontier]
+            counts = g.indptr[frontier + 1] - starts
+            total = int(counts.sum())
+            if total == 0:
+                break
+            offsets = np.repeat(starts - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(total)
+            targets = g.audience[offsets]
+            src = np.repeat(np.arange(len(frontier)), counts)
+            success = (rng.random(total) < g.p[offsets] * boost) & ~seen[targets]
+            # activated: the first successful edge into each new node is its parent
+            t_succ, first = np.unique(targets[success], return_index=True)
+            parent = src[np.flatnonzero(success)[first]]
+            seen[t_succ] = True
+            touched.append(t_succ)
+            # others open the share without passing it on
+            vm = (rng.random(total) < SHARE_VIEW) & ~seen[targets] & ~viewed[targets]
+            t_view, vfirst = np.unique(targets[vm], return_index=True)
+            vparent = src[np.flatnonzero(vm)[vfirst]]
+            viewed[t_view] = True
+            touched.append(t_view)
+            dt_view = rng.exponential(3 * 3600, len(t_view)).astype(np.int64) + 60
+            log.add(
+                f_t[vparent] + dt_view,
+                ci,
+                A["view"],
+                t_view,
+                content=post.content,
+                campaign=camp,
+                parent_person=frontier[vparent],
+                parent_event=f_ids[vparent],
+            )
+            last_touch[ci, t_view] = day
+            dt = rng.exponential(2 * 3600, len(t_succ)).astype(np.int64) + 60
+            tv2 = f_t[parent] + dt
+            log.add(
+                tv2,
+                ci,
+                A["view"],
+                t_succ,
+                content=post.content,
+                campaign=camp,
+                parent_person=frontier[parent],
+                parent_event=f_ids[parent],
+            )
+            ids2 = log.add(
+                tv2 + 120,
+                ci,
+                A["share"],
+                t_succ,
+                content=post.content,
+                campaign=camp,
+                parent_person=frontier[parent],
+                parent_event=f_ids[parent],
+            )
+            last_touch[ci, t_succ] = day
+            frontier, f_ids, f_t = t_succ, ids2, tv2 + 120
+        # people who discovered the brand through a friend's share may follow it
+        reached = np.concatenate(touched[1:]) if len(touched) > 1 else np.zeros(0, dtype=np.int64)
+        reached = reached[~follows[ch][reached]]
+        reached = reached[rng.random(len(reached)) < prm.follow]
+        if len(reached):
+            log.add(
+                _times(rng, day, len(reached)),
+                ci,
+                A["follow"],
+                reached,
+                content=post.content,
+                campaign=camp,
+            )
+            follows[ch][reached] = True
+        for arr in touched:
+            seen[arr] = False
+            viewed[arr] = False
+
+    def __post_init__(self) -> None:
+        self._seen = np.zeros(self.world.n, dtype=bool)
+        self._viewed = np.zeros(self.world.n, dtype=bool)
+        self.served_until = np.full(self.world.n, -1, dtype=np.int32)
+        self.served_gain = np.zeros(self.world.n, dtype=np.float32)
+
+    def _community_day(self, rng: np.random.Generator, day: int, sal: np.ndarray) -> None:
+        """Community life: members post, others reply, some leave."""
+        world, log, lift = self.world, self.log, self.lift
+        for ch, members in self.community.items():
+            prm = self.channels[ch]
             ci = C[ch]
             mem = np.flatnonzero(members)
             if len(mem) == 0:
@@ -633,7 +890,7 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
             tp = _times(rng, day, len(posters))
             topics = _topics_of_day(rng, sal, len(posters))
             post_ids = log.add(tp, ci, A["post"], posters, topic=topics)
-            last_touch[ci, posters] = day
+            self.last_touch[ci, posters] = day
             n_rep = rng.poisson(1.5, len(posters))
             if n_rep.sum():
                 rep_post = np.repeat(np.arange(len(posters)), n_rep)
@@ -647,86 +904,126 @@ def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -
                     parent_event=post_ids[rep_post],
                     topic=topics[rep_post],
                 )
-                last_touch[ci, repliers] = day
+                self.last_touch[ci, repliers] = day
             leavers = mem[rng.random(len(mem)) < 0.002 + (0.02 if prm.community_post < 0.01 else 0)]
             log.add(_times(rng, day, len(leavers)), ci, A["leave"], leavers)
-            community[ch][leavers] = False
+            self.community[ch][leavers] = False
 
-        # -- public discussion outside the brand's posts (what a listening tool collects)
-        _mentions_of_day(rng, world, online, scenario.mention_rate, day, sal, mentions)
-
-        # -- one-to-one service: followers message, the brand replies (or not)
+    def _service_day(self, rng: np.random.Generator, day: int) -> None:
+        """One-to-one service: followers message, the brand replies (or not)."""
+        world, log = self.world, self.log
         for ch in SOCIAL:
-            prm = scenario.channels[ch]
+            prm = self.channels[ch]
             ci = C[ch]
-            fol = np.flatnonzero(follows[ch])
+            fol = np.flatnonzero(self.follows[ch])
             senders = fol[rng.random(len(fol)) < prm.message * world.activity[fol]]
             tm = _times(rng, day, len(senders))
             msg_ids = log.add(tm, ci, A["message"], senders)
-            last_touch[ci, senders] = day
+            self.last_touch[ci, senders] = day
             answered = rng.random(len(senders)) < prm.reply_rate
             delay = (rng.lognormal(np.log(prm.reply_minutes), 0.8, int(answered.sum())) * 60).astype(np.int64)
             log.add(tm[answered] + delay, ci, A["reply"], senders[answered], parent_event=msg_ids[answered])
+            who = senders[answered]
+            gain = (prm.effect * np.exp(-delay / 60.0 / SERVICE_MINUTES)).astype(np.float32)
+            self.served_gain[who] = np.where(
+                self.served_until[who] >= day, np.maximum(self.served_gain[who], gain), gain
+            )
+            self.served_until[who] = day + 6
 
-        # -- conversion: a daily hazard raised by recent touches on each channel (the true effects)
-        hazard = (scenario.base_purchase * world.activity * lift * (1.5 - world.price_sensitivity)).astype(
+    def _purchases(self, day: int, active: list[dict[str, Any]]) -> None:
+        """Conversion: a daily hazard raised by recent touches on each channel (the true effects)."""
+        world, sc, log, n = self.world, self.scenario, self.log, self.world.n
+        rng = self.rng(day, 1)
+        # uniforms per person and day (buy?, which product, shop or mini program, lead first, refund): the
+        # same in every arm of a continuation, whoever else buys that day
+        u, pu, su, lu, ru = rng.random((5, n))
+        hazard = (sc.base_purchase * world.activity * self.lift * (1.5 - world.price_sensitivity)).astype(
             np.float64
         )
-        for ch, eff in effects.items():
-            hazard[np.flatnonzero(last_touch[C[ch]] > day - 7)] += eff  # touched in the last 7 days
+        discount = max([float(c.get("discount", 0.0)) for c in active if c["kind"] == "promotion"] or [0.0])
+        for ch in SOCIAL:  # touched in the last 7 days
+            hazard[np.flatnonzero(self.last_touch[C[ch]] > day - 7)] += self.channels[ch].effect
+        # answered messages: for 7 days, up to the channel's effect again, less the slower the reply
+        served = self.served_until >= day
+        hazard[served] += self.served_gain[served]
+        if discount > 0:  # a promotion's discount raises the purchase hazard (price elasticity 2)
+            hazard *= 1.0 + 2.0 * discount
         can_buy = world.member["ecommerce"] | world.member["mini_program"]
-        buyers = np.flatnonzero(can_buy & (rng.random(n) < hazard))
-        if len(buyers):
-            promo = any(c["kind"] in ("launch", "wom_event") for c in active)
-            cum = np.cumsum(world.appeal * hit_boost)
-            product = np.searchsorted(cum, rng.random(len(buyers)) * cum[-1], side="right")
-            value = world.prices[product] * (0.9 if promo else 1.0)
-            in_shop = world.member["ecommerce"][buyers] & (
-                (rng.random(len(buyers)) < 0.7) | ~world.member["mini_program"][buyers]
+        buyers = np.flatnonzero(can_buy & (u < hazard))
+        if len(buyers) == 0:
+            return
+        promo = any(c["kind"] in ("launch", "wom_event") for c in active)
+        cum = np.cumsum(world.appeal * self.hit_boost)
+        product = np.minimum(np.searchsorted(cum, pu[buyers] * cum[-1], side="right"), len(cum) - 1)
+        value = world.prices[product] * (0.9 if promo else 1.0) * (1.0 - discount)
+        in_shop = world.member["ecommerce"][buyers] & (
+            (su[buyers] < 0.7) | ~world.member["mini_program"][buyers]
+        )
+        tb = _times(rng, day, len(buyers))
+        camp_ids = np.full(len(buyers), -1)
+        for ch_name, mask in (("ecommerce", in_shop), ("mini_program", ~in_shop)):
+            who = buyers[mask]
+            lead = lu[who] < 0.35
+            log.add(
+                tb[mask][lead] - rng.integers(300, 7200, int(lead.sum())),
+                C["mini_program"],
+                A["lead"],
+                who[lead],
             )
-            tb = _times(rng, day, len(buyers))
-            camp_ids = np.full(len(buyers), -1)
-            for ch_name, mask in (("ecommerce", in_shop), ("mini_program", ~in_shop)):
-                who = buyers[mask]
-                lead = rng.random(len(who)) < 0.35
-                log.add(
-                    tb[mask][lead] - rng.integers(300, 7200, int(lead.sum())),
-                    C["mini_program"],
-                    A["lead"],
-                    who[lead],
-                )
-                ids = log.add(
-                    tb[mask],
-                    C[ch_name],
-                    A["purchase"],
-                    who,
-                    product=product[mask],
-                    value=value[mask],
-                    campaign=camp_ids[mask],
-                )
-                refund = rng.random(len(who)) < scenario.refund_rate
-                log.add(
-                    tb[mask][refund] + rng.integers(1, 10, int(refund.sum())) * DAY,
-                    C[ch_name],
-                    A["refund"],
-                    who[refund],
-                    product=product[mask][refund],
-                    value=value[mask][refund],
-                    parent_event=ids[refund],
-                )
+            ids = log.add(
+                tb[mask],
+                C[ch_name],
+                A["purchase"],
+                who,
+                product=product[mask],
+                value=value[mask],
+                campaign=camp_ids[mask],
+            )
+            refund = ru[who] < sc.refund_rate
+            log.add(
+                tb[mask][refund] + rng.integers(1, 10, int(refund.sum())) * DAY,
+                C[ch_name],
+                A["refund"],
+                who[refund],
+                product=product[mask][refund],
+                value=value[mask][refund],
+                parent_event=ids[refund],
+            )
 
-    return Simulation(
-        world,
-        scenario,
-        days,
-        log,
-        posts,
-        campaigns,
-        brand_follows,
-        agenda.emphasis,
-        agenda.salience,
-        {ch: np.flatnonzero(f) for ch, f in follows.items()},
-        {ch: np.flatnonzero(m) for ch, m in community.items()},
-        agenda,
-        mentions,
-    )
+    # -- the outcome ----------------------------------------------------------------------------
+    def simulation(self, start_day: int = 0, first: tuple[int, int, int, int] = (0, 0, 0, 0)) -> Simulation:
+        """The outcome so far; a continuation gives its first day and its first (row, post, mention, campaign)."""
+        days = self.day
+        return Simulation(
+            self.world,
+            self.scenario,
+            days,
+            self.log,
+            self.posts,
+            self.campaigns,
+            self.brand_follows,
+            self.agenda.emphasis[:days],
+            self.agenda.salience[:days],
+            {ch: np.flatnonzero(f) for ch, f in self.follows.items()},
+            {ch: np.flatnonzero(m) for ch, m in self.community.items()},
+            self.agenda,
+            self.mentions,
+            spend=np.array(self.spend).reshape(-1, len(SOCIAL)),
+            spend_rows=list(self.spend_rows),
+            paid_impressions=np.array(self.paid, dtype=np.int64).reshape(-1, len(SOCIAL)),
+            adstock=np.array(self.adstock_path).reshape(-1, len(SOCIAL)),
+            start_day=start_day,
+            first_row=first[0],
+            first_post=first[1],
+            first_mention=first[2],
+            first_campaign=first[3],
+            state=self,
+        )
+
+
+def run(rng: np.random.Generator, world: World, scenario: Scenario, days: int) -> Simulation:
+    """Simulate ``days`` days of the world from its start."""
+    eng = Engine.start(rng, world, scenario, days)
+    for _ in range(days):
+        eng.step()
+    return eng.simulation()

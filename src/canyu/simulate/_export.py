@@ -33,7 +33,7 @@ from canyu.simulate._engine import ACTIONS, DAY, Simulation
 from canyu.simulate._ids import ChannelIds, draw_phones, phone_strings
 from canyu.simulate._text import POSITIVE_SHARE, TOPICS, compose_texts, repost_texts, titles
 from canyu.simulate._truth import lifecycle, truth, write_truth_tables
-from canyu.simulate._world import CHANNELS, GRAPH_OF
+from canyu.simulate._world import CHANNELS, GRAPH_OF, SOCIAL
 
 __all__ = ["FILES", "TEXT_FILES", "write_files"]
 
@@ -55,6 +55,10 @@ FILES: dict[str, tuple[str, str | None]] = {
     "xiaohongshu_daily.csv": ("content_stats", "xiaohongshu_daily"),
 }
 
+# the files a continuation writes (the others stay those of the world's first period)
+CONTINUATION_FILES = tuple(
+    name for name in FILES if name not in ("follows.csv", "identity_links.csv", "phone_links.csv")
+)
 BRAND_ACCOUNT = {ch: f"brand_{ch}" for ch in CHANNELS}
 CHUNK = 1_000_000  # rows built and written at a time
 A = {a: i for i, a in enumerate(ACTIONS)}
@@ -146,8 +150,12 @@ class _Export:
         return len(self.cols["t"])
 
     def chunks(self) -> Iterator[slice]:
-        """The event log in runs of ``CHUNK`` rows (one empty run for an empty log)."""
-        for lo in range(0, max(self.n, 1), CHUNK):
+        """The event log in runs of ``CHUNK`` rows (one empty run for an empty log).
+
+        A continuation's files hold only the events it added: the log's rows from ``sim.first_row``.
+        """
+        first = self.sim.first_row
+        for lo in range(first, max(self.n, first + 1), CHUNK):
             yield slice(lo, min(lo + CHUNK, self.n))
 
     def dates(self) -> pa.Array:
@@ -412,7 +420,7 @@ def _write_catalogue(ex: _Export) -> None:
             "cost": pa.array(np.round(ex.rng.gamma(2.0, 400.0, len(posts)), 2)),
         }
     )
-    _write_csv(ex.out / "contents.csv", contents)
+    _write_csv(ex.out / "contents.csv", contents.slice(sim.first_post))
     campaigns = pa.table(
         {
             "campaign_id": [str(c["campaign_id"]) for c in sim.campaigns],
@@ -427,7 +435,7 @@ def _write_catalogue(ex: _Export) -> None:
             "budget": [float(c["budget"]) for c in sim.campaigns],  # type: ignore[arg-type]
         }
     )
-    _write_csv(ex.out / "campaigns.csv", campaigns)
+    _write_csv(ex.out / "campaigns.csv", campaigns.slice(sim.first_campaign))
     hits = set(w.hit_products.tolist())
     products = pa.table(
         {
@@ -441,15 +449,10 @@ def _write_catalogue(ex: _Export) -> None:
 
 
 def _write_spend(ex: _Export) -> None:
-    """spend.csv: each campaign's daily spend per channel, with the impressions it bought."""
-    sim, c = ex.sim, ex.cols
-    # impressions: expose events per (campaign, day, channel)
-    size = max(len(sim.campaigns), 1) * ex.days * len(CHANNELS)
-    impressions = np.zeros(size, dtype=np.int64)
-    for part in ex.chunks():
-        on = (c["act"][part] == A["expose"]) & (c["campaign"][part] >= 0)
-        key = (c["campaign"][part][on].astype(np.int64) * ex.days + c["t"][part][on] // DAY) * len(CHANNELS)
-        impressions += np.bincount(key + c["ch"][part][on], minlength=size)
+    """spend.csv: paid spend per day, channel and campaign (always-on promotion has no campaign), with the
+    paid exposures it bought (the day's paid exposures of the channel, split in proportion to the amounts).
+    """
+    sim = ex.sim
     dates = ex.dates().to_pylist()
     rows: dict[str, list[Any]] = {
         "date": [],
@@ -458,18 +461,38 @@ def _write_spend(ex: _Export) -> None:
         "amount": [],
         "impressions": [],
     }
-    for ci, camp in enumerate(sim.campaigns):
-        first, last = int(camp["start"]), int(camp["end"])  # type: ignore[call-overload]
-        chans = list(camp["channels"])  # type: ignore[call-overload]
-        daily = float(camp["budget"]) / (last - first + 1) / len(chans)  # type: ignore[arg-type]
-        for d in range(first, last + 1):
-            for chan in chans:
-                rows["date"].append(dates[d])
-                rows["channel"].append(chan)
-                rows["campaign_id"].append(str(camp["campaign_id"]))
-                rows["amount"].append(round(daily * float(ex.rng.uniform(0.8, 1.2)), 2))
-                rows["impressions"].append(int(impressions[(ci * ex.days + d) * len(CHANNELS) + C[chan]]))
-    _write_csv(ex.out / "spend.csv", pa.table(rows))
+    spend_rows = [r for r in sim.spend_rows if r[0] >= sim.start_day]
+    totals: dict[tuple[int, str], float] = {}
+    for day, chan, _, amount in spend_rows:
+        totals[day, chan] = totals.get((day, chan), 0.0) + amount
+    given: dict[tuple[int, str], int] = {}
+    counts: dict[tuple[int, str], int] = {}
+    for day, chan, _, _ in spend_rows:
+        counts[day, chan] = counts.get((day, chan), 0) + 1
+    for day, chan, camp, amount in spend_rows:
+        key = (day, chan)
+        paid = int(sim.paid_impressions[day, SOCIAL.index(chan)])
+        counts[key] -= 1
+        share = paid - given.get(key, 0) if counts[key] == 0 else round(paid * amount / totals[key])
+        given[key] = given.get(key, 0) + share
+        rows["date"].append(dates[day])
+        rows["channel"].append(chan)
+        rows["campaign_id"].append(str(sim.campaigns[camp]["campaign_id"]) if camp >= 0 else None)
+        rows["amount"].append(round(amount, 2))
+        rows["impressions"].append(share)
+    table = pa.table(
+        rows,
+        schema=pa.schema(
+            [
+                ("date", pa.string()),
+                ("channel", pa.string()),
+                ("campaign_id", pa.string()),
+                ("amount", pa.float64()),
+                ("impressions", pa.int64()),
+            ]
+        ),
+    )
+    _write_csv(ex.out / "spend.csv", table)
 
 
 def _follows_table(chan: str, follower: pa.Array, followee: pa.Array, ts: pa.Array) -> pa.Table:
@@ -620,7 +643,9 @@ def _write_mentions(ex: _Export) -> None:
             ),
         }
     )
+    keep = np.r_[rows >= ex.sim.first_row, np.arange(n_mn) >= ex.sim.first_mention]
     order = np.argsort(np.concatenate([c["t"][rows], m["t"]]), kind="stable")
+    order = order[keep[order]]  # a continuation writes only the texts it added
     _write_csv(ex.out / "mentions.csv", table.take(pa.array(order)))
     topic_of_post = np.array([p.topic for p in ex.sim.posts], dtype=np.int64)
     truth_texts = pa.table(
@@ -664,9 +689,12 @@ def write_files(sim: Simulation, out: Path, *, seed: int, start: dt.date, dirty:
     # events.csv, the largest file, is written on a second thread while the other files and the truth
     # are: both spend their time in numpy and Arrow, which release the GIL. It draws nothing from the
     # generator and no other step touches it, so the bytes do not depend on the timing.
+    continued = sim.first_row > 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         events = pool.submit(_write_events, ex)
         for step in STEPS:
+            if continued and step in (_write_follows, _write_identity_links):
+                continue  # a continuation's people and graphs are the world's: those files do not change
             step(ex)
         stage = lifecycle(sim, ex.cols)
         write_truth_tables(sim, stage, ex.ids, ex.cols, out)

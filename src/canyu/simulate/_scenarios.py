@@ -46,10 +46,17 @@ class ChannelParams:
     initial_followers: float  # share of members following the brand at the start
     directed: bool = True  # follow graph (True) or friend graph (False)
     out_degree: float = 25.0  # mean accounts a member follows (or friends)
+    # paid promotion (docs/simulate.md, "Spend"): always-on spend and the curve it buys exposures on
+    spend: float = 0.0  # always-on paid spend, yuan per day per 1,000 people of the population
+    paid_reach: float = 0.0  # the most of the channel's members paid promotion reaches in a day (saturation)
+    paid_half: float = 10.0  # adstocked daily spend (yuan per 1,000 people) that reaches half of paid_reach
+    paid_shape: float = 1.0  # Hill slope (unused by the logistic curve)
+    paid_decay: float = 0.4  # geometric adstock: the share of yesterday's adstocked spend carried over
+    paid_curve: str = "hill"  # saturation form: "hill" or "logistic"
 
 
-def _ch(**kw: float | bool) -> ChannelParams:
-    base: dict[str, float | bool] = dict(
+def _ch(**kw: float | bool | str) -> ChannelParams:
+    base: dict[str, float | bool | str] = dict(
         members=0.5,
         posts_per_day=1.0,
         follower_reach=0.25,
@@ -75,6 +82,10 @@ def _ch(**kw: float | bool) -> ChannelParams:
 # the forum keeps core users, the shop converts.
 _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
     "weibo": _ch(
+        spend=2.0,
+        paid_reach=0.06,
+        paid_half=4.0,
+        paid_decay=0.3,
         members=0.45,
         posts_per_day=3,
         follower_reach=0.18,
@@ -88,6 +99,10 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         out_degree=20,
     ),
     "qzone": _ch(
+        spend=1.0,
+        paid_reach=0.04,
+        paid_half=3.0,
+        paid_decay=0.4,
         members=0.3,
         posts_per_day=1,
         follower_reach=0.2,
@@ -101,6 +116,11 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         out_degree=15,
     ),
     "douyin": _ch(
+        spend=2.0,
+        paid_reach=0.05,
+        paid_half=3.5,
+        paid_decay=0.5,
+        paid_curve="logistic",
         members=0.55,
         posts_per_day=2,
         follower_reach=0.15,
@@ -115,6 +135,11 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         out_degree=20,
     ),
     "xiaohongshu": _ch(
+        spend=2.0,
+        paid_reach=0.05,
+        paid_half=4.0,
+        paid_decay=0.6,
+        paid_shape=1.2,
         members=0.35,
         posts_per_day=2,
         follower_reach=0.2,
@@ -129,6 +154,10 @@ _DEFAULT_CHANNELS: dict[str, ChannelParams] = {
         out_degree=15,
     ),
     "wechat_oa": _ch(
+        spend=0.0,  # a service account: no paid promotion (paid exposures would make it a broadcaster)
+        paid_reach=0.0,
+        paid_half=3.0,
+        paid_decay=0.2,
         members=0.9,
         posts_per_day=1,
         follower_reach=0.12,
@@ -224,6 +253,8 @@ class Scenario:
     launch_share_boost: float = 1.0  # multiplies share probabilities during the launch campaign
     n_products: int = 12
     n_hit_products: int = 2
+    spend_noise: float = 0.3  # sd of the log day-to-day multiplier of each channel's always-on spend
+    spend_correlation: float = 0.0  # share of that log variance common to all channels (0..1)
 
 
 _DEFAULT = Scenario(
@@ -270,7 +301,7 @@ def _wrong_roles() -> Scenario:
     )
 
 
-SCENARIOS: Final = MappingProxyType(
+_BASE_SCENARIOS = MappingProxyType(
     {
         "default": _DEFAULT,
         "wrong-roles": _wrong_roles(),
@@ -309,6 +340,31 @@ SCENARIOS: Final = MappingProxyType(
     }
 )
 
+
+def _overspent() -> Scenario:
+    ch = dict(_DEFAULT_CHANNELS)
+    ch["douyin"] = replace(ch["douyin"], spend=20.0)  # ten times the default, far past its half-saturation
+    return replace(
+        _DEFAULT,
+        name="overspent",
+        channels=ch,
+        description="Douyin's paid spend is ten times the default (20 yuan a day per 1,000 people), far past "
+        "its saturation: its ROAS and marginal ROAS are a fraction of the other channels'.",
+    )
+
+
+_SPEND_SCENARIOS = {
+    "correlated-spend": replace(
+        _DEFAULT,
+        name="correlated-spend",
+        spend_noise=0.5,
+        spend_correlation=0.8,
+        description="One marketing calendar drives every channel's paid spend: 80% of the day-to-day "
+        "log variance is shared (the confounded case for a media-mix model).",
+    ),
+    "overspent": _overspent(),
+}
+SCENARIOS: Final = MappingProxyType({**_BASE_SCENARIOS, **_SPEND_SCENARIOS})
 
 AGENDA_LEADERS = ("brand", "audience")
 
@@ -356,6 +412,19 @@ def check_scenario(sc: Scenario) -> None:
         problems.append(
             ("crisis_days / crisis_positive_share", (sc.crisis_days, sc.crisis_positive_share), ">= 1 / 0..1")
         )
+    if not 0.0 <= sc.spend_correlation <= 1.0 or sc.spend_noise < 0:
+        problems.append(
+            ("spend_correlation / spend_noise", (sc.spend_correlation, sc.spend_noise), "0..1 / >= 0")
+        )
+    for name, prm in sc.channels.items():
+        if prm.paid_curve not in ("hill", "logistic") or not 0.0 <= prm.paid_decay < 1.0 or prm.spend < 0:
+            problems.append(
+                (
+                    f"channels.{name}.paid_curve / paid_decay / spend",
+                    (prm.paid_curve, prm.paid_decay, prm.spend),
+                    "hill or logistic / 0..1 (1 excluded) / >= 0",
+                )
+            )
     if problems:
         key, value, valid = problems[0]
         raise ScenarioError(

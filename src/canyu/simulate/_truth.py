@@ -21,7 +21,7 @@ from canyu.simulate._ids import ChannelIds
 from canyu.simulate._text import TOPICS
 from canyu.simulate._world import CHANNELS, GRAPH_OF
 
-__all__ = ["STAGES", "lifecycle", "truth", "write_truth_tables"]
+__all__ = ["STAGES", "lifecycle", "paid_value", "spend_truth", "truth", "write_truth_tables"]
 
 STAGES = ("none", "exposed", "engaged", "follower", "active_fan", "core_fan", "advocate")
 # Rows per Parquet row group (pyarrow's default); the truth tables are written this many rows at a time.
@@ -173,6 +173,7 @@ def truth(
             {k: (list(v) if isinstance(v, tuple) else v) for k, v in c.items()} for c in sim.campaigns
         ],
         "dirty_rows": dirty_rows,
+        "spend": spend_truth(sim, first_day=sim.start_day),
         "brand_emphasis": np.round(sim.brand_emphasis, 4).tolist(),
         "public_salience": np.round(sim.public_salience, 4).tolist(),
     }
@@ -277,3 +278,116 @@ def write_truth_tables(
                         schema=schema,
                     )
                 )
+
+
+def paid_value(sim: Simulation, channel: str) -> dict[str, float]:
+    """Expected revenue of one paid exposure on ``channel``, first order, from the true parameters.
+
+    A paid exposure reaches a member who does not follow the brand, drawn uniformly; it becomes a view
+    with probability ``clip(view * clip(K * interest in the post's topic, 0.2, 3), 0, 1)`` (averaged over
+    the channel's non-following members and the brand's topic mix); a view raises the daily purchase
+    probability by the channel's ``effect`` on that day and the 6 after (7 days), for people who can buy
+    (shop or mini-program members); an order is worth the appeal-weighted mean price. Second-order paths
+    (a paid viewer follows and sees later posts, shares and starts a cascade) and overlaps with other
+    touches are left out: ``test_spend`` measures how far the counterfactual run is from this.
+    """
+    from canyu.simulate._world import SOCIAL
+
+    w = sim.world
+    prm = sim.state.channels[channel] if sim.state is not None else sim.scenario.channels[channel]
+    members = w.member[channel]
+    followers = np.zeros(w.n, dtype=bool)
+    followers[sim.followers_end.get(channel, np.zeros(0, dtype=np.int64))] = True
+    pool = np.flatnonzero(members & ~followers)
+    if len(pool) == 0 or channel not in SOCIAL:
+        return {"view": 0.0, "can_buy": 0.0, "order_value": 0.0, "revenue_per_exposure": 0.0}
+    k = len(TOPICS)
+    mix = sim.brand_emphasis.mean(axis=0) if len(sim.brand_emphasis) else np.full(k, 1.0 / k)
+    mix = mix / mix.sum() if mix.sum() else np.full(k, 1.0 / k)
+    aff = np.clip(k * w.interests[pool].astype(np.float64), 0.2, 3.0)
+    p_view = float((np.clip(prm.view * aff, 0, 1) @ mix).mean())
+    can_buy = float((w.member["ecommerce"] | w.member["mini_program"])[pool].mean())
+    boost = np.ones(len(w.prices))
+    days = max(sim.days, 1)
+    launch = min(sim.scenario.launch_day, days - 1)
+    boost_hit = boost.copy()
+    boost_hit[w.hit_products[0]] = 3.0
+    mean_before = float((w.prices * w.appeal).sum() / w.appeal.sum())
+    mean_after = float((w.prices * w.appeal * boost_hit).sum() / (w.appeal * boost_hit).sum())
+    order_value = (launch * mean_before + (days - launch) * mean_after) / days
+    value = p_view * can_buy * 7 * prm.effect * order_value
+    return {
+        "view": round(p_view, 6),
+        "can_buy": round(can_buy, 6),
+        "order_value": round(order_value, 2),
+        "revenue_per_exposure": round(value, 6),
+    }
+
+
+def spend_truth(sim: Simulation, *, first_day: int = 0) -> dict[str, Any]:
+    """Each channel's true ROAS, marginal ROAS at its current spend and response curve (truth.json['spend']).
+
+    Analytic, not counterfactual runs: the expected exposures a spend buys are known exactly (the curve
+    ``paid_reach * members * sat(adstock)``), and each exposure's expected revenue is :func:`paid_value`.
+    Re-running the world per channel and spend level would cost a simulation each and its difference would
+    carry the purchase noise of hundreds of orders; ``tests/simulate/test_spend.py`` checks the analytic
+    figures against such a counterfactual run (common random numbers) instead.
+    """
+    from canyu.simulate._engine import paid_curve
+    from canyu.simulate._world import SOCIAL
+
+    w = sim.world
+    spend = sim.spend[first_day:]
+    adstock = sim.adstock[first_day:]
+    channels: dict[str, Any] = {}
+    params = sim.state.channels if sim.state is not None else sim.scenario.channels
+    for i, ch in enumerate(SOCIAL):
+        prm = params[ch]
+        members = int(w.member[ch].sum())
+        value = paid_value(sim, ch)
+        v = value["revenue_per_exposure"]
+        total = float(spend[:, i].sum()) if len(spend) else 0.0
+        mean = total / max(len(spend), 1)
+        expected_exposures = float(paid_curve(prm, w.n, adstock[:, i]).sum() * members) if len(spend) else 0.0
+        grid = np.round(np.linspace(0.0, 4.0, 17) * max(mean, prm.paid_half * w.n / 1000.0), 2)
+        curve = paid_curve(prm, w.n, grid) * members * v
+        h = max(mean, 1.0) * 1e-3
+        marginal = float(
+            (paid_curve(prm, w.n, mean + h) - paid_curve(prm, w.n, max(mean - h, 0.0))) * members * v
+        )
+        marginal /= mean + h - max(mean - h, 0.0)
+        channels[ch] = {
+            "spend": round(total, 2),
+            "mean_daily_spend": round(mean, 2),
+            "expected_paid_exposures": round(expected_exposures, 1),
+            "paid_exposures": int(sim.paid_impressions[first_day:, i].sum()),
+            "revenue": round(expected_exposures * v, 2),
+            "roas": round(expected_exposures * v / total, 4) if total > 0 else None,
+            "marginal_roas": round(marginal, 4) if prm.paid_reach > 0 else 0.0,
+            "adstock": {"form": "geometric", "decay": prm.paid_decay},
+            "saturation": {
+                "form": prm.paid_curve,
+                "half_daily_spend": round(prm.paid_half * w.n / 1000.0, 2),
+                "shape": prm.paid_shape,
+                "max_daily_reach": prm.paid_reach,
+                "members": members,
+            },
+            "value_per_exposure": value,
+            "response_curve": {
+                "daily_spend": grid.tolist(),
+                "daily_revenue": np.round(curve, 2).tolist(),
+            },
+        }
+    return {
+        "definition": "paid spend per day and channel (always-on promotion plus campaign budgets) is carried "
+        "over by geometric adstock a_t = decay * a_(t-1) + (1 - decay) * spend_t (steady spend s gives a = s) and "
+        "buys max_daily_reach * members * sat(a_t) exposures a day (Hill a^s / (a^s + half^s) or logistic "
+        "(1 - e^(-l a)) / (1 + e^(-l a)), l = ln 3 / half) of the channel's latest post to members who do not "
+        "follow the brand; they convert through the same view / engage / follow / purchase chain as organic "
+        "exposures. roas = expected revenue of the period's paid exposures / spend; marginal_roas = d revenue / d "
+        "daily spend at the mean daily spend (steady state); response_curve = steady-state daily revenue at each "
+        "daily spend. Revenue per exposure is first order (value_per_exposure): see docs/simulate.md",
+        "method": "analytic: exact expected exposures of the spend path x expected revenue per exposure",
+        "file": "spend.csv",
+        "channels": channels,
+    }

@@ -1,0 +1,261 @@
+"""Closed loop: does canyu's plan beat the status quo and follow-the-leader on the simulated world?
+
+Per scenario and seed: simulate the world's first period (``--days``), import nothing, then continue the
+same world for ``--horizon`` days under four arms on common random numbers (the same seed stream per
+day, so arms differ only by their levers):
+
+``status_quo``   last period's levers repeated: the scenario's posts per day, reply settings and mean daily
+                 spend per channel, measured from the first period
+``canyu``        canyu's plan: ``canyu.plan.actions.build_plan(session, period=..., budget=..., objective=...)``
+                 ``.levers`` on a workspace of the first period's files; when that module is not on this
+                 branch, a LOCAL STAND-IN (``_stand_in_plan`` below, clearly not canyu's planner) so the
+                 harness can be tested, and the output says so
+``follow``       follow-the-leader: Xiaomi's layout copied whatever the product (heavy Weibo, forum and QQ
+                 Zone posting and spend): posts per day weibo 8, forum 6, qzone 4, wechat_oa 1, douyin 1,
+                 xiaohongshu 1, wecom 0.5; the same total budget split weibo 45%, qzone 25%, douyin 10%,
+                 xiaohongshu 10%, wechat_oa 10% (Xiaomi's early playbook: Weibo for reach, the MIUI forum
+                 for fans, QQ Zone for the young; the layout the playbook warns against copying)
+``oracle``       from the truth: the same total budget split greedily to the true best marginal revenue per
+                 yuan on each channel's true curve, and the top-5 IMM seeds on the true Weibo graph
+
+Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
+is given it as ``budget``). Printed per scenario: conversions (orders in the period), revenue (yuan, their
+paid value) and active people (any action but exposure or reply) per arm, mean over seeds with a 90%
+interval, uplift vs status quo paired across seeds (t interval), and canyu's share of the oracle's uplift.
+
+    PYTHONPATH=src python bench/plan.py                      # 5 seeds, 2,000 people, 45 + 30 days
+    PYTHONPATH=src python bench/plan.py --people 5000 --scenarios default,overspent
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from canyu.plan.levers import Levers, Seed
+from canyu.simulate import SCENARIOS, get_scenario
+from canyu.simulate._continue import continue_run, outcome
+from canyu.simulate._engine import paid_curve, run
+from canyu.simulate._ids import ChannelIds
+from canyu.simulate._truth import paid_value
+from canyu.simulate._world import SOCIAL, build_world
+
+START = dt.date(2026, 8, 1)
+METRICS = ("conversions", "revenue", "active_people")
+XIAOMI_POSTS = {
+    "weibo": 8.0,
+    "forum": 6.0,
+    "qzone": 4.0,
+    "wechat_oa": 1.0,
+    "douyin": 1.0,
+    "xiaohongshu": 1.0,
+    "wecom": 0.5,
+}
+XIAOMI_SPLIT = {"weibo": 0.45, "qzone": 0.25, "douyin": 0.10, "xiaohongshu": 0.10, "wechat_oa": 0.10}
+
+
+def _canyu_planner() -> Any:
+    try:
+        from canyu.plan.actions import build_plan  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return build_plan
+
+
+def status_quo(sim: Any) -> Levers:
+    """Last period's levers: the settings in force and the mean always-on spend per channel."""
+    eng = sim.state
+    always = [r for r in sim.spend_rows if r[2] == -1]
+    spend = {ch: round(sum(r[3] for r in always if r[1] == ch) / sim.days, 2) for ch in SOCIAL}
+    return Levers(
+        posts_per_day={ch: eng.channels[ch].posts_per_day for ch in SOCIAL},
+        spend_per_day={ch: v for ch, v in spend.items() if v > 0},
+        reply_minutes={ch: eng.channels[ch].reply_minutes for ch in SOCIAL},
+        reply_rate={ch: eng.channels[ch].reply_rate for ch in SOCIAL},
+    )
+
+
+def follow_the_leader(sim: Any, total: float) -> Levers:
+    return Levers(
+        posts_per_day=dict(XIAOMI_POSTS),
+        spend_per_day={ch: round(total * share, 2) for ch, share in XIAOMI_SPLIT.items()},
+    )
+
+
+def _greedy_split(sim: Any, total: float, steps: int = 200) -> dict[str, float]:
+    """The budget to the true best marginal revenue per yuan, in ``steps`` increments on the true curves."""
+    w = sim.world
+    value = {ch: paid_value(sim, ch)["revenue_per_exposure"] * int(w.member[ch].sum()) for ch in SOCIAL}
+    alloc = dict.fromkeys(SOCIAL, 0.0)
+    inc = total / steps
+    for _ in range(steps):
+        gain = {
+            ch: value[ch]
+            * float(
+                paid_curve(sim.state.channels[ch], w.n, alloc[ch] + inc)
+                - paid_curve(sim.state.channels[ch], w.n, alloc[ch])
+            )
+            for ch in SOCIAL
+        }
+        best = max(gain, key=lambda c: gain[c])
+        alloc[best] += inc
+    return {ch: round(v, 2) for ch, v in alloc.items() if v > 0}
+
+
+def oracle(sim: Any, total: float, ids: ChannelIds, first: dt.date, truth_seeds: list[str]) -> Levers:
+    sq = status_quo(sim)
+    seeds = tuple(Seed("weibo", s, start=first + dt.timedelta(days=i)) for i, s in enumerate(truth_seeds[:5]))
+    return Levers(
+        posts_per_day=sq.posts_per_day,
+        spend_per_day=_greedy_split(sim, total),
+        reply_minutes=sq.reply_minutes,
+        reply_rate=sq.reply_rate,
+        seeds=seeds,
+    )
+
+
+def _stand_in_plan(sim: Any, total: float) -> Levers:
+    """STAND-IN, NOT canyu's planner: the harness's own simple plan, used only when canyu.plan.actions is
+    missing. It re-splits the status quo's budget in proportion to each channel's measured paid orders per
+    yuan in the first period (orders within 7 days of a paid exposure, from the simulator's log), and keeps
+    the rest of the status quo."""
+    cols = sim.log.columns()
+    sq = status_quo(sim)
+    score = {}
+    for i, ch in enumerate(SOCIAL):
+        spent = float(sim.spend[:, i].sum())
+        score[ch] = sim.paid_impressions[:, i].sum() / spent if spent > 0 else 0.0
+    del cols
+    tot = sum(score.values()) or 1.0
+    spend = {ch: round(total * s / tot, 2) for ch, s in score.items() if s > 0}
+    return Levers(
+        posts_per_day=sq.posts_per_day,
+        spend_per_day=spend,
+        reply_minutes=sq.reply_minutes,
+        reply_rate=sq.reply_rate,
+    )
+
+
+def _canyu_plan(
+    sim: Any, seed: int, scenario: str, people: int, days: int, horizon: int, total: float
+) -> Levers:
+    build_plan = _canyu_planner()
+    if build_plan is None:
+        return _stand_in_plan(sim, total)
+    import canyu
+    from canyu.simulate import import_simulation, simulate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = Path(tmp) / "files"
+        simulate(files, people=people, days=days, seed=seed, scenario=scenario)
+        from canyu.workspace import create_workspace
+
+        ws = create_workspace(Path(tmp) / "ws")
+        with ws:
+            import_simulation(ws, files)
+        with canyu.open(Path(tmp) / "ws") as ws2:
+            session = ws2.session()
+            first = START + dt.timedelta(days=days)
+            last = first + dt.timedelta(days=horizon - 1)
+            plan = build_plan(
+                session,
+                period=f"{first.isoformat()}..{last.isoformat()}",
+                budget=total * horizon,
+                objective="revenue",
+                today=first,
+            )
+            return plan.levers
+
+
+def _interval(x: np.ndarray) -> tuple[float, float, float]:
+    m = float(np.mean(x))
+    if len(x) < 2:
+        return m, m, m
+    half = float(stats.t.ppf(0.95, len(x) - 1) * np.std(x, ddof=1) / np.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+def bench(scenarios: list[str], seeds: int, people: int, days: int, horizon: int) -> dict[str, Any]:
+    planner = _canyu_planner()
+    print(
+        "canyu arm: canyu.plan.actions.build_plan"
+        if planner
+        else "canyu arm: canyu.plan.actions is NOT on this branch - using the bench's LOCAL STAND-IN plan "
+        "(_stand_in_plan), not canyu's planner"
+    )
+    results: dict[str, Any] = {}
+    for name in scenarios:
+        sc = get_scenario(name)
+        arms: dict[str, list[dict[str, float]]] = {a: [] for a in ("status_quo", "canyu", "follow", "oracle")}
+        t0 = time.time()
+        for seed in range(1, seeds + 1):
+            rng = np.random.default_rng(seed)
+            world = build_world(rng, sc, people)
+            sim = run(rng, world, sc, days)
+            ids = ChannelIds.draw(np.random.default_rng([seed, 1]), people)
+            first = START + dt.timedelta(days=days)
+            sq = status_quo(sim)
+            total = sq.total_spend_per_day
+            from canyu.simulate._truth import _best_seeds
+
+            truth_seeds = _best_seeds(sim, ids, k=5).get("seeds", [])
+            levers = {
+                "status_quo": sq,
+                "canyu": _canyu_plan(sim, seed, name, people, days, horizon, total),
+                "follow": follow_the_leader(sim, total),
+                "oracle": oracle(sim, total, ids, first, truth_seeds),
+            }
+            for arm, lv in levers.items():
+                out = outcome(continue_run(sim, lv, days=horizon, start=START, ids=ids))
+                arms[arm].append(out.to_dict())
+        results[name] = arms
+        _print(name, arms, time.time() - t0)
+    return results
+
+
+def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -> None:
+    print(f"\n== {name} ({len(arms['status_quo'])} seeds, {seconds:.0f} s) ==")
+    base = {m: np.array([r[m] for r in arms["status_quo"]], dtype=float) for m in METRICS}
+    for arm, rows in arms.items():
+        parts = []
+        for m in METRICS:
+            x = np.array([r[m] for r in rows], dtype=float)
+            mean, lo, hi = _interval(x)
+            parts.append(f"{m} {mean:,.0f} [{lo:,.0f}, {hi:,.0f}]")
+            if arm != "status_quo":
+                du, dlo, dhi = _interval(x - base[m])
+                parts[-1] += f" (uplift {du:+,.0f} [{dlo:+,.0f}, {dhi:+,.0f}])"
+        print(f"  {arm:<10} " + "; ".join(parts))
+    for m in ("revenue", "conversions"):
+        oracle_up = np.mean([r[m] for r in arms["oracle"]]) - np.mean(base[m])
+        canyu_up = np.mean([r[m] for r in arms["canyu"]]) - np.mean(base[m])
+        share = canyu_up / oracle_up if oracle_up > 0 else float("nan")
+        print(f"  canyu's share of the oracle's {m} uplift over status quo: {share:.0%}")
+    print("  (90% intervals over seeds; uplifts paired by seed on common random numbers)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scenarios", default="default,wrong-roles,viral-launch,overspent,correlated-spend")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--days", type=int, default=45)
+    p.add_argument("--horizon", type=int, default=30)
+    a = p.parse_args(argv)
+    names = [s for s in a.scenarios.split(",") if s]
+    unknown = [s for s in names if s not in SCENARIOS]
+    if unknown:
+        sys.exit(f"unknown scenario {unknown[0]}; valid: {', '.join(SCENARIOS)}")
+    bench(names, a.seeds, a.people, a.days, a.horizon)
+
+
+if __name__ == "__main__":
+    main()
