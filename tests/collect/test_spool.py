@@ -61,13 +61,17 @@ def test_one_writer_per_spool(root: Root) -> None:
         w.close()
 
 
-def _spool_posthog(ws: Path, key: str, batches: int, size: int = 50, *, segment_bytes: int = 16384) -> list[str]:
+def _spool_posthog(
+    ws: Path, key: str, batches: int, size: int = 50, *, segment_bytes: int = 16384
+) -> list[str]:
     """Spool ``batches`` PostHog bodies of ``size`` events as the server does; their uuids."""
     import json
 
     w = SpoolWriter(ws, segment_bytes=segment_bytes)
     ids: list[str] = []
-    head = json.dumps({"fmt": "posthog", "key_id": "k", "channel": "web", "received": "2026-12-01T00:00:00+00:00"})
+    head = json.dumps(
+        {"fmt": "posthog", "key_id": "k", "channel": "web", "received": "2026-12-01T00:00:00+00:00"}
+    )
     for b in range(batches):
         batch = [
             {

@@ -20,6 +20,7 @@ from canyu.collect._app import Collector, create_collector_app, error_body, serv
 from canyu.collect._events import CollectSettings, load_collect_settings
 from canyu.collect._keys import IngestKey, create_ingest_key, list_ingest_keys, revoke_ingest_key
 from canyu.collect._loader import CollectorCounts, LoadResult, collector_counts, load_spool
+from canyu.collect._status import collector_status
 
 __all__ = [
     "CollectSettings",
@@ -28,6 +29,7 @@ __all__ = [
     "IngestKey",
     "LoadResult",
     "collector_counts",
+    "collector_status",
     "create_collector_app",
     "create_ingest_key",
     "error_body",

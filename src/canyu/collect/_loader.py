@@ -128,9 +128,9 @@ def _committed(ws: Any, after: int) -> Committed:
     segment order). Empty but for a run that follows a crash between commit and checkpoint.
     """
     t = ws.table("imports")
-    expr = t.filter(t.source.startswith(SOURCE_PREFIX) & (t.source > segment_source(after, 10**12 - 1))).select(
-        "source", "table_name", "rows_loaded", "rows_duplicate", "rows_quarantined"
-    )
+    expr = t.filter(
+        t.source.startswith(SOURCE_PREFIX) & (t.source > segment_source(after, 10**12 - 1))
+    ).select("source", "table_name", "rows_loaded", "rows_duplicate", "rows_quarantined")
     out: Committed = {}
     for r in ws.to_arrow(expr).to_pylist():
         rng = _parse_source(r["source"])

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
-    "KEEP_MINUTES",
+    "BUCKET_S",
     "Checkpoint",
     "SpoolWriter",
     "add_minute",
@@ -184,26 +184,31 @@ class Checkpoint:
     links_loaded: int = 0
     segments: int = 0
     last_loaded_at: str | None = None
-    last_load: dict[str, Any] | None = None  # the last load: at, records, seconds, lag_s (oldest frame -> commit)
-    minutes: dict[str, dict[str, int]] = field(default_factory=dict)  # epoch minute -> counts, last 2 hours
+    last_load: dict[str, Any] | None = (
+        None  # the last load: at, records, seconds, lag_s (oldest frame -> commit)
+    )
+    minutes: dict[str, dict[str, int]] = field(default_factory=dict)  # bucket start -> counts (BUCKET_S)
 
 
-#: Minutes of per-minute counts kept (the status shows the last minute and the last hour).
-KEEP_MINUTES = 120
+#: Counts are kept in buckets of this many seconds ...
+BUCKET_S = 10
+#: ... for this long (the status shows the last minute and the last hour).
+KEEP_S = 3700
 
 
 def minute_of(t: dt.datetime | float) -> int:
-    """The epoch second that starts ``t``'s minute."""
+    """The epoch second that starts ``t``'s bucket (:data:`BUCKET_S` seconds)."""
     ts = t.timestamp() if isinstance(t, dt.datetime) else t
-    return int(ts // 60) * 60
+    return int(ts // BUCKET_S) * BUCKET_S
 
 
 def add_minute(
     minutes: dict[str, dict[str, int]], now: dt.datetime | float, **counts: int
 ) -> dict[str, dict[str, int]]:
-    """``minutes`` with ``counts`` added to ``now``'s minute, minutes older than :data:`KEEP_MINUTES` dropped."""
+    """``minutes`` (bucket start -> counts) with ``counts`` added to ``now``'s bucket; buckets older
+    than :data:`KEEP_S` dropped."""
     m = minute_of(now)
-    out = {k: dict(v) for k, v in minutes.items() if int(k) > m - KEEP_MINUTES * 60}
+    out = {k: dict(v) for k, v in minutes.items() if int(k) > m - KEEP_S}
     bucket = out.setdefault(str(m), {})
     for k, v in counts.items():
         bucket[k] = bucket.get(k, 0) + int(v)
@@ -211,7 +216,7 @@ def add_minute(
 
 
 def sum_minutes(minutes: dict[str, dict[str, int]], now: dt.datetime | float, span_s: int) -> dict[str, int]:
-    """Counts of the minutes that start within the last ``span_s`` seconds (the current minute included)."""
+    """Counts of the last ``span_s`` seconds (to a bucket: the current bucket and the ones before it)."""
     m = minute_of(now)
     out: dict[str, int] = {}
     for k, bucket in minutes.items():
