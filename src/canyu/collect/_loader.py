@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ from canyu.collect._spool import (
     write_checkpoint,
     writer_lock,
 )
-from canyu.collect._wire import records_of
+from canyu.collect._wire import loads, records_of
 
 __all__ = ["SOURCE_PREFIX", "CollectorCounts", "LoadResult", "collector_counts", "import_rows", "load_spool"]
 
@@ -144,6 +143,34 @@ def _committed(ws: Any, after: int) -> Committed:
     return out
 
 
+#: Identity links this process has seen committed, per workspace: not sent to the importer again
+#: (it would find them all duplicates, at the cost of a transaction and a snapshot publication).
+#: A cache, bounded; losing it only costs that work. It is dropped when the workspace's
+#: ``deletions`` grow (a forget request may have removed links it holds).
+_KNOWN_LINKS: dict[str, set[tuple[Any, ...]]] = {}
+_KNOWN_DELETIONS: dict[str, int] = {}
+_KNOWN_LINKS_MAX = 500_000
+
+
+def _check_link_cache(ws: Any, workspace: Path) -> None:
+    n = int(ws.to_arrow(ws.table("deletions").count().name("n").as_table()).column(0)[0].as_py())
+    if _KNOWN_DELETIONS.get(str(workspace)) != n:
+        _KNOWN_LINKS.pop(str(workspace), None)
+        _KNOWN_DELETIONS[str(workspace)] = n
+
+
+def _new_links(workspace: Path, links: list[list[Any]]) -> list[tuple[Any, ...]]:
+    known = _KNOWN_LINKS.get(str(workspace), set())
+    return [t for t in dict.fromkeys(map(tuple, links)) if t not in known]
+
+
+def _remember_links(workspace: Path, links: list[tuple[Any, ...]]) -> None:
+    known = _KNOWN_LINKS.setdefault(str(workspace), set())
+    if len(known) + len(links) > _KNOWN_LINKS_MAX:
+        known.clear()
+    known.update(links)
+
+
 def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any = None) -> LoadResult:
     """Import the workspace's sealed spool segments and advance the checkpoint, exactly once.
 
@@ -186,6 +213,7 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                 ws = canyu.open(str(ws_path))
             # Ranges committed by a run that died before its checkpoint (normally none).
             committed = _committed(ws, cp.loaded_through)
+            _check_link_cache(ws, ws_path)
             while todo:
                 started = time.monotonic()
                 group: list[tuple[int, Path]] = []
@@ -202,26 +230,28 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                     group.append((seq, path))
                     for n, payload in read_frames(path):
                         head, _, body = payload.partition(b"\n")
-                        meta = json.loads(head)
+                        meta = loads(head)
                         if oldest is None:
                             oldest = meta.get("received")
                         ctx = contexts.get(meta["channel"])
                         if ctx is None:
                             ctx = contexts[meta["channel"]] = Context(meta["channel"], settings, hmac_key)
-                        rows = ROW_BUILDERS[meta["fmt"]](records_of(json.loads(body)), ctx)
+                        rows = ROW_BUILDERS[meta["fmt"]](records_of(loads(body)), ctx)
                         records += n
                         events.extend(rows.events)
                         links.extend(rows.links)
                         ignored += rows.ignored
-                links = [list(t) for t in dict.fromkeys(map(tuple, links))]  # one row per link
+                new_links = _new_links(ws_path, links)  # one row per link, none known to be stored
                 rng = (group[0][0], group[-1][0])
                 done = committed.get(rng, {})
                 source = segment_source(*rng)
                 link_loaded = 0
                 if "identity_links" in done:
                     link_loaded = done["identity_links"][0]
-                elif links:
-                    link_loaded, _, _ = import_rows(ws, "identity_links", _table(links, LINK_COLUMNS), source)
+                elif new_links:
+                    link_loaded, _, _ = import_rows(
+                        ws, "identity_links", _table([list(t) for t in new_links], LINK_COLUMNS), source
+                    )
                 loaded = dup = quar = 0
                 if "events" in done:
                     loaded, dup, quar = done["events"]
@@ -261,6 +291,7 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                     minutes=minutes,
                 )
                 write_checkpoint(ws_path, cp)  # the import has committed: these segments are done
+                _remember_links(ws_path, new_links)
                 for _, p in group:
                     p.unlink(missing_ok=True)
                 for k, v in (
