@@ -253,9 +253,14 @@ class Collector:
             log.warning("collector: loading %s failed, will retry: %s", workspace, error)
 
     def _loader_loop(self) -> None:
+        """Start a load every ``load_interval`` s; one that took longer is followed at once by the next
+        (a backlog is drained back to back, so ack -> queryable is about one load's time)."""
         assert self.load_interval is not None
-        while not self._stop.wait(self.load_interval):
+        wait = self.load_interval
+        while not self._stop.wait(wait):
+            started = time.monotonic()
             self.load_once()
+            wait = max(0.0, self.load_interval - (time.monotonic() - started))
 
     def write_live(self) -> None:
         """Write every workspace's ``live.json`` (the status other processes read)."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -171,6 +172,46 @@ def _remember_links(workspace: Path, links: list[tuple[Any, ...]]) -> None:
     known.update(links)
 
 
+def _map_group(
+    todo: list[tuple[int, Path]],
+    replay: tuple[int, int] | None,
+    max_records: int,
+    settings: Any,
+    hmac_key: bytes | None,
+    contexts: dict[str, Context],
+    events: list[list[Any]],
+    links: list[list[Any]],
+) -> tuple[list[tuple[int, Path]], int, int, str | None]:
+    """Take the next group of segments off ``todo`` and map their records into ``events`` and ``links``.
+
+    A group is the committed range ``replay`` exactly when there is one; else segments until
+    ``max_records``. Returns (group, records, ignored, when its oldest batch was received).
+    """
+    group: list[tuple[int, Path]] = []
+    records = ignored = 0
+    oldest: str | None = None
+    while todo and (
+        (replay is not None and todo[0][0] <= replay[1])
+        or (replay is None and (not group or records < max_records))
+    ):
+        seq, path = todo.pop(0)
+        group.append((seq, path))
+        for n, payload in read_frames(path):
+            head, _, body = payload.partition(b"\n")
+            meta = loads(head)
+            if oldest is None:
+                oldest = meta.get("received")
+            ctx = contexts.get(meta["channel"])
+            if ctx is None:
+                ctx = contexts[meta["channel"]] = Context(meta["channel"], settings, hmac_key)
+            rows = ROW_BUILDERS[meta["fmt"]](records_of(loads(body)), ctx)
+            records += n
+            events.extend(rows.events)
+            links.extend(rows.links)
+            ignored += rows.ignored
+    return group, records, ignored, oldest
+
+
 def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any = None) -> LoadResult:
     """Import the workspace's sealed spool segments and advance the checkpoint, exactly once.
 
@@ -208,39 +249,25 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
         settings = load_collect_settings(ws_path)
         hmac_key = _hmac_key(ws_path)
         contexts: dict[str, Context] = {}
+        gc_was = gc.isenabled()
         try:
             if ws is None:
                 ws = canyu.open(str(ws_path))
             # Ranges committed by a run that died before its checkpoint (normally none).
             committed = _committed(ws, cp.loaded_through)
             _check_link_cache(ws, ws_path)
+            # Mapping makes a few small objects per event and no cycles: the cyclic collector would
+            # only rescan them again and again while a group grows (a third of the mapping's time).
+            gc_was = gc.isenabled()
+            gc.disable()
             while todo:
                 started = time.monotonic()
-                group: list[tuple[int, Path]] = []
                 events: list[list[Any]] = []
                 links: list[list[Any]] = []
-                records = ignored = 0
-                oldest: str | None = None
                 replay = next((rng for rng in committed if rng[0] == todo[0][0]), None)
-                while todo and (
-                    (replay is not None and todo[0][0] <= replay[1])
-                    or (replay is None and (not group or records < max_records))
-                ):
-                    seq, path = todo.pop(0)
-                    group.append((seq, path))
-                    for n, payload in read_frames(path):
-                        head, _, body = payload.partition(b"\n")
-                        meta = loads(head)
-                        if oldest is None:
-                            oldest = meta.get("received")
-                        ctx = contexts.get(meta["channel"])
-                        if ctx is None:
-                            ctx = contexts[meta["channel"]] = Context(meta["channel"], settings, hmac_key)
-                        rows = ROW_BUILDERS[meta["fmt"]](records_of(loads(body)), ctx)
-                        records += n
-                        events.extend(rows.events)
-                        links.extend(rows.links)
-                        ignored += rows.ignored
+                group, records, ignored, oldest = _map_group(
+                    todo, replay, max_records, settings, hmac_key, contexts, events, links
+                )
                 new_links = _new_links(ws_path, links)  # one row per link, none known to be stored
                 rng = (group[0][0], group[-1][0])
                 done = committed.get(rng, {})
@@ -305,6 +332,8 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                 ):
                     totals[k] += v
         finally:
+            if gc_was:
+                gc.enable()
             if ws is not None and opened is None:
                 ws.close()
     return LoadResult(**totals)
