@@ -374,6 +374,8 @@ def test_status_counts_the_flows_the_spool_and_the_lag(root: Root, server: Serve
         "loaded": 0,
     }
     assert s["spooled"] == 40 and s["loader_lag_s"] > 0 and s["totals"]["pending"] == 40
+    [bad] = s["rejected_recent"]
+    assert bad["type"] == "malformed_body" and "batch" in bad["reason"] and bad["path"] == "/batch/"
     collector = server.app.state.collector
     collector.loader_process = False
     collector.load_once()  # seal the open segment, load it here

@@ -93,6 +93,24 @@ def read_live(workspace: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def recent_rejected(workspace: Path, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest bodies refused with a 400 (kept in ``.collect/rejected/``): when, where, why; no body."""
+    d = Path(workspace) / ".collect" / "rejected"
+    if not d.exists():
+        return []
+    names = sorted((p for p in d.iterdir() if p.suffix == ".json"), key=lambda p: p.name, reverse=True)
+    out = []
+    for p in names[:limit]:
+        try:
+            rec = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        out.append(
+            {"file": p.name} | {k: rec.get(k) for k in ("received", "path", "type", "reason", "bytes")}
+        )
+    return out
+
+
 def _window(
     server: dict[str, dict[str, int]], loader: dict[str, dict[str, int]], now: float, span: int
 ) -> dict[str, int]:
@@ -128,7 +146,9 @@ def collector_status(
         10 s); ``spooled`` (records waiting in the
         spool now) and ``spooled_segments``; ``loader_lag_s`` (seconds since the oldest batch
         still waiting was received; 0 when none waits); ``last_load`` (``at``, ``records``,
-        ``seconds``, ``lag_s``: from the oldest batch's arrival to its commit); ``totals``
+        ``seconds``, ``lag_s``: from the oldest batch's arrival to its commit); ``rejected_recent``
+        (the newest 10 bodies refused with a 400: ``received``, ``path``, ``type``, ``reason``,
+        ``bytes``, ``file`` in ``.collect/rejected/``); ``totals``
         (:func:`canyu.collect.collector_counts`).
 
     Examples
@@ -171,5 +191,6 @@ def collector_status(
         "spooled_segments": sum(1 for seq, _ in sealed_segments(ws) if seq > cp.loaded_through),
         "loader_lag_s": lag,
         "last_load": cp.last_load,
+        "rejected_recent": recent_rejected(ws),
         "totals": collector_counts(ws).to_dict(),
     }

@@ -54,6 +54,7 @@ def loads(data: bytes | str) -> Any:
             pass
     return json.loads(data)
 
+
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_DECODED_BYTES",
