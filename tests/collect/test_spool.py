@@ -329,3 +329,18 @@ def test_kill_9_mid_send_keeps_every_acknowledged_batch(root: Root) -> None:
     assert total == distinct
     assert not list(spool_dir(root.a).glob("seg-*"))
     assert read_checkpoint(root.a).loaded >= len(acked)
+
+
+def test_status_buckets_sum_the_last_minute_and_drop_what_is_older_than_an_hour() -> None:
+    from canyu.collect._spool import BUCKET_S, KEEP_S, add_minute, sum_minutes
+
+    m: dict[str, dict[str, int]] = {}
+    for t, n in ((10_000.0, 1), (10_035.0, 2), (10_049.9, 4), (10_095.0, 8), (10_099.0, 16)):
+        m = add_minute(m, t, loaded=n)
+    assert BUCKET_S == 10
+    # at 10,099 the last 60 s are the buckets 10,040 ... 10,090: 4 + 8 + 16 (10,035's bucket is 10,030)
+    assert sum_minutes(m, 10_099.0, 60) == {"loaded": 28}
+    assert sum_minutes(m, 10_099.0, 3600) == {"loaded": 31}
+    m = add_minute(m, 10_000.0 + KEEP_S + 5, loaded=32)  # an hour and more later: the first bucket goes
+    assert sum(b["loaded"] for b in m.values()) == 62
+    assert sum_minutes(m, 10_000.0 + KEEP_S + 5, 3600) == {"loaded": 32}

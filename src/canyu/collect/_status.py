@@ -29,6 +29,7 @@ from typing import Any
 
 from canyu.collect._spool import (
     add_minute,
+    minute_of,
     oldest_pending,
     pending_records,
     read_checkpoint,
@@ -60,28 +61,39 @@ class LiveCounts:
         self._dirty = True
 
     def add(self, **counts: int) -> None:
+        """Add to the current bucket (in place: this runs once per request)."""
+        key = str(minute_of(time.time()))
         with self._lock:
-            self.minutes = add_minute(self.minutes, time.time(), **counts)
+            bucket = self.minutes.get(key)
+            if bucket is None:  # a new bucket: drop the old ones once, here
+                self.minutes = add_minute(self.minutes, time.time())
+                bucket = self.minutes.setdefault(key, {})
+            for k, v in counts.items():
+                bucket[k] = bucket.get(k, 0) + v
             self._dirty = True
 
     def snapshot(self) -> dict[str, dict[str, int]]:
+        """A copy of the buckets (bucket start -> counts)."""
         with self._lock:
             return {k: dict(v) for k, v in self.minutes.items()}
 
     def write(self, *, force: bool = False) -> None:
         """Rewrite ``live.json`` atomically (a heartbeat: also when nothing changed)."""
         with self._lock:
-            body = {
-                "updated": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-                "pid": os.getpid(),
-                "minutes": self.minutes,
-            }
+            text = json.dumps(
+                {
+                    "updated": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+                    "pid": os.getpid(),
+                    "minutes": self.minutes,
+                },
+                separators=(",", ":"),
+            )
             self._dirty = False
         path = _live_path(self.workspace)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{LIVE_FILE}.{os.getpid()}.tmp")
         # No fsync: a heartbeat of counts, not data; losing the last second of it in a crash is fine.
-        tmp.write_text(json.dumps(body, separators=(",", ":")), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
 
 
@@ -131,7 +143,7 @@ def collector_status(
     workspace
         The workspace folder.
     live
-        The server's per-minute counts when the caller is the server itself
+        The server's bucketed counts when the caller is the server itself
         (fresher than ``live.json``); None reads the file.
     now
         The time (epoch seconds) the windows end at; None: now.
