@@ -5,7 +5,10 @@ and canyu's native JSON are received by one FastAPI app serving every
 workspace under a root; the public ingest key decides the workspace. Every
 accepted batch is fsynced to the workspace's spool before the 2xx, and a
 loader moves spooled batches through the importer (validation, quarantine,
-accounting, dedupe by the client's event id). See ``docs/collect.md``.
+accounting, dedupe by the client's event id), exactly once across kill -9.
+:func:`collector_status` (also ``GET /collect/v1/status/{workspace}``) has what
+the console shows: flows of the last minute and hour, the spool, the loader's
+lag. See ``docs/collect.md``.
 
 Examples
 --------

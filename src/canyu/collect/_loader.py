@@ -126,6 +126,12 @@ def _committed(ws: Any, after: int) -> Committed:
 
     Read from ``imports`` (the filter runs in the engine: sources are zero-padded, so text order is
     segment order). Empty but for a run that follows a crash between commit and checkpoint.
+
+    It reads the published snapshot, which is current here: the loader's own commits publish
+    before they return, and opening a workspace republishes a snapshot a crash left behind.
+    (The one gap: a crash between commit and publish while another process holds the writer
+    lock at the moment the loader opens the workspace; the range is then imported again, its
+    rows caught by the dedupe and counted as duplicates.)
     """
     t = ws.table("imports")
     expr = t.filter(
