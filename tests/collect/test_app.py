@@ -16,7 +16,7 @@ import sensorsanalytics
 from collect_helpers import Root, Server, events_of, table_of
 
 import canyu
-from canyu.collect import collector_counts, create_ingest_key, load_spool, revoke_ingest_key
+from canyu.collect import collector_counts, collector_status, create_ingest_key, load_spool, revoke_ingest_key
 
 
 def _posthog(key: str, url: str, errors: list[Exception], **kw: object) -> posthog.Posthog:
@@ -337,7 +337,7 @@ def test_live_counts_while_serving(root: Root) -> None:
         client.shutdown()
         import time
 
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # the loader process starts in seconds, more on a loaded machine
         while collector_counts(root.a).loaded < 100 and time.monotonic() < deadline:
             time.sleep(0.1)
         counts = collector_counts(root.a)
@@ -347,3 +347,58 @@ def test_live_counts_while_serving(root: Root) -> None:
         s.stop()
     with canyu.open(str(root.a)) as w:
         assert w.to_arrow(w.table("events")).num_rows == 100
+
+
+def test_status_counts_the_flows_the_spool_and_the_lag(root: Root, server: Server) -> None:
+    url = f"{server.url}/collect/v1/status"
+    batch = [{"event": "$pageview", "distinct_id": f"u{i}", "uuid": str(uuid.uuid4())} for i in range(30)]
+    r = httpx.post(f"{server.url}/batch/", json={"api_key": root.key_a, "batch": batch})
+    assert r.status_code == 200
+    r = httpx.post(f"{server.url}/batch/", json={"api_key": root.key_a, "batch": batch[:10]})  # a retry
+    assert r.status_code == 200
+    assert (
+        httpx.post(
+            f"{server.url}/batch/", content=b'{"api_key": "' + root.key_a.encode() + b'", "batch": 3}'
+        ).status_code
+        == 400
+    )
+    s = httpx.get(f"{url}/brand-a").json()
+    assert s["collector_running"] is True
+    assert {
+        k: s["last_minute"][k] for k in ("requests", "received", "acknowledged", "rejected", "loaded")
+    } == {
+        "requests": 3,
+        "received": 40,
+        "acknowledged": 40,
+        "rejected": 1,
+        "loaded": 0,
+    }
+    assert s["spooled"] == 40 and s["loader_lag_s"] > 0 and s["totals"]["pending"] == 40
+    [bad] = s["rejected_recent"]
+    assert bad["type"] == "malformed_body" and "batch" in bad["reason"] and bad["path"] == "/batch/"
+    collector = server.app.state.collector
+    collector.loader_process = False
+    collector.load_once()  # seal the open segment, load it here
+    s = httpx.get(f"{url}/brand-a").json()
+    assert (s["last_hour"]["loaded"], s["last_hour"]["duplicate"], s["spooled"], s["loader_lag_s"]) == (
+        30,
+        10,
+        0,
+        0.0,
+    )
+    assert s["last_load"]["records"] == 40 and s["last_load"]["lag_s"] >= 0
+    other = httpx.get(f"{url}/brand-b").json()
+    assert other["last_hour"]["acknowledged"] == 0 and other["totals"]["accepted"] == 0
+    # relayed by a proxy, or an unknown workspace: refused in the one error shape
+    r = httpx.get(f"{url}/brand-a", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert r.status_code == 403 and r.json()["error"]["type"] == "forbidden"
+    assert httpx.get(f"{url}/..").status_code in (403, 404)
+    assert httpx.get(f"{url}/brand-z").json()["error"]["type"] == "not_found"
+    collector.status_auth = lambda request, ws: ws == "brand-b"
+    assert httpx.get(f"{url}/brand-a").status_code == 403
+    assert httpx.get(f"{url}/brand-b").status_code == 200
+    # another process reads the same figures from the files (live.json is rewritten every second)
+    server.stop()
+    s = collector_status(root.a)
+    assert s["last_hour"]["acknowledged"] == 40 and s["last_hour"]["rejected"] == 1
+    assert s["last_hour"]["loaded"] == 30 and s["totals"]["loaded"] == 30

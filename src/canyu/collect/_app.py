@@ -14,6 +14,8 @@ Endpoints::
     POST /i/v1/analytics/events                          PostHog v1 (200 {"results": {uuid: {"result": "ok"}}})
     POST|GET /sa  /sa.gif                                Sensors Data (200, empty body)
     POST /collect/v1/events                              canyu native (200 {"accepted": n})
+    GET  /collect/v1/status/{workspace}                  the workspace's collector_status (loopback only,
+                                                         unless Collector.status_auth says otherwise)
     GET  /healthz
 
 Errors are always ``{"error": {"type", "message", "message_zh"}}`` with the status
@@ -48,6 +50,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from canyu.collect._keys import KeyIndex, KeyMatch
 from canyu.collect._loader import load_spool
 from canyu.collect._spool import SpoolWriter, sealed_segments, write_rejected
+from canyu.collect._status import LiveCounts, collector_status
 from canyu.collect._wire import (
     MAX_BODY_BYTES,
     Decoded,
@@ -85,6 +88,7 @@ def _unknown_key(key: str | None) -> CollectError:
 class _WorkspaceState:
     path: Path
     writer: SpoolWriter
+    live: LiveCounts
     accepted: int = 0
     rejected: int = 0
 
@@ -133,6 +137,12 @@ class Collector:
         self.loader_process = loader_process
         self._child: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._heartbeat: threading.Thread | None = None
+        self.heartbeat_s = 1.0
+        #: Who may read ``GET /collect/v1/status/{workspace}``: ``fn(request, workspace_name) -> bool``.
+        #: None (a standalone collector): clients on the loopback interface only. The console sets its
+        #: own (signed-in users with a role on the workspace, or its read keys).
+        self.status_auth: Callable[[Request, str], bool] | None = None
 
     # -- workspaces ----------------------------------------------------------
     def state(self, workspace: Path) -> _WorkspaceState:
@@ -143,7 +153,9 @@ class Collector:
             st = self._states.get(workspace)
             if st is None:
                 st = _WorkspaceState(
-                    path=workspace, writer=SpoolWriter(workspace, segment_bytes=self.segment_bytes)
+                    path=workspace,
+                    writer=SpoolWriter(workspace, segment_bytes=self.segment_bytes),
+                    live=LiveCounts(workspace),
                 )
                 self._states[workspace] = st
         return st
@@ -168,6 +180,7 @@ class Collector:
         try:
             await asyncio.wrap_future(st.writer.submit(header + b"\n" + decoded.raw, n))
         except OSError as exc:
+            st.live.add(requests=1, received=n, failed=n)
             raise CollectError(
                 f"the spool could not be written ({exc}); retry later",
                 message_zh=f"无法写入缓冲区（{exc}），请稍后重试",
@@ -175,6 +188,7 @@ class Collector:
                 type="spool_unavailable",
             ) from exc
         st.accepted += n
+        st.live.add(requests=1, received=n, acknowledged=n)
         return n
 
     def reject(self, workspace: Path, request: Request, body: bytes, err: CollectError) -> None:
@@ -198,8 +212,9 @@ class Collector:
             record["body"] = _EMAIL_RE.sub("<email>", _PHONE_RE.sub("<phone>", text[:1_000_000]))
         else:
             record["body_base64"] = base64.b64encode(body[:1_000_000]).decode("ascii")
-        if workspace in self._states:
-            self._states[workspace].rejected += 1
+        st = self.state(workspace)
+        st.rejected += 1
+        st.live.add(requests=1, rejected=1)
         write_rejected(workspace, record)
 
     # -- loader ----------------------------------------------------------------
@@ -238,9 +253,35 @@ class Collector:
             log.warning("collector: loading %s failed, will retry: %s", workspace, error)
 
     def _loader_loop(self) -> None:
+        """Start a load every ``load_interval`` s; one that took longer is followed at once by the next
+        (a backlog is drained back to back, so ack -> queryable is about one load's time)."""
         assert self.load_interval is not None
-        while not self._stop.wait(self.load_interval):
+        wait = self.load_interval
+        while not self._stop.wait(wait):
+            started = time.monotonic()
             self.load_once()
+            wait = max(0.0, self.load_interval - (time.monotonic() - started))
+
+    def write_live(self) -> None:
+        """Write every workspace's ``live.json`` (the status other processes read)."""
+        for st in list(self._states.values()):
+            try:
+                st.live.write()
+            except OSError as exc:
+                log.warning("collector: cannot write the live counts of %s: %s", st.path, exc)
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.wait(self.heartbeat_s):
+            self.write_live()
+
+    def workspace_named(self, name: str) -> Path | None:
+        """The workspace folder ``name`` directly under the root (None when there is none)."""
+        return next((p for p in self.keys.workspaces() if p.name == name), None)
+
+    def status(self, workspace: Path) -> dict[str, Any]:
+        """:func:`canyu.collect.collector_status` of a workspace, with this server's own (fresher) counts."""
+        st = self._states.get(workspace)
+        return collector_status(workspace, live=st.live.snapshot() if st is not None else None)
 
     def start(self) -> None:
         """Recover every workspace that has spooled batches (a previous run's), then start the loader."""
@@ -253,16 +294,23 @@ class Collector:
         if self.load_interval is not None and self._loader is None:
             self._loader = threading.Thread(target=self._loader_loop, name="collect-loader", daemon=True)
             self._loader.start()
+        if self._heartbeat is None:
+            self._heartbeat = threading.Thread(target=self._heartbeat_loop, name="collect-live", daemon=True)
+            self._heartbeat.start()
 
     def stop(self) -> None:
         self._stop.set()
         if self._loader is not None:
             self._loader.join(timeout=60)
             self._loader = None
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=10)
+            self._heartbeat = None
         if self.load_on_shutdown:
             # the last load in this process unless a warm loader process is there (starting one costs seconds)
             self.loader_process = self.loader_process and self._child is not None and self._child.is_alive()
             self.load_once()
+        self.write_live()
         for st in self._states.values():
             st.writer.close()
         self._states.clear()
@@ -330,6 +378,13 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def _local_request(request: Request) -> bool:
+    """A client on this host's loopback interface, not relayed by a proxy (which adds a forwarding header)."""
+    host = request.client.host if request.client else ""
+    relayed = any(h in request.headers for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
+    return host in ("127.0.0.1", "::1") and not relayed
+
+
 def _too_large() -> CollectError:
     return CollectError(
         f"the body is larger than {MAX_BODY_BYTES} bytes",
@@ -346,6 +401,7 @@ def create_collector_app(
     segment_bytes: int = 16 * 1024 * 1024,
     load_on_shutdown: bool = True,
     load_records: int = 500_000,
+    status_auth: Callable[[Request, str], bool] | None = None,
 ) -> FastAPI:
     """The collector for every workspace under ``root`` (see the module docstring for the endpoints).
 
@@ -364,6 +420,7 @@ def create_collector_app(
         load_on_shutdown=load_on_shutdown,
         load_records=load_records,
     )
+    collector.status_auth = status_auth
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -456,6 +513,27 @@ def create_collector_app(
     async def native(request: Request) -> JSONResponse:
         _, n = await handle(request, "native", lambda b, r: decode_native(b, r.headers))
         return JSONResponse({"accepted": n})
+
+    @app.get("/collect/v1/status/{workspace}")
+    async def status(request: Request, workspace: str) -> JSONResponse:
+        """The workspace's :func:`canyu.collect.collector_status` (who may read it: ``Collector.status_auth``)."""
+        auth = collector.status_auth
+        if not (auth(request, workspace) if auth is not None else _local_request(request)):
+            raise CollectError(
+                "not allowed to read this workspace's collector status",
+                message_zh="无权查看此工作区的采集状态",
+                status=403,
+                type="forbidden",
+            )
+        path = collector.workspace_named(workspace)
+        if path is None:
+            raise CollectError(
+                f"no workspace {workspace!r} under the collector's root",
+                message_zh=f"采集服务的根目录下没有工作区 {workspace!r}",
+                status=404,
+                type="not_found",
+            )
+        return JSONResponse(await asyncio.get_running_loop().run_in_executor(None, collector.status, path))
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

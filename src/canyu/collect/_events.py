@@ -55,6 +55,11 @@ from canyu import vocab
 from canyu.errors import ConfigError
 from canyu.privacy import PII_HEADER_PATTERNS, hash_identifier
 
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None  # type: ignore[assignment]
+
 __all__ = [
     "EVENT_COLUMNS",
     "LINK_COLUMNS",
@@ -225,7 +230,7 @@ def _text(v: Any) -> str | None:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+        return _dumps(v)
     return str(v)
 
 
@@ -395,7 +400,16 @@ def _event_row(
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-_dumps = _ENCODER.encode
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON text, UTF-8 as is (orjson: several times faster; the standard library for what it refuses)."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(value, default=str).decode("utf-8")
+        except TypeError:  # an integer wider than 64 bits, a non-text key
+            pass
+    return _ENCODER.encode(value)
 
 
 def _bind(rows: Rows, ctx: Context, a: Any, b: Any) -> None:

@@ -1,17 +1,23 @@
-"""The loader: sealed spool segments -> the importer -> a checkpoint.
+"""The loader: sealed spool segments -> the importer -> a checkpoint, idempotent across any crash.
 
-For each run, the sealed segments after the checkpoint are read, their rows
-written as Parquet files in a private temporary folder and imported with
-``Workspace.import_files`` (validation, quarantine, accounting and dedupe by
-``event_id``: the importer's, not a second one). Only after the import has
-committed is the checkpoint advanced (written atomically) and the segments
-deleted. A crash before the checkpoint replays the segments on the next run;
-the importer finds their events already present and counts them as
-duplicates, so a replay adds nothing. Identity links are imported before
-events, so new events get their resolved person at once.
+For each run, the sealed segments after the checkpoint are read, mapped to
+rows and handed to the importer as Arrow tables (``Workspace.import_batches``:
+the same validation, quarantine, accounting and dedupe by ``event_id`` as a
+file's). Identity links are imported before events, so new events get their
+resolved person at once.
 
-:func:`import_rows` is the one call that hands rows to the store; switching
-to an Arrow ingest API (``Workspace.import_batches``) changes only it.
+Exactly once, whatever moment a kill -9 comes: every import names its
+segment range as its ``source`` (``collector:seg-<first>-<last>``), and the
+importer records that source in the store's ``imports`` table *in the same
+transaction* as the rows. Only after that is ``checkpoint.json`` advanced (a
+file, for the live counts) and the segments deleted. A crash between the two
+leaves segments the checkpoint does not cover; the next run (see
+:func:`_committed`) finds their range in ``imports``, does not import it again
+and takes its counts from there. So a replay stores nothing twice and counts
+nothing twice (before this, a replayed group was imported again: its rows
+were caught by the dedupe, but the checkpoint counted them as duplicates and
+not as loaded). A retried request (same uuids, new frames) is caught by the
+importer's dedupe and counted as ``duplicate``.
 """
 
 from __future__ import annotations
@@ -19,20 +25,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
-import shutil
-import tempfile
+import gc
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from canyu.collect._events import EVENT_COLUMNS, LINK_COLUMNS, ROW_BUILDERS, Context, load_collect_settings
 from canyu.collect._spool import (
     Checkpoint,
+    add_minute,
     pending_records,
     read_checkpoint,
     read_frames,
@@ -42,9 +47,22 @@ from canyu.collect._spool import (
     write_checkpoint,
     writer_lock,
 )
-from canyu.collect._wire import records_of
+from canyu.collect._wire import loads, records_of
 
-__all__ = ["CollectorCounts", "LoadResult", "collector_counts", "import_rows", "load_spool"]
+__all__ = ["SOURCE_PREFIX", "CollectorCounts", "LoadResult", "collector_counts", "import_rows", "load_spool"]
+
+#: The ``imports.source`` of a collector load: ``collector:seg-<first>-<last>`` (12 digits each).
+SOURCE_PREFIX = "collector:seg-"
+
+
+def segment_source(first: int, last: int) -> str:
+    return f"{SOURCE_PREFIX}{first:012d}-{last:012d}"
+
+
+def _parse_source(source: str) -> tuple[int, int] | None:
+    rest = source[len(SOURCE_PREFIX) :] if source.startswith(SOURCE_PREFIX) else ""
+    a, sep, b = rest.partition("-")
+    return (int(a), int(b)) if sep and a.isdigit() and b.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -83,20 +101,15 @@ def _hmac_key(workspace: Path) -> bytes | None:
         return None
 
 
-def import_rows(ws: Any, table: str, rows: pa.Table, tmp: Path, name: str) -> tuple[int, int, int]:
+def import_rows(ws: Any, table: str, rows: pa.Table, source: str) -> tuple[int, int, int]:
     """Import ``rows`` (contract column names, text values) into ``table``; (loaded, duplicate, quarantined).
 
-    Today through a Parquet file and ``ws.import_files``; the importer types
-    and validates every value, so a bad one is quarantined with its reason.
+    Through the Arrow ingest source (``Workspace.import_batches``): the importer
+    types and validates every value, so a bad one is quarantined with its
+    reason, and records ``source`` in ``imports`` in the same transaction.
     """
-    path = tmp / f"{name}.parquet"
-    pq.write_table(rows, path)
-    results = ws.import_files([path], table=table)
-    return (
-        sum(r.rows_loaded for r in results),
-        sum(r.rows_duplicate for r in results),
-        sum(r.rows_quarantined for r in results),
-    )
+    r = ws.import_batches(rows, source=source, table=table)
+    return r.rows_loaded, r.rows_duplicate, r.rows_quarantined
 
 
 def _table(rows: list[list[Any]], columns: tuple[str, ...]) -> pa.Table:
@@ -104,8 +117,109 @@ def _table(rows: list[list[Any]], columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: pa.array(list(v), pa.string()) for c, v in zip(columns, cols, strict=True)})
 
 
+#: (first, last) segment range -> table -> (loaded, duplicate, quarantined)
+Committed = dict[tuple[int, int], dict[str, tuple[int, int, int]]]
+
+
+def _committed(ws: Any, after: int) -> Committed:
+    """Segment ranges after ``after`` that the store has committed but the checkpoint does not cover.
+
+    Read from ``imports`` (the filter runs in the engine: sources are zero-padded, so text order is
+    segment order). Empty but for a run that follows a crash between commit and checkpoint.
+
+    It reads the published snapshot, which is current here: the loader's own commits publish
+    before they return, and opening a workspace republishes a snapshot a crash left behind.
+    (The one gap: a crash between commit and publish while another process holds the writer
+    lock at the moment the loader opens the workspace; the range is then imported again, its
+    rows caught by the dedupe and counted as duplicates.)
+    """
+    t = ws.table("imports")
+    expr = t.filter(
+        t.source.startswith(SOURCE_PREFIX) & (t.source > segment_source(after, 10**12 - 1))
+    ).select("source", "table_name", "rows_loaded", "rows_duplicate", "rows_quarantined")
+    out: Committed = {}
+    for r in ws.to_arrow(expr).to_pylist():
+        rng = _parse_source(r["source"])
+        if rng is None or rng[0] <= after:
+            continue
+        out.setdefault(rng, {})[r["table_name"]] = (
+            int(r["rows_loaded"]),
+            int(r["rows_duplicate"]),
+            int(r["rows_quarantined"]),
+        )
+    return out
+
+
+#: Identity links this process has seen committed, per workspace: not sent to the importer again
+#: (it would find them all duplicates, at the cost of a transaction and a snapshot publication).
+#: A cache, bounded; losing it only costs that work. It is dropped when the workspace's
+#: ``deletions`` grow (a forget request may have removed links it holds).
+_KNOWN_LINKS: dict[str, set[tuple[Any, ...]]] = {}
+_KNOWN_DELETIONS: dict[str, int] = {}
+_KNOWN_LINKS_MAX = 500_000
+
+
+def _check_link_cache(ws: Any, workspace: Path) -> None:
+    n = int(ws.to_arrow(ws.table("deletions").count().name("n").as_table()).column(0)[0].as_py())
+    if _KNOWN_DELETIONS.get(str(workspace)) != n:
+        _KNOWN_LINKS.pop(str(workspace), None)
+        _KNOWN_DELETIONS[str(workspace)] = n
+
+
+def _new_links(workspace: Path, links: list[list[Any]]) -> list[tuple[Any, ...]]:
+    known = _KNOWN_LINKS.get(str(workspace), set())
+    return [t for t in dict.fromkeys(map(tuple, links)) if t not in known]
+
+
+def _remember_links(workspace: Path, links: list[tuple[Any, ...]]) -> None:
+    known = _KNOWN_LINKS.setdefault(str(workspace), set())
+    if len(known) + len(links) > _KNOWN_LINKS_MAX:
+        known.clear()
+    known.update(links)
+
+
+def _map_group(
+    todo: list[tuple[int, Path]],
+    replay: tuple[int, int] | None,
+    max_records: int,
+    settings: Any,
+    hmac_key: bytes | None,
+    contexts: dict[str, Context],
+    events: list[list[Any]],
+    links: list[list[Any]],
+) -> tuple[list[tuple[int, Path]], int, int, str | None]:
+    """Take the next group of segments off ``todo`` and map their records into ``events`` and ``links``.
+
+    A group is the committed range ``replay`` exactly when there is one; else segments until
+    ``max_records``. Returns (group, records, ignored, when its oldest batch was received).
+    """
+    group: list[tuple[int, Path]] = []
+    records = ignored = 0
+    oldest: str | None = None
+    while todo and (
+        (replay is not None and todo[0][0] <= replay[1])
+        or (replay is None and (not group or records < max_records))
+    ):
+        seq, path = todo.pop(0)
+        group.append((seq, path))
+        for n, payload in read_frames(path):
+            head, _, body = payload.partition(b"\n")
+            meta = loads(head)
+            if oldest is None:
+                oldest = meta.get("received")
+            ctx = contexts.get(meta["channel"])
+            if ctx is None:
+                ctx = contexts[meta["channel"]] = Context(meta["channel"], settings, hmac_key)
+            rows = ROW_BUILDERS[meta["fmt"]](records_of(loads(body)), ctx)
+            records += n
+            events.extend(rows.events)
+            links.extend(rows.links)
+            ignored += rows.ignored
+    return group, records, ignored, oldest
+
+
 def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any = None) -> LoadResult:
-    """Import the workspace's sealed spool segments and advance the checkpoint.
+    """Import the workspace's sealed spool segments and advance the checkpoint, exactly once.
 
     Safe to call at any time, from any process: runs are serialized by a lock
     file, and a standalone run (no collector holding the writer lock) also
@@ -141,51 +255,57 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
         settings = load_collect_settings(ws_path)
         hmac_key = _hmac_key(ws_path)
         contexts: dict[str, Context] = {}
+        gc_was = gc.isenabled()
         try:
+            if ws is None:
+                ws = canyu.open(str(ws_path))
+            # Ranges committed by a run that died before its checkpoint (normally none).
+            committed = _committed(ws, cp.loaded_through)
+            _check_link_cache(ws, ws_path)
+            # Mapping makes a few small objects per event and no cycles: the cyclic collector would
+            # only rescan them again and again while a group grows (a third of the mapping's time).
+            gc_was = gc.isenabled()
+            gc.disable()
             while todo:
-                group: list[tuple[int, Path]] = []
+                started = time.monotonic()
                 events: list[list[Any]] = []
                 links: list[list[Any]] = []
-                records = ignored = 0
-                while todo and (not group or records < max_records):
-                    seq, path = todo.pop(0)
-                    group.append((seq, path))
-                    for n, payload in read_frames(path):
-                        head, _, body = payload.partition(b"\n")
-                        meta = json.loads(head)
-                        ctx = contexts.get(meta["channel"])
-                        if ctx is None:
-                            ctx = contexts[meta["channel"]] = Context(meta["channel"], settings, hmac_key)
-                        rows = ROW_BUILDERS[meta["fmt"]](records_of(json.loads(body)), ctx)
-                        records += n
-                        events.extend(rows.events)
-                        links.extend(rows.links)
-                        ignored += rows.ignored
-                links = [list(t) for t in dict.fromkeys(map(tuple, links))]  # one row per link
-                if ws is None:
-                    ws = canyu.open(str(ws_path))
-                base = ws.path / ".tmp"
-                base.mkdir(exist_ok=True)
-                tmp = Path(tempfile.mkdtemp(prefix="collect-", dir=base))
-                try:
-                    link_loaded = 0
-                    if links:
-                        link_loaded, _, _ = import_rows(
-                            ws,
-                            "identity_links",
-                            _table(links, LINK_COLUMNS),
-                            tmp,
-                            f"links-{group[-1][0]:012d}",
-                        )
-                    loaded = dup = quar = 0
-                    if events:
-                        loaded, dup, quar = import_rows(
-                            ws, "events", _table(events, EVENT_COLUMNS), tmp, f"events-{group[-1][0]:012d}"
-                        )
-                finally:
-                    shutil.rmtree(tmp, ignore_errors=True)
+                replay = next((rng for rng in committed if rng[0] == todo[0][0]), None)
+                group, records, ignored, oldest = _map_group(
+                    todo, replay, max_records, settings, hmac_key, contexts, events, links
+                )
+                new_links = _new_links(ws_path, links)  # one row per link, none known to be stored
+                rng = (group[0][0], group[-1][0])
+                done = committed.get(rng, {})
+                source = segment_source(*rng)
+                link_loaded = 0
+                if "identity_links" in done:
+                    link_loaded = done["identity_links"][0]
+                elif new_links:
+                    link_loaded, _, _ = import_rows(
+                        ws, "identity_links", _table([list(t) for t in new_links], LINK_COLUMNS), source
+                    )
+                loaded = dup = quar = 0
+                if "events" in done:
+                    loaded, dup, quar = done["events"]
+                elif events:
+                    loaded, dup, quar = import_rows(ws, "events", _table(events, EVENT_COLUMNS), source)
+                now = dt.datetime.now(dt.UTC)
+                lag = None
+                if oldest:
+                    with contextlib.suppress(ValueError):
+                        lag = round((now - dt.datetime.fromisoformat(oldest)).total_seconds(), 3)
+                minutes = add_minute(
+                    cp.minutes,
+                    now,
+                    loaded=loaded,
+                    duplicate=dup,
+                    quarantined=quar,
+                    ignored=ignored,
+                    records=records,
+                )
                 cp = Checkpoint(
-                    loaded_through=group[-1][0],
+                    loaded_through=rng[1],
                     accepted=cp.accepted + records,
                     loaded=cp.loaded + loaded,
                     duplicate=cp.duplicate + dup,
@@ -193,9 +313,18 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                     ignored=cp.ignored + ignored,
                     links_loaded=cp.links_loaded + link_loaded,
                     segments=cp.segments + len(group),
-                    last_loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    last_loaded_at=now.isoformat(timespec="seconds"),
+                    last_load={
+                        "at": now.isoformat(timespec="milliseconds"),
+                        "records": records,
+                        "seconds": round(time.monotonic() - started, 3),
+                        "lag_s": lag,
+                        "replayed": bool(done),
+                    },
+                    minutes=minutes,
                 )
                 write_checkpoint(ws_path, cp)  # the import has committed: these segments are done
+                _remember_links(ws_path, new_links)
                 for _, p in group:
                     p.unlink(missing_ok=True)
                 for k, v in (
@@ -209,6 +338,8 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                 ):
                     totals[k] += v
         finally:
+            if gc_was:
+                gc.enable()
             if ws is not None and opened is None:
                 ws.close()
     return LoadResult(**totals)

@@ -22,6 +22,7 @@ seals whatever ``.open`` segment a dead writer left, and starts a new one.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import json
 import os
@@ -33,18 +34,24 @@ import time
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
+    "BUCKET_S",
     "Checkpoint",
     "SpoolWriter",
+    "add_minute",
+    "minute_of",
+    "oldest_pending",
+    "pending_records",
     "read_checkpoint",
     "read_frames",
     "seal_orphans",
     "sealed_segments",
     "spool_dir",
+    "sum_minutes",
     "write_checkpoint",
 ]
 
@@ -177,13 +184,55 @@ class Checkpoint:
     links_loaded: int = 0
     segments: int = 0
     last_loaded_at: str | None = None
+    last_load: dict[str, Any] | None = (
+        None  # the last load: at, records, seconds, lag_s (oldest frame -> commit)
+    )
+    minutes: dict[str, dict[str, int]] = field(default_factory=dict)  # bucket start -> counts (BUCKET_S)
+
+
+#: Counts are kept in buckets of this many seconds ...
+BUCKET_S = 10
+#: ... for this long (the status shows the last minute and the last hour).
+KEEP_S = 3700
+
+
+def minute_of(t: dt.datetime | float) -> int:
+    """The epoch second that starts ``t``'s bucket (:data:`BUCKET_S` seconds)."""
+    ts = t.timestamp() if isinstance(t, dt.datetime) else t
+    return int(ts // BUCKET_S) * BUCKET_S
+
+
+def add_minute(
+    minutes: dict[str, dict[str, int]], now: dt.datetime | float, **counts: int
+) -> dict[str, dict[str, int]]:
+    """``minutes`` (bucket start -> counts) with ``counts`` added to ``now``'s bucket; buckets older
+    than :data:`KEEP_S` dropped."""
+    m = minute_of(now)
+    out = {k: dict(v) for k, v in minutes.items() if int(k) > m - KEEP_S}
+    bucket = out.setdefault(str(m), {})
+    for k, v in counts.items():
+        bucket[k] = bucket.get(k, 0) + int(v)
+    return out
+
+
+def sum_minutes(minutes: dict[str, dict[str, int]], now: dt.datetime | float, span_s: int) -> dict[str, int]:
+    """Counts of the last ``span_s`` seconds (to a bucket: the current bucket and the ones before it)."""
+    m = minute_of(now)
+    out: dict[str, int] = {}
+    for k, bucket in minutes.items():
+        if m - span_s < int(k) <= m:
+            for name, v in bucket.items():
+                out[name] = out.get(name, 0) + v
+    return out
 
 
 def read_checkpoint(workspace: Path) -> Checkpoint:
     path = spool_dir(workspace) / "checkpoint.json"
     if not path.exists():
         return Checkpoint()
-    return Checkpoint(**json.loads(path.read_text(encoding="utf-8")))
+    known = Checkpoint.__dataclass_fields__
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Checkpoint(**{k: v for k, v in data.items() if k in known})
 
 
 def write_checkpoint(workspace: Path, cp: Checkpoint) -> None:
@@ -364,6 +413,30 @@ def pending_records(workspace: Path) -> int:
         with contextlib.suppress(FileNotFoundError):
             total += sum(n for n, _ in read_frames(p, headers_only=True))
     return total
+
+
+def oldest_pending(workspace: Path) -> str | None:
+    """When the oldest batch not yet loaded was received (ISO, UTC), from its frame header; None when none waits."""
+    cp = read_checkpoint(workspace)
+    for seq, _kind, p in _segments(spool_dir(workspace)):
+        if seq <= cp.loaded_through:
+            continue
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(_HEADER.size + 512)
+        except FileNotFoundError:
+            continue  # loaded and deleted meanwhile
+        if len(head) < _HEADER.size:
+            continue
+        magic, length, _crc, _n = _HEADER.unpack_from(head, 0)
+        if magic != MAGIC:
+            continue
+        line = head[_HEADER.size : _HEADER.size + length].partition(b"\n")[0]
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            received = json.loads(line).get("received")
+            if isinstance(received, str):
+                return received
+    return None
 
 
 def write_rejected(workspace: Path, record: dict[str, Any], *, limit: int = 1000) -> bool:

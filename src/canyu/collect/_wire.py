@@ -38,6 +38,23 @@ from typing import Any
 
 from canyu.errors import CollectError
 
+try:  # orjson parses 2-4x faster than the standard library; it is a dependency, the fallback is for safety
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None  # type: ignore[assignment]
+
+
+def loads(data: bytes | str) -> Any:
+    """JSON text -> Python values; orjson when it can, the standard library for what orjson refuses
+    (integers wider than 64 bits, NaN), so both accept the same bodies."""
+    if _orjson is not None:
+        try:
+            return _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_DECODED_BYTES",
@@ -47,6 +64,7 @@ __all__ = [
     "decode_posthog_v0",
     "decode_posthog_v1",
     "decode_sensors",
+    "loads",
     "records_of",
 ]
 
@@ -112,7 +130,7 @@ _ZH = {"the body": "请求体", "the data": "data 字段", "batch": "batch", "da
 
 def _json(data: bytes | str, what: str, key: str | None = None) -> Any:
     try:
-        return json.loads(data)
+        return loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(
             f"{what} is not valid JSON ({exc})", f"{_ZH.get(what, what)}不是有效的 JSON（{exc}）", key=key
