@@ -73,7 +73,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 # Modules that register rules when imported (loaded on first use).
-RULE_MODULES: list[str] = ["canyu.plan._rules"]
+RULE_MODULES: list[str] = ["canyu.plan._rules", "canyu.plan._diagnosis"]
 
 
 def register_rule(
@@ -393,7 +393,9 @@ def role_findings(
         gap = best - float(row[want])
         if actual is not None and gap <= margin:
             continue
-        evidence = {role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES} | {
+        evidence: dict[str, float | str] = {
+            role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES
+        } | {
             "active_people": people,
             "gap": round(gap, 4),
         }

@@ -318,8 +318,8 @@ SCENARIOS: Final = MappingProxyType(
         "quiet-community": replace(
             _DEFAULT,
             name="quiet-community",
-            community_half_life=20.0,
-            description="The community goes quiet: members' daily posting probability halves every 20 days "
+            community_half_life=30.0,
+            description="The community goes quiet: members' daily posting probability halves every 30 days "
             "(forum and WeCom groups).",
         ),
         "no-agenda": replace(
