@@ -393,12 +393,8 @@ def role_findings(
         gap = best - float(row[want])
         if actual is not None and gap <= margin:
             continue
-        evidence: dict[str, float | str] = {
-            role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES
-        } | {
-            "active_people": people,
-            "gap": round(gap, 4),
-        }
+        evidence: dict[str, float | str] = {role: round(float(row[role]), 4) for role in vocab.CHANNEL_ROLES}
+        evidence |= {"active_people": people, "gap": round(gap, 4)}
         p = judged.get(channel)
         if p is not None:
             evidence |= {"p_value": round(p, 4), "test": "person bootstrap, BH across channels"}
