@@ -17,7 +17,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, AnalysisSess
     root = tmp_path_factory.mktemp("roles")
     out = {}
     for scenario in ("default", "wrong-roles"):
-        sim = simulate(root / f"sim-{scenario}", people=4000, days=60, seed=3, scenario=scenario)
+        sim = simulate(root / f"sim-{scenario}", people=3000, days=60, seed=3, scenario=scenario)
         ws = canyu.create(root / f"ws-{scenario}", locale="en")
         import_simulation(ws, sim.path)
         out[scenario] = ws.session()

@@ -43,3 +43,17 @@ def test_quiet_community_is_caught(tmp_path: Path) -> None:
     assert 0.2 < f.evidence["ratio"] < 0.6
     assert f.evidence["ratio_high"] < 0.8
     assert not any(f.key.startswith("slow_service:") for f in found)
+
+
+def test_new_scenarios_plant_what_they_say() -> None:
+    from canyu.simulate import SCENARIOS, ScenarioError, get_scenario
+
+    slow, quiet, default = SCENARIOS["slow-service"], SCENARIOS["quiet-community"], SCENARIOS["default"]
+    assert slow.channels["wechat_oa"].reply_rate == 0.35 and slow.channels["wechat_oa"].reply_minutes == 720.0
+    assert {c: p for c, p in slow.channels.items() if c != "wechat_oa"} == {
+        c: p for c, p in default.channels.items() if c != "wechat_oa"
+    }
+    assert quiet.community_half_life == 30.0 and default.community_half_life == 0.0
+    with pytest.raises(ScenarioError) as err:
+        get_scenario("default", community_half_life=-1.0)
+    assert err.value.knob == "community_half_life"

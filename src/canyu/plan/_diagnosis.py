@@ -127,7 +127,7 @@ def _daily(session: AnalysisSession, expr_filter: object, *, distinct_people: bo
     return s.reindex(days, fill_value=0).astype("int64")
 
 
-EDGE_SHARE = 0.25
+EDGE_SHARE = 0.5
 """Days at either edge of the data with fewer events than this share of the median day's are left out."""
 
 

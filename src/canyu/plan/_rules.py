@@ -263,28 +263,34 @@ def role_p_values(
 
     from canyu.analytics.roles import ROLE_METRICS
 
-    counts = _role_counts(session, days=days)
+    counts = _role_counts(session, days=days).reset_index(drop=True)
     if counts.empty:
         return {}
     channels = sorted(result.metrics["channel"])
     metrics = result.metrics.set_index("channel")
     people = counts["person_id"].astype(object).where(counts["person_id"].notna(), "\0none")
-    codes, uniques = pd.factorize(people)
+    codes, uniques = pd.factorize(people, sort=True)  # the same person gets the same weights on every run
     fixed_person = np.flatnonzero(np.asarray(uniques, dtype=object) == "\0none")
     rng = np.random.default_rng(seed)
-    weights = rng.poisson(1.0, size=(replicates, len(uniques))).astype(np.float64)
-    if len(fixed_person):
-        weights[:, fixed_person[0]] = 1.0  # events with no person are not resampled
     names = ["events", "reach", "shares", "shared", "one2one", "orders", "active", "messages", "answered",
              "audience", "kept"]  # fmt: skip
+    rows_of = {ch: counts.index[counts["channel"] == ch].to_numpy() for ch in channels}
+    values = counts[names].to_numpy(np.float32)
     sums = np.zeros((replicates, len(channels), len(names)))
-    for j, ch in enumerate(channels):
-        rows = counts[counts["channel"] == ch]
-        if len(rows):
-            sums[:, j, :] = weights[:, codes[rows.index.to_numpy()]] @ rows[names].to_numpy(np.float64)
+    chunk = 50  # replicates at a time: 50 x people weights, a few MB even at 100,000 people
+    for first in range(0, replicates, chunk):
+        size = min(chunk, replicates - first)
+        weights = rng.poisson(1.0, size=(size, len(uniques))).astype(np.float32)
+        if len(fixed_person):
+            weights[:, fixed_person[0]] = 1.0  # events with no person are not resampled
+        for j, ch in enumerate(channels):
+            rows = rows_of[ch]
+            if len(rows):
+                sums[first : first + size, j, :] = weights[:, codes[rows]] @ values[rows]
     s = {n: sums[:, :, i] for i, n in enumerate(names)}
     with np.errstate(divide="ignore", invalid="ignore"):
-        # reach per post: the reach is resampled, the posts (and content-statistics reach) fixed
+        # reach per post: the events' reach is resampled over a fixed effective number of posts (the
+        # point reach over the analysis's reach per post), so content-statistics reach scales with it
         point_reach = np.array([float(counts.loc[counts["channel"] == c, "reach"].sum()) for c in channels])
         rpp = metrics.loc[channels, "reach_per_post"].to_numpy(np.float64)
         posts = np.where(point_reach > 0, point_reach / rpp, np.nan)
