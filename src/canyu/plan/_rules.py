@@ -142,6 +142,8 @@ ROLE_MARGIN = 0.10
 """The planned role's score must trail the played role's by more than this to fire."""
 ROLE_FDR = 0.05
 """Benjamini–Hochberg false discovery rate across the channels judged."""
+ROLE_DAYS = 30
+"""The roles analysis's window (days) on either side of its pivot."""
 ROLE_REPLICATES = 400
 """Bootstrap replicates (Poisson weights over people; the smallest p-value is 1/401)."""
 
@@ -174,17 +176,28 @@ _ROLE_ACTIONS = {
         f"profile plans and its planned role's score trails the best role's by more than {ROLE_MARGIN:.2f} in a "
         f"person-level bootstrap ({ROLE_REPLICATES} Poisson-weighted replicates over people, the scores "
         f"recomputed from the resampled counts), significant at a Benjamini–Hochberg false discovery rate of "
-        f"{ROLE_FDR:.0%} across the channels judged; channels with fewer people are reported as too thin to "
-        "judge, a mismatch that is not significant as unclear",
+        f"{ROLE_FDR:.0%} across the channels judged; channels with fewer people (and, for the retention role, "
+        f"data shorter than {2 * ROLE_DAYS} days) are reported as too thin to judge, a mismatch that is not "
+        "significant as unclear",
         f"渠道活跃人数不少于 {ROLE_MIN_PEOPLE}、实际角色与产品定位不符，且在按人自助抽样（{ROLE_REPLICATES} 次泊松加权重抽样，"
         f"从重抽样计数重算得分）中计划角色得分比最高角色低 {ROLE_MARGIN:.2f} 以上、经 Benjamini–Hochberg "
-        f"错误发现率 {ROLE_FDR:.0%} 校正后显著时触发；人数更少的渠道报告为数据不足，不显著的不符报告为尚不明确",
+        f"错误发现率 {ROLE_FDR:.0%} 校正后显著时触发；人数更少的渠道（以及数据不足 {2 * ROLE_DAYS} 天时的留存角色）"
+        "报告为数据不足，不显著的不符报告为尚不明确",
     ),
 )
 def channel_roles_rule(session: AnalysisSession) -> list[Finding]:
     """Channels that do not play the role the product profile gives them."""
     result = session.run("roles")
-    return role_findings(result, p_values=role_p_values(session, result))
+    # retention is measured over the role window before a pivot and the window after it: with less
+    # data than both, the "before" window holds no real audience and every channel scores 0 on it
+    first, last = session.data_bounds()
+    lo, hi = session.utc_bounds()
+    first = max(first, lo) if first is not None and lo is not None else first
+    last = min(last, hi) if last is not None and hi is not None else last
+    days = (last - first).days if first is not None and last is not None else 0
+    return role_findings(
+        result, p_values=role_p_values(session, result), data_days=days, retention_days=2 * ROLE_DAYS
+    )
 
 
 def _role_counts(session: AnalysisSession, *, days: int = 30) -> pd.DataFrame:
@@ -342,6 +355,8 @@ def role_findings(
     min_people: int = ROLE_MIN_PEOPLE,
     margin: float = ROLE_MARGIN,
     fdr: float = ROLE_FDR,
+    data_days: int | None = None,
+    retention_days: int = 2 * ROLE_DAYS,
 ) -> list[Finding]:
     """The ``channel_roles`` rule's test applied to measured roles (see the rule's ``test``).
 
@@ -372,6 +387,29 @@ def role_findings(
         info = vocab.CHANNEL_INFO.get(channel)
         ch_en, ch_zh = (info.name_en, info.name_zh) if info else (channel, channel)
         want_zh = vocab.CHANNEL_ROLES[want]
+        if want == "retention" and data_days is not None and data_days < retention_days:
+            out.append(
+                Finding(
+                    key=f"channel_role_thin:{channel}",
+                    metric=(
+                        f"{ch_en}: {data_days} days of data, too short to measure retention",
+                        f"{ch_zh}：仅有 {data_days} 天数据，不足以衡量留存",
+                    ),
+                    value=data_days,
+                    expectation=(
+                        f"at least {retention_days} days of data to judge the planned retention role",
+                        f"至少 {retention_days} 天数据才能判断计划的「{want_zh}」角色",
+                    ),
+                    severity="info",
+                    action=(
+                        "Judge this channel's role once more data are in.",
+                        "数据更多后再判断该渠道的角色。",
+                    ),
+                    evidence={"data_days": data_days, "planned": want},
+                    section="roles",
+                )
+            )
+            continue
         if people < min_people:
             out.append(
                 Finding(
