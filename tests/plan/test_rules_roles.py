@@ -69,8 +69,8 @@ def test_point_estimate_mismatch_without_significance_is_only_unclear(
 ) -> None:
     session = sessions["default"]
     roles = session.run("roles")
-    # swap the plan of two broadcast-like and service-like channels: a point mismatch on each
-    plan = dict(roles.expected, wechat_oa="broadcast", weibo="service")
+    # plan roles the channels do not play: a point mismatch on each
+    plan = dict(roles.expected, wechat_oa="broadcast", weibo="conversion")
     swapped = channel_roles(roles.metrics, expected=plan)
     p = role_p_values(session, swapped)
     assert set(p) >= {"wechat_oa", "weibo"} and all(0 < v <= 1 for v in p.values())
@@ -78,7 +78,9 @@ def test_point_estimate_mismatch_without_significance_is_only_unclear(
     weak = role_findings(swapped, p_values=dict.fromkeys(p, 1.0))
     assert weak and all(f.severity == "info" for f in weak)
     assert any(f.key == "channel_role_unclear:weibo" for f in weak)
-    # with the bootstrap's p-values Weibo, which clearly broadcasts, is a significant mismatch as a service channel
+    # with the bootstrap's p-values Weibo, where nobody orders, is a significant mismatch as a conversion
+    # channel: its conversion score is 0 in every replicate, so p is the smallest possible, 1 / 401
+    assert p["weibo"] == pytest.approx(1 / 401)
     strong = role_findings(swapped, p_values=p)
     assert "channel_role_mismatch:weibo" in {f.key for f in strong}
 
