@@ -379,7 +379,7 @@ def slow_service(session: AnalysisSession) -> list[Finding]:
 
 # -- community --------------------------------------------------------------------------
 COMMUNITY_WINDOW = 28
-"""The fewest days in each half of the period compared (the later half against the earlier)."""
+"""The fewest days in each third of the period compared (the last third against the first)."""
 COMMUNITY_RATIO = 0.8
 """Posts per member-day must fall significantly below this multiple of the earlier window's."""
 COMMUNITY_MIN_POSTS = 20
@@ -390,13 +390,13 @@ COMMUNITY_MIN_POSTS = 20
     reads=("community",),
     section="community",
     test=(
-        "per community channel, posts per member-day in the later half of the period against the earlier half: "
+        "per community channel, posts per member-day in the last third of the period against the first third: "
         "fires when the conditional binomial test says the rate ratio is below "
         f"{COMMUNITY_RATIO:g} (one-sided, p < {ALPHA}, Benjamini–Hochberg across channels); too thin with fewer "
-        f"than {COMMUNITY_MIN_POSTS} posts in the earlier half or halves under {COMMUNITY_WINDOW} days",
-        f"对每个社群渠道，比较本期后半段与前半段的人均每日发帖：条件二项检验表明速率比低于 "
-        f"{COMMUNITY_RATIO:g} 时触发（单侧，p < {ALPHA}，渠道间 Benjamini–Hochberg 校正）；前一窗口不足 "
-        f"{COMMUNITY_MIN_POSTS} 帖或每半段不足 {COMMUNITY_WINDOW} 天时报告数据不足",
+        f"than {COMMUNITY_MIN_POSTS} posts in the first third or thirds under {COMMUNITY_WINDOW} days",
+        f"对每个社群渠道，比较本期最后三分之一与最初三分之一的人均每日发帖：条件二项检验表明速率比低于 "
+        f"{COMMUNITY_RATIO:g} 时触发（单侧，p < {ALPHA}，渠道间 Benjamini–Hochberg 校正）；最初三分之一不足 "
+        f"{COMMUNITY_MIN_POSTS} 帖或每段不足 {COMMUNITY_WINDOW} 天时报告数据不足",
     ),
 )
 def community_quiet(session: AnalysisSession) -> list[Finding]:
@@ -417,17 +417,18 @@ def community_quiet(session: AnalysisSession) -> list[Finding]:
         # members carry over days without events; days before the first event have none
         members = d["members"].reindex(d.index.union(days)).ffill().reindex(days).fillna(0)
         posts = d["posts"].reindex(days).fillna(0)
-        half = len(days) // 2
-        recent, earlier = days[-half:], days[-2 * half : -half]
+        # the first and the last third: a steady decay shows more between them than between halves
+        half = len(days) // 3
+        recent, earlier = days[-half:], days[:half]
         x0, x1 = int(posts[earlier].sum()), int(posts[recent].sum())
         if half < COMMUNITY_WINDOW or x0 < COMMUNITY_MIN_POSTS:
             out.append(
                 _thin(
                     f"community_quiet_thin:{ch}",
-                    (f"{en}: {x0:,} posts in the earlier {half} days", f"{zh}：前 {half} 天 {x0:,} 帖"),
+                    (f"{en}: {x0:,} posts in the first {half} days", f"{zh}：最初 {half} 天 {x0:,} 帖"),
                     (
-                        f"at least {COMMUNITY_MIN_POSTS} posts in the earlier half, and {COMMUNITY_WINDOW} days per half",
-                        f"前半段至少 {COMMUNITY_MIN_POSTS} 帖，每半段至少 {COMMUNITY_WINDOW} 天",
+                        f"at least {COMMUNITY_MIN_POSTS} posts in the first third, and {COMMUNITY_WINDOW} days per third",
+                        f"最初三分之一至少 {COMMUNITY_MIN_POSTS} 帖，每段至少 {COMMUNITY_WINDOW} 天",
                     ),
                     "community",
                     x0,
@@ -449,15 +450,15 @@ def community_quiet(session: AnalysisSession) -> list[Finding]:
                 key=f"community_quiet:{ch}",
                 metric=(
                     f"{en}: {t.x1:,} posts over {t.t1:,.0f} member-days in the last {halves[ch]} days "
-                    f"({r1 * 100:.2f} per 100 member-days) against {t.x0:,} over {t.t0:,.0f} in the {halves[ch]} before "
+                    f"({r1 * 100:.2f} per 100 member-days) against {t.x0:,} over {t.t0:,.0f} in the first {halves[ch]} "
                     f"({r0 * 100:.2f}): {t.ratio:.2f}x (99% upper bound {t.high:.2f}x)",
                     f"{zh}：最近 {halves[ch]} 天 {t.t1:,.0f} 成员日中 {t.x1:,} 帖（每百成员日 {r1 * 100:.2f}），"
-                    f"之前 {halves[ch]} 天 {t.t0:,.0f} 成员日中 {t.x0:,} 帖（{r0 * 100:.2f}）：为之前的 {t.ratio:.2f} 倍（99% 上限 {t.high:.2f} 倍）",
+                    f"最初 {halves[ch]} 天 {t.t0:,.0f} 成员日中 {t.x0:,} 帖（{r0 * 100:.2f}）：为之前的 {t.ratio:.2f} 倍（99% 上限 {t.high:.2f} 倍）",
                 ),
                 value=round(t.ratio, 3),
                 expectation=(
-                    f"members post at least {COMMUNITY_RATIO:g}x as often as in the earlier half",
-                    f"成员发帖频率不低于前半段的 {COMMUNITY_RATIO:g} 倍",
+                    f"members post at least {COMMUNITY_RATIO:g}x as often as in the first third of the period",
+                    f"成员发帖频率不低于本期最初三分之一的 {COMMUNITY_RATIO:g} 倍",
                 ),
                 severity="high" if t.high < 0.5 else "medium",
                 action=(
