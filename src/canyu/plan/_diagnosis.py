@@ -782,6 +782,12 @@ def overspend_findings(
 )
 def overspent_channel(session: AnalysisSession) -> list[Finding]:
     """Channels that take a large share of the cost and return significantly less per yuan."""
+    # no cost in the data, nothing to judge (and the spend analysis needs some to merge on)
+    if (
+        not session.config.channel_costs
+        and session.count(session.on_channels(session.in_period("spend", "date"))) == 0
+    ):
+        return []
     return overspend_findings(
         session.run("spend"), roles=session.config.product.roles, currency=session.currency
     )

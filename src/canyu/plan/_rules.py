@@ -177,11 +177,11 @@ _ROLE_ACTIONS = {
         f"person-level bootstrap ({ROLE_REPLICATES} Poisson-weighted replicates over people, the scores "
         f"recomputed from the resampled counts), significant at a Benjamini–Hochberg false discovery rate of "
         f"{ROLE_FDR:.0%} across the channels judged; channels with fewer people (and, for the retention role, "
-        f"fewer than {ROLE_DAYS * 3 // 2} full days of data) are reported as too thin to judge, a mismatch that is not "
+        f"fewer than {ROLE_DAYS * 4 // 3} full days of data) are reported as too thin to judge, a mismatch that is not "
         "significant as unclear",
         f"渠道活跃人数不少于 {ROLE_MIN_PEOPLE}、实际角色与产品定位不符，且在按人自助抽样（{ROLE_REPLICATES} 次泊松加权重抽样，"
         f"从重抽样计数重算得分）中计划角色得分比最高角色低 {ROLE_MARGIN:.2f} 以上、经 Benjamini–Hochberg "
-        f"错误发现率 {ROLE_FDR:.0%} 校正后显著时触发；人数更少的渠道（以及完整数据不足 {ROLE_DAYS * 3 // 2} 天时的留存角色）"
+        f"错误发现率 {ROLE_FDR:.0%} 校正后显著时触发；人数更少的渠道（以及完整数据不足 {ROLE_DAYS * 4 // 3} 天时的留存角色）"
         "报告为数据不足，不显著的不符报告为尚不明确",
     ),
 )
@@ -189,13 +189,13 @@ def channel_roles_rule(session: AnalysisSession) -> list[Finding]:
     """Channels that do not play the role the product profile gives them."""
     result = session.run("roles")
     # retention is measured over the role window before a pivot and the window after it: when less
-    # than half of the "before" window holds full days of data (a history of follows does not count),
+    # than a third of the "before" window holds full days of data (a history of follows does not count),
     # its audience is not a real one and every channel scores about 0 on retention
     from canyu.plan._diagnosis import _local_days
 
     days = len(_local_days(session))
     return role_findings(
-        result, p_values=role_p_values(session, result), data_days=days, retention_days=ROLE_DAYS * 3 // 2
+        result, p_values=role_p_values(session, result), data_days=days, retention_days=ROLE_DAYS * 4 // 3
     )
 
 
@@ -355,7 +355,7 @@ def role_findings(
     margin: float = ROLE_MARGIN,
     fdr: float = ROLE_FDR,
     data_days: int | None = None,
-    retention_days: int = ROLE_DAYS * 3 // 2,
+    retention_days: int = ROLE_DAYS * 4 // 3,
 ) -> list[Finding]:
     """The ``channel_roles`` rule's test applied to measured roles (see the rule's ``test``).
 
