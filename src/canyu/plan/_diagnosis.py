@@ -175,6 +175,8 @@ WOM_MIN_SHARERS = 30
 def word_of_mouth_event(session: AnalysisSession) -> list[Finding]:
     """A word-of-mouth burst: an opportunity to ride (seeds, repeat the format)."""
     daily = _daily(session, lambda ev: ev.action == "share", distinct_people=True)
+    if daily.empty:
+        return []  # no events at all: nothing to judge, not even thinly
     total = int(daily.sum())
     what = ("Word-of-mouth bursts (sharers per day)", "口碑爆发（每日分享人数）")
     if len(daily) < WOM_MIN_DAYS or total < WOM_MIN_SHARERS:
