@@ -94,10 +94,11 @@ def attribution(ctx: ReportContext) -> SectionResult:
             TextBlock(
                 (
                     f"{attr.attributed:,.0f} of {attr.orders:,} orders had a social touch in the {attr.lookback_days} days "
-                    f"before them and are attributed here; {attr.unattributed:,.0f} had none. Markov: exact removal "
+                    f"before them and are attributed here; {attr.unattributed:,.0f} "
+                    f"({attr.unattributed / max(attr.orders, 1):.1%}) had none. Markov: exact removal "
                     "effects of a first-order chain (Anderl et al. 2016); Shapley: Zhao et al. 2018.",
                     f"{attr.orders:,} 笔订单中有 {attr.attributed:,.0f} 笔在下单前 {attr.lookback_days} 天内有社交触点，在此归因；"
-                    f"{attr.unattributed:,.0f} 笔没有。马尔可夫：一阶链的精确移除效应（Anderl 等 2016）；Shapley：Zhao 等 2018。",
+                    f"{attr.unattributed:,.0f} 笔（{attr.unattributed / max(attr.orders, 1):.1%}）没有。马尔可夫：一阶链的精确移除效应（Anderl 等 2016）；Shapley：Zhao 等 2018。",
                 )
             ),
             TableBlock(

@@ -886,7 +886,13 @@ class Engine:
             mem = np.flatnonzero(members)
             if len(mem) == 0:
                 continue
-            posters = mem[rng.random(len(mem)) < prm.community_post * world.activity[mem] * lift[mem]]
+            # the quiet-community scenario: posting halves every community_half_life days
+            decay = (
+                0.5 ** (day / self.scenario.community_half_life)
+                if self.scenario.community_half_life > 0
+                else 1.0
+            )
+            posters = mem[rng.random(len(mem)) < prm.community_post * decay * world.activity[mem] * lift[mem]]
             tp = _times(rng, day, len(posters))
             topics = _topics_of_day(rng, sal, len(posters))
             post_ids = log.add(tp, ci, A["post"], posters, topic=topics)

@@ -255,6 +255,7 @@ class Scenario:
     n_hit_products: int = 2
     spend_noise: float = 0.3  # sd of the log day-to-day multiplier of each channel's always-on spend
     spend_correlation: float = 0.0  # share of that log variance common to all channels (0..1)
+    community_half_life: float = 0.0  # days over which community posting halves (0: no decay)
 
 
 _DEFAULT = Scenario(
@@ -301,6 +302,19 @@ def _wrong_roles() -> Scenario:
     )
 
 
+def _slow_service() -> Scenario:
+    ch = dict(_DEFAULT_CHANNELS)
+    # WeChat OA, the planned one-to-one channel, is under-staffed: a third of messages answered,
+    # the answers half a day late (median 12 hours instead of 30 minutes).
+    ch["wechat_oa"] = replace(ch["wechat_oa"], reply_rate=0.35, reply_minutes=720.0)
+    return replace(
+        _DEFAULT,
+        name="slow-service",
+        description="WeChat OA answers 35% of messages, after a median 12 hours (default 85% after 30 minutes).",
+        channels=ch,
+    )
+
+
 _BASE_SCENARIOS = MappingProxyType(
     {
         "default": _DEFAULT,
@@ -330,6 +344,14 @@ _BASE_SCENARIOS = MappingProxyType(
             crisis_start=40,
             description="A public-opinion crisis (舆情) on after-sales from day 40 for 5 days: half of the "
             "audience's texts are about 售后服务, 90% of them negative.",
+        ),
+        "slow-service": _slow_service(),
+        "quiet-community": replace(
+            _DEFAULT,
+            name="quiet-community",
+            community_half_life=30.0,
+            description="The community goes quiet: members' daily posting probability halves every 30 days "
+            "(forum and WeCom groups).",
         ),
         "no-agenda": replace(
             _DEFAULT,
@@ -425,6 +447,8 @@ def check_scenario(sc: Scenario) -> None:
                     "hill or logistic / 0..1 (1 excluded) / >= 0",
                 )
             )
+    if sc.community_half_life < 0:
+        problems.append(("community_half_life", sc.community_half_life, ">= 0 (0: no decay)"))
     if problems:
         key, value, valid = problems[0]
         raise ScenarioError(
