@@ -33,6 +33,11 @@ def _roles(
         )
         assert channel_roles(metrics, expected=ws.config.product.roles).actual == roles.actual
     flagged = {f.key.split(":", 1)[1] for f in findings if f.key.startswith("channel_role_mismatch")}
+    if scenario != "default":
+        # a channel whose gap the bootstrap cannot tell from noise is still named, as unclear (info)
+        flagged |= {
+            f"unclear:{f.key.split(':', 1)[1]}" for f in findings if f.key.startswith("channel_role_unclear")
+        }
     return roles.actual, flagged, sim.truth["channel_roles"]
 
 
@@ -51,6 +56,7 @@ def test_wrong_roles_are_found(tmp_path: Path) -> None:
     assert truth["weibo"] == "service" and actual["weibo"] == "service"
     assert actual.get("forum") != "retention"  # the idle forum keeps nobody
     assert actual.get("wechat_oa") != "service"  # mass pushes, few answers
-    # every channel run against the product profile is flagged
-    assert flagged >= {"weibo", "wechat_oa", "forum"}
+    # every channel run against the product profile is named: Weibo and WeChat OA as significant
+    # mismatches; the idle forum's gap (0.49) has too few people behind it for the bootstrap, so unclear
+    assert flagged >= {"weibo", "wechat_oa", "unclear:forum"}
     assert actual["wecom"] == "service" and actual["ecommerce"] == "conversion"

@@ -209,8 +209,27 @@ def test_api_routes_take_only_their_own_read_key(matrix_app, root: Path, signed:
         assert send(anon, method, own, headers={"authorization": f"Bearer {key_a}"}).status_code == 200
 
 
+STATUS = "/collect/v1/status/{workspace}"
+
+
+def test_collector_status_is_read_only_by_people_of_that_workspace(matrix_app, signed: dict[str, Signed]) -> None:  # type: ignore[no-untyped-def]
+    assert ("GET", STATUS) in routes(matrix_app)
+    anon = TestClient(matrix_app)
+    for ws in BRANDS:
+        assert anon.get(STATUS.format(workspace=ws)).status_code in DENIED
+    for user, sig in signed.items():
+        for ws in BRANDS:
+            r = sig.client.get(STATUS.format(workspace=ws))
+            if USERS[user][0] in (ws, "*"):
+                assert r.status_code == 200, (user, ws, r.status_code)
+                assert {"last_minute", "last_hour"} <= set(r.json()), r.json()
+            else:
+                assert r.status_code in DENIED, (user, ws, r.status_code)
+                assert set(r.json()) == {"error"}
+
+
 def test_collector_routes_need_an_ingest_key(matrix_app, root: Path, signed: dict[str, Signed]) -> None:  # type: ignore[no-untyped-def]
-    col = [(m, p) for m, p in routes(matrix_app) if kind(p, matrix_app) == "collector"]
+    col = [(m, p) for m, p in routes(matrix_app) if kind(p, matrix_app) == "collector" and p != STATUS]
     assert len(col) >= 5
     for method, path in col:
         r = send(signed["boss"].client, method, path, json={"batch": [{"event": "x", "distinct_id": "d"}]})

@@ -214,6 +214,15 @@ def create_app(
         collector_app = create_collector_app(root, **(collector_options or {}))
         st.collector = collector_app.state.collector
 
+        def _status_auth(request: Request, workspace: str) -> bool:
+            # the console's rule for the collector's status route: a signed-in user with a role there
+            from canyu.web._security import principal
+
+            who = principal(request)
+            return who is not None and who.role(workspace) is not None
+
+        st.collector.status_auth = _status_auth
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         import asyncio
