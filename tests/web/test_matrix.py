@@ -212,7 +212,9 @@ def test_api_routes_take_only_their_own_read_key(matrix_app, root: Path, signed:
 STATUS = "/collect/v1/status/{workspace}"
 
 
-def test_collector_status_is_read_only_by_people_of_that_workspace(matrix_app, signed: dict[str, Signed]) -> None:  # type: ignore[no-untyped-def]
+def test_collector_status_is_read_only_by_people_of_that_workspace(
+    matrix_app, signed: dict[str, Signed]
+) -> None:  # type: ignore[no-untyped-def]
     assert ("GET", STATUS) in routes(matrix_app)
     anon = TestClient(matrix_app)
     for ws in BRANDS:

@@ -110,3 +110,24 @@ def test_sentiment_column_and_errors() -> None:
         negative_spikes(posts)
     with pytest.raises(TextInputError):
         negative_share_spikes(range(2), [3, 1], [2, 2])
+
+
+def test_overdispersed_healthy_series_raises_no_alarm_and_a_real_jump_is_found() -> None:
+    # thousands of posts a day whose true share wanders (beta around 0.5): Fisher alone calls many
+    # ordinary days spikes; against the days' own spread (Laney p') none is, and a real jump still is
+    alarms_fisher_only = alarms = 0
+    for seed in range(30):
+        g = np.random.default_rng(seed)
+        n = g.poisson(1000, size=90)
+        share = g.beta(200, 200, size=90)  # sd 0.025 around 0.5, far above the binomial 0.016
+        x = g.binomial(n, share)
+        r = negative_share_spikes(range(90), x, n)
+        alarms += len(r.spikes) > 0
+        alarms_fisher_only += bool(
+            ((r.daily["p_value"] < 0.001) & (r.daily["share"] > r.daily["baseline_share"])).any()
+        )
+        x[70] = int(0.68 * n[70])  # the crisis day: 68% negative against ~50%
+        hit = negative_share_spikes(range(90), x, n)
+        assert 70 in hit.spikes["day"].tolist(), seed
+    assert alarms <= 2, alarms
+    assert alarms_fisher_only >= 15, alarms_fisher_only  # the case this guards against is real

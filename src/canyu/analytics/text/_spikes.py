@@ -3,13 +3,21 @@
 The test, per day ``t`` with ``n_t`` posts of which ``x_t`` are negative:
 
 - **Baseline**: the trailing ``window`` days before ``t`` (not ``t`` itself), pooled, leaving out
-  days that themselves tested above their own baseline at level ``alpha`` — so a past spike does
+  days that themselves tested above their own baseline at level ``alpha / window`` — so a past spike does
   not lift the baseline and hide the next one (a robust trailing baseline). A day needs at least
   ``min_history`` baseline days with posts, else it is not tested.
 - **Share test** (total posts known): one-sided Fisher exact test that day ``t``'s negative
   share exceeds the baseline's, i.e. ``P(X >= x_t)`` for ``X`` hypergeometric given the margins
   (Fisher 1935). Conditioning on the margins takes the baseline's own sampling error into
   account, so it is exact (and a little conservative) under the null of equal shares.
+- **Overdispersion** (share test): real daily shares wander more than sampling alone allows (the
+  day's topic mix changes what people complain about), so at thousands of posts a day a Fisher test
+  alone calls ordinary days spikes. The day must also stand out against the baseline days' own
+  spread: Laney's p′ chart (Laney 2002) scales the binomial standard error by ``σ_z``, the standard
+  deviation of the baseline days' standardised shares (at least 1), and the day's one-sided
+  Student-t p-value under it (σ_z is estimated from the window's days) is taken with Fisher's
+  (the larger of the two decides). And the share must be at
+  least ``min_ratio`` times the baseline's (an effect a brand would act on, not a wobble).
 - **Count test** (no totals): for Poisson counts, ``x_t`` given ``x_t + S`` (``S`` the baseline's
   sum over ``m`` days) is binomial with ``p = 1/(m+1)`` under equal rates; one-sided
   (Przyborowski & Wilenski 1940).
@@ -25,6 +33,7 @@ Fisher, R. A. (1935). The logic of inductive inference. JRSS 98(1), 39–82.
 Przyborowski, J. & Wilenski, H. (1940). Homogeneity of results in testing samples from Poisson
 series. Biometrika 31(3/4), 313–323.
 Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate. JRSS B 57(1), 289–300.
+Laney, D. B. (2002). Improved control charts for attributes. Quality Engineering 14(4), 531–537.
 """
 
 from __future__ import annotations
@@ -99,6 +108,7 @@ def negative_share_spikes(
     min_history: int = 14,
     min_negative: int = 5,
     alpha: float = 0.05,
+    min_ratio: float = 1.1,
 ) -> SpikeResult:
     """Test each day's negative posts against its robust trailing baseline (see module doc).
 
@@ -118,6 +128,8 @@ def negative_share_spikes(
         Negative posts a spike day needs at least.
     alpha:
         False discovery rate across days (and the level that keeps a day out of later baselines).
+    min_ratio:
+        Share test: a spike's negative share is at least this multiple of the baseline's.
 
     Returns
     -------
@@ -147,8 +159,9 @@ def negative_share_spikes(
     share_mode = n is not None
     test = (
         f"one-sided Fisher exact test of the day's negative share against the pooled trailing "
-        f"{window}-day baseline (days that tested above their own baseline left out), "
-        f"Benjamini-Hochberg across days at {alpha}, at least {min_negative} negative posts"
+        f"{window}-day baseline (days that tested above their own baseline left out) and against the "
+        f"baseline days' own spread (Laney p' chart), Benjamini-Hochberg across days at {alpha}, "
+        f"at least {min_negative} negative posts and {min_ratio:g}x the baseline share"
         if share_mode
         else f"one-sided conditional binomial test of the day's negative count against the trailing "
         f"{window}-day baseline (Poisson rates), Benjamini-Hochberg across days at {alpha}, "
@@ -157,6 +170,7 @@ def negative_share_spikes(
     active = (n > 0) if n is not None else np.ones(len(x), dtype=bool)
     T = len(x)
     p = np.full(T, np.nan)
+    p_decide = np.full(T, np.nan)  # share mode: the larger of Fisher's and the overdispersed p-value
     base_share = np.full(T, np.nan)
     excluded = np.zeros(T, dtype=bool)
     for t in range(T):
@@ -171,13 +185,18 @@ def negative_share_spikes(
             nb = int(n[use].sum())
             if n[t] == 0 or nb == 0:
                 continue
-            base_share[t] = xb / nb
+            pb = xb / nb
+            base_share[t] = pb
             # P(X >= x_t), X ~ Hypergeom(population nb+n_t, successes xb+x_t, draws n_t)
             p[t] = float(stats.hypergeom.sf(x[t] - 1, nb + n[t], xb + x[t], n[t]))
+            p_decide[t] = max(p[t], _overdispersed_p(x[t], n[t], x[use], n[use], pb))
         else:
             base_share[t] = xb / len(use)  # the baseline's mean count per day
             p[t] = float(stats.binom.sf(x[t] - 1, xb + x[t], 1.0 / (len(use) + 1)))
-        if p[t] <= alpha:
+            p_decide[t] = p[t]
+        # only a clear outlier leaves later baselines (Bonferroni over the window): dropping every day
+        # at the raw level would trim the baseline's upper tail, shrink its spread and cascade
+        if p_decide[t] <= alpha / window:
             excluded[t] = True
     share = np.divide(x, n, out=np.full(T, np.nan), where=n > 0) if n is not None else x.astype(np.float64)
     daily = pd.DataFrame(
@@ -205,10 +224,24 @@ def negative_share_spikes(
         return SpikeResult(
             spikes=_spike_rows(daily.iloc[0:0]), daily=daily, test=test, note=f"too thin: {why}"
         )
-    q = benjamini_hochberg(p)
+    q = benjamini_hochberg(p_decide)
     daily["q_value"] = q
-    daily["spike"] = (q <= alpha) & (x >= min_negative) & (share > base_share)
+    above = share >= min_ratio * base_share if share_mode else share > base_share
+    daily["spike"] = (q <= alpha) & (x >= min_negative) & above
     return SpikeResult(spikes=_spike_rows(daily[daily["spike"]]), daily=daily, test=test)
+
+
+def _overdispersed_p(x_t: int, n_t: int, xs: np.ndarray, ns: np.ndarray, pb: float) -> float:
+    """One-sided p-value of day ``t``'s share under Laney's p′ chart built on the baseline days."""
+    if not 0.0 < pb < 1.0:
+        return 0.0 if x_t > pb * n_t else 1.0
+    keep = ns > 0
+    se = np.sqrt(pb * (1.0 - pb) / ns[keep])
+    z = (xs[keep] / ns[keep] - pb) / se
+    sigma_z = max(1.0, float(np.std(z, ddof=1))) if len(z) > 1 else 1.0
+    z_t = (x_t / n_t - pb) / (sigma_z * np.sqrt(pb * (1.0 - pb) / n_t))
+    # Student's t, not the normal: sigma_z is estimated from the window's few days
+    return float(stats.t.sf(z_t, df=max(len(z) - 1, 1)))
 
 
 def _spike_rows(rows: pd.DataFrame) -> pd.DataFrame:

@@ -146,8 +146,11 @@ def stop_words() -> frozenset[str]:
 
 
 def _quiet_jieba() -> None:
-    # jieba logs "Building prefix dict..." at DEBUG on its own handler; keep it quiet.
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    # jieba logs "Building prefix dict..." at DEBUG on its own handler, and sets that level when it
+    # is first imported: import it first, then quiet it.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 def _memo_jieba() -> Any:
