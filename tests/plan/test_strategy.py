@@ -134,8 +134,11 @@ def test_budget_split_follows_measured_return_per_yuan(sim_workspace: Callable[[
 
 @pytest.fixture
 def mmm_budget() -> Iterator[None]:
-    """A `budget` analysis as the media-mix session registers it (removed afterwards)."""
-    had = ANALYSES.get("budget")
+    """A `budget` analysis whose fit passed, in place of the registered one (put back afterwards)."""
+    from canyu.analytics.registry import get_analysis
+
+    had = get_analysis("budget")  # loads the registered modules first
+    ANALYSES.pop("budget")
 
     @register_analysis("budget", title=("Budget", "预算"))
     def budget(session: object, *, total: float = 0.0, objective: str = "conversions") -> dict[str, object]:
@@ -146,10 +149,7 @@ def mmm_budget() -> Iterator[None]:
         }
 
     yield
-    if had is None:
-        ANALYSES.pop("budget", None)
-    else:
-        ANALYSES["budget"] = had
+    ANALYSES["budget"] = had
 
 
 def test_budget_split_takes_the_media_mix_when_it_passed(
