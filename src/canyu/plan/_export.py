@@ -47,7 +47,7 @@ OBJECTIVE_LABELS = {
     "activity": ("activity", "活跃"),
 }
 _PRIORITY = {"high": ("high", "高"), "medium": ("medium", "中"), "low": ("low", "低")}
-_HEAD = {
+TASK_COLUMNS = {
     "rank": ("#", "序号"),
     "priority": ("Priority", "优先级"),
     "task": ("Task", "任务"),
@@ -151,9 +151,9 @@ def plan_markdown(plan: Plan, locale: str = "en") -> str:
         "",
     ]
     rows = task_rows(plan, locale)
-    cols = list(_HEAD)
+    cols = list(TASK_COLUMNS)
     lines += ["## " + _l(("Tasks", "任务"), locale), ""]
-    lines.append("| " + " | ".join(_l(_HEAD[c], locale) for c in cols) + " |")
+    lines.append("| " + " | ".join(_l(TASK_COLUMNS[c], locale) for c in cols) + " |")
     lines.append("|" + "---|" * len(cols))
     for row in rows:
         lines.append("| " + " | ".join(_md("" if row[c] is None else str(row[c])) for c in cols) + " |")
@@ -200,8 +200,8 @@ def write_xlsx(plan: Plan, path: Path, locale: str = "en") -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = _l(("Tasks", "任务"), locale)
-    cols = list(_HEAD)
-    ws.append([_l(_HEAD[c], locale) for c in cols])
+    cols = list(TASK_COLUMNS)
+    ws.append([_l(TASK_COLUMNS[c], locale) for c in cols])
     for row in task_rows(plan, locale):
         ws.append([neutralize_cell(row[c]) for c in cols])
     lv = wb.create_sheet(_l(("Levers", "杠杆"), locale))

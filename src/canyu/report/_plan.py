@@ -15,6 +15,7 @@ import pandas as pd
 
 from canyu import vocab
 from canyu.errors import CanyuError
+from canyu.plan._export import TASK_COLUMNS
 from canyu.report._contracts import ReportContext, SectionResult, TableBlock, TextBlock, register_section
 
 if TYPE_CHECKING:
@@ -158,19 +159,22 @@ def plan_section(ctx: ReportContext) -> SectionResult:
                 f"按优先级排列的任务（每元预期转化）：共 {len(plan.tasks)} 项，预算合计 {plan.budget:,.2f} {plan.currency}",
             ),
             labels={
-                "rank": ("#", "序号"),
-                "priority": ("Priority", "优先级"),
-                "task": ("Task", "任务"),
-                "channel": ("Channel", "渠道"),
-                "owner": ("Owner", "负责"),
-                "start": ("Start", "开始"),
-                "due": ("Due", "截止"),
-                "budget": ("Budget (yuan)", "预算（元）"),
-                "kpi": ("KPI", "KPI"),
-                "baseline": ("Baseline", "基线"),
-                "target": ("Target", "目标"),
-                "conversions": ("Expected conversions (90% interval)", "预期转化（90% 区间）"),
-                "evidence": ("Evidence", "依据"),
+                k: TASK_COLUMNS[k]
+                for k in (
+                    "rank",
+                    "priority",
+                    "task",
+                    "channel",
+                    "owner",
+                    "start",
+                    "due",
+                    "budget",
+                    "kpi",
+                    "baseline",
+                    "target",
+                    "conversions",
+                    "evidence",
+                )
             },
             formats={"budget": "{:,.2f}", "baseline": "{:,.2f}", "target": "{:,.2f}"},
             max_rows=MAX_TASKS,
