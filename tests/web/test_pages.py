@@ -125,3 +125,33 @@ def test_vendored_assets_are_served(client, path: str) -> None:  # type: ignore[
     assert r.status_code == 200 and len(r.content) > 500
     if path.endswith("htmx.min.js"):
         assert b"htmx" in r.content[:2000]
+
+
+def test_plan_page_shows_the_tasks_and_their_tracking(login, root: Path) -> None:  # type: ignore[no-untyped-def]
+    from canyu.plan.actions import build_plan, save_plan, track
+    from canyu.session import Period
+
+    with canyu.open(root / "brand-b") as ws:
+        plan = build_plan(
+            ws.session(), period=Period.parse("2026-10"), budget=1_000.0, objective="conversions"
+        )
+        saved = save_plan(plan, root / "brand-b", locale="en")
+        expected = track(ws.session(), plan).to_dict("en")
+    try:
+        s = login("viewer_b")
+        s.client.get("/lang/en")
+        html = s.client.get("/w/brand-b/plan").text
+        rows = re.search(r'<table id="plan-tasks">.*?<tbody>(.*?)</tbody>', html, re.S)
+        assert rows is not None and rows.group(1).count("<tr>") == len(plan.tasks) > 0
+        assert f"{expected['on_track']} of {expected['of_tasks']} tasks on track" in html
+        tracked = re.search(r'<table id="plan-tracking">.*?<tbody>(.*?)</tbody>', html, re.S)
+        assert tracked is not None and tracked.group(1).count("<tr>") == expected["of_tasks"]
+        zh = login("viewer_b")
+        zh.client.get("/lang/zh-CN")
+        assert (
+            f"{expected['of_tasks']} 项任务中 {expected['on_track']} 项进度正常"
+            in zh.client.get("/w/brand-b/plan").text
+        )
+    finally:
+        for f in (saved, saved.parent / "latest.json"):
+            f.unlink(missing_ok=True)

@@ -170,7 +170,31 @@ def plan(request: Request, ws: str) -> Response:
                 n = len(v) if isinstance(v, list | dict) else None
                 summary.append({"key": k, "size": n, "value": None if n is not None else v})
         ctx = {"plan_file": path.name, "plan": content, "plan_json": json_pretty(content), "summary": summary}
+        ctx.update(_plan_tasks_and_tracking(request, view, path))
     return page(request, "plan.html", **ctx, **_common(view, p.role(ws), "plan"))
+
+
+def _plan_tasks_and_tracking(request: Request, view: WorkspaceView, path: Any) -> dict[str, Any]:
+    """The plan's tasks and, on the data imported since, each KPI against its target (cached)."""
+    from canyu.errors import CanyuError
+    from canyu.plan.actions import load_plan, track
+
+    locale = request_locale(request)
+    try:
+        plan = load_plan(path)
+    except (CanyuError, KeyError, TypeError, ValueError):
+        return {"tasks": [], "tracking": None, "tracking_note": None}
+    tasks = [t.to_dict(locale) for t in plan.tasks]
+
+    def compute(ws: Any) -> dict[str, Any]:
+        try:
+            return {"result": track(ws.session(), plan).to_dict(locale), "note": None}
+        except CanyuError as exc:
+            return {"result": None, "note": exc.localized(locale)}
+
+    mtime = path.stat().st_mtime_ns
+    found = _st(request).workspaces.cached(view, ("plan-track", path.name, mtime, locale), compute)
+    return {"tasks": tasks, "tracking": found["result"], "tracking_note": found["note"]}
 
 
 # -- report sections and analyses, live --------------------------------------------------------
