@@ -190,6 +190,7 @@ def _registered(ws: canyu.Workspace) -> dict[str, Any]:
         for key, frame in as_tables(session.run(name)).items():
             # batch ids, import times and run times describe each run, not the answer
             frame = frame.reset_index(drop=True).drop(columns=[*PER_IMPORT, "seconds"], errors="ignore")
+            frame = frame.apply(lambda c: c.round(9) if c.dtype.kind == "f" else c)  # summation order
             out[f"{name}/{key}"] = (
                 _frame(frame.astype(str), list(frame.columns)) if len(frame.columns) else []
             )
