@@ -158,24 +158,7 @@ def plan_section(ctx: ReportContext) -> SectionResult:
                 f"budgets adding up to {plan.budget:,.2f} {plan.currency}",
                 f"按优先级排列的任务（每元预期转化）：共 {len(plan.tasks)} 项，预算合计 {plan.budget:,.2f} {plan.currency}",
             ),
-            labels={
-                k: TASK_COLUMNS[k]
-                for k in (
-                    "rank",
-                    "priority",
-                    "task",
-                    "channel",
-                    "owner",
-                    "start",
-                    "due",
-                    "budget",
-                    "kpi",
-                    "baseline",
-                    "target",
-                    "conversions",
-                    "evidence",
-                )
-            },
+            labels={k: TASK_COLUMNS[k] for k in keep},
             formats={"budget": "{:,.2f}", "baseline": "{:,.2f}", "target": "{:,.2f}"},
             max_rows=MAX_TASKS,
         )
