@@ -31,9 +31,9 @@ error (about 0.003), so the shipped model stays char 1–4 + LR, held-out accura
 Why the corpus caps accuracy near 0.86: its lines are sentences cut out of longer hotel, book and
 laptop reviews, each labelled with its whole review's label, so a complaint cut from a positive
 review is labelled positive (``住店停车还收费，不应该。`` 1, ``自助餐的水准的确挺差`` 1, ``房间硬件不错，
-洗手间也很好`` 0). The out-of-fold model contradicts 595 of the 15,361 training labels (3.9%)
-with probability over 0.8, and most of those read as the label's opposite; the held-out lines
-carry the same noise.
+洗手间也很好`` 0). The out-of-fold model contradicts 668 of the 15,361 training labels (4.3%)
+with probability over 0.8; of 20 such lines read by hand, 14 say the opposite of their label.
+The held-out lines carry the same noise.
 """
 
 from __future__ import annotations
