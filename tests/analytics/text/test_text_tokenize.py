@@ -163,3 +163,18 @@ def test_without_memo_the_tokens_are_the_same(tk: TextTokenizer) -> None:
     assert bare.tokenize_many(texts, n_jobs=2, chunk_size=400) == want
     assert not bare._cache and not bare._texts and not bare._jieba._hmm_memo  # nothing was kept
     assert [bare.tokenize(t) for t in texts[:50]] == want[:50]
+
+
+def test_text_memo_rolls_over_without_losing_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from canyu.analytics.text import _tokenize
+
+    monkeypatch.setattr(_tokenize, "_CACHE_MAX", 50)
+    tk = TextTokenizer()
+    plain = TextTokenizer(memo=False)
+    first = [f"物流很快{i}" for i in range(40)]
+    second = first[:30] + [f"质量不错{i}" for i in range(30)]  # 30 known, 30 new: the memo overflows
+    assert tk.tokenize_many(first) == plain.tokenize_many(first)
+    assert tk.tokenize_many(second) == plain.tokenize_many(second)
+    assert len(tk._texts) <= 50
+    big = [f"包装破损{i}" for i in range(80)]  # more new texts than the memo holds
+    assert tk.tokenize_many(big + second) == plain.tokenize_many(big + second)

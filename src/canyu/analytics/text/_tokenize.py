@@ -477,13 +477,14 @@ class TextTokenizer:
             done = [self._encoded(t) for t in new]
         if not self.memo:
             return done
-        if len(known) + len(done) > _CACHE_MAX:
-            known.clear()
-        if len(done) <= _CACHE_MAX:
-            known.update(zip(new, done, strict=True))
-            return [known[t] for t in texts]
         fresh = dict(zip(new, done, strict=True))
-        return [fresh[t] if t in fresh else known[t] for t in texts]
+        get = fresh.get
+        out = [get(t) or known[t] for t in texts]  # a (tokens, kinds) pair is never falsy
+        if len(known) + len(fresh) > _CACHE_MAX:
+            known.clear()
+        if len(fresh) <= _CACHE_MAX:
+            known.update(fresh)
+        return out
 
     def tokenize_many(
         self, texts: Sequence[str], *, n_jobs: int | None = 1, chunk_size: int = 20_000
