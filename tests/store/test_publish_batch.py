@@ -38,10 +38,10 @@ def test_commits_in_a_batch_are_published_once_at_its_end(tmp_path: Path) -> Non
             assert w.snapshot_path.stat().st_ino == snap  # not published yet
             r.table("store_meta")
             assert _n(r, "store_meta") == before
-            with pytest.raises(RuntimeError):  # a failed transaction rolls back only itself
-                with w.transaction() as txn:
-                    txn.append("store_meta", "SELECT 'c' AS name, 'x' AS value")
-                    raise RuntimeError("boom")
+            # a failed transaction rolls back only itself
+            with pytest.raises(RuntimeError), w.transaction() as txn:
+                txn.append("store_meta", "SELECT 'c' AS name, 'x' AS value")
+                raise RuntimeError("boom")
         assert w.snapshot_path.stat().st_ino != snap  # one publication, at the end
         assert not w.path.with_name("canyu.publish-pending").exists()
         r.table("store_meta")
