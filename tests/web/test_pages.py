@@ -183,11 +183,11 @@ def test_campaign_filter_gives_canyu_analyzes_numbers(login, root: Path) -> None
     # the overview: camp1 is events_basic.csv's 4 events by 3 people, 1 of them converted
     html = s.client.get("/w/brand-a?campaign=camp1").text
     assert re.findall(r'<span class="v">([^<]+)</span>', html)[:3] == ["4", "3", "1"]
-    assert re.search(r'<option value="camp1" selected>camp1（4 个事件）</option>', html), html
+    assert re.search(r'<option value="camp1" selected>camp1（共 6 个事件中的 4 个）</option>', html), html
     none = s.client.get("/w/brand-a?campaign=no-such").text
     assert re.findall(r'<span class="v">([^<]+)</span>', none)[:2] == ["0", "0"]
     s.client.get("/lang/en?next=/", follow_redirects=False)
     en = s.client.get("/w/brand-a/analyze/activity?campaign=camp1")
     assert en.status_code == 200 and "campaigns camp1" in en.text
-    assert '<option value="camp1" selected>camp1 (4 events)</option>' in en.text
+    assert '<option value="camp1" selected>camp1 (4 of 6 events)</option>' in en.text
     s.client.get("/lang/zh-CN?next=/", follow_redirects=False)
