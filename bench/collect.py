@@ -10,8 +10,10 @@ It prints:
 
 - events/s acknowledged (every 200 means the batch was fsynced; goal >= 20,000);
 - fsyncs per second (how many requests shared one, from the spool's frames);
-- ack -> queryable: for each acknowledged event, the time until the loader's
-  checkpoint (written after the import commits) covered it; p50/p95/max (goal < 5 s);
+- ack -> queryable: for each acknowledged event, the time until a reader of the
+  workspace (``canyu.open``, as ``canyu analyze`` and the console read it: the
+  published snapshot) counted it in ``events``; p50/p95/max (goal < 5 s);
+- CPU per event of the server, the loader process and the load generator, each on its own;
 - that every acknowledged event is in the events table at the end.
 
 Usage: python bench/collect.py [--events 300000] [--seconds 30] [--batch 100] [--connections 16] [--rate 0]
@@ -78,13 +80,15 @@ def _bodies(key: str, n_batches: int, batch: int) -> list[bytes]:
 
 def _generate(
     port: int, bodies: list[bytes], batch: int, seconds: float, connections: int, rate: float = 0.0
-) -> list[tuple[float, int]]:
-    """Send until the bodies run out or time is up; return (time, events acknowledged so far) per ack.
+) -> tuple[list[tuple[float, int]], float]:
+    """Send until the bodies run out or time is up; (time, events acknowledged so far) per ack, and
+    the CPU seconds the sending threads used (the generator's own cost, counted apart).
 
     Plain keep-alive HTTP/1.1 over sockets, one thread per connection, requests
     built in advance: the generator should cost the shared cores as little as it can.
     """
     acks: list[tuple[float, int]] = []
+    cpu: list[float] = []
     lock = threading.Lock()
     it = iter(enumerate(bodies))
     start = time.monotonic()
@@ -94,6 +98,7 @@ def _generate(
     def worker() -> None:
         sock = socket.create_connection(("127.0.0.1", port))
         buf = b""
+        c0 = time.thread_time()
         try:
             while time.monotonic() < deadline:
                 with lock:
@@ -115,13 +120,15 @@ def _generate(
                         acks.append((time.monotonic(), (acks[-1][1] if acks else 0) + batch))
         finally:
             sock.close()
+            with lock:
+                cpu.append(time.thread_time() - c0)
 
     threads = [threading.Thread(target=worker) for _ in range(connections)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return acks
+    return acks, sum(cpu)
 
 
 def main() -> None:
@@ -177,20 +184,32 @@ def main() -> None:
         bodies = _bodies(key, n_batches, args.batch)
         print(f"collector on 127.0.0.1:{port}; {n_batches} bodies of {args.batch} events ready", flush=True)
 
-        # the loader's progress, sampled from its checkpoint while the generator runs
+        # What a reader sees (the published snapshot, as canyu analyze reads it), sampled while the
+        # generator runs: the events table's row count.
         loaded: list[tuple[float, int]] = []
         stop = threading.Event()
+        reader_cpu: list[float] = []
 
         def sample() -> None:
-            while not stop.is_set():
-                loaded.append((time.monotonic(), collector_counts(ws).loaded))
-                time.sleep(0.05)
+            c0 = time.thread_time()
+            with canyu.open(str(ws)) as reader:
+                count = reader.table("events").count()
+                while not stop.is_set():
+                    loaded.append(
+                        (
+                            time.monotonic(),
+                            int(reader.to_arrow(count.name("n").as_table()).column(0)[0].as_py()),
+                        )
+                    )
+                    time.sleep(0.1)
+            reader_cpu.append(time.thread_time() - c0)
 
         sampler = threading.Thread(target=sample)
         sampler.start()
+        load0 = os.getloadavg()
         cpu0, server0 = _cpu_s(proc.pid), _cpu_s(proc.pid, children=False)
         t0 = time.monotonic()
-        acks = _generate(port, bodies, args.batch, args.seconds, args.connections, args.rate)
+        acks, gen_cpu = _generate(port, bodies, args.batch, args.seconds, args.connections, args.rate)
         send_s = time.monotonic() - t0
         total = acks[-1][1] if acks else 0
         print(f"acknowledged {total} events in {send_s:.2f} s: {total / send_s:,.0f} events/s", flush=True)
@@ -209,6 +228,10 @@ def main() -> None:
             # What the collector itself spent (server + loader process), whatever else ran on the
             # machine: on a shared machine this is the figure that carries over.
             per = cpu / total * 1e6
+            print(
+                f"load generator CPU: {gen_cpu / total * 1e6:.0f} us per event;"
+                f" the reader that polls the count: {sum(reader_cpu):.1f} s in all"
+            )
             print(
                 f"collector CPU: {cpu:.1f} s for {total} events = {per:.0f} us per event received and loaded;"
                 f" capacity on 2 cores of its own: {2e6 / per:,.0f} events/s end to end"
@@ -234,7 +257,10 @@ def main() -> None:
     with canyu.open(str(ws)) as w:
         rows = w.to_arrow(w.table("events").select("event_id")).num_rows
     print(f"events table: {rows} rows ({'all' if rows == total else 'NOT all'} acknowledged events)")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared with other work)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average (1 min) {load0[0]:.1f} at the start,"
+        f" {os.getloadavg()[0]:.1f} at the end (shared with other work)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import pytest
 import canyu
 from canyu.analytics.registry import analysis_names, as_tables, get_analysis, to_jsonable
 from canyu.errors import InvalidArgumentError, UnknownNameError
-from canyu.session import Period
+from canyu.session import AnalysisSession, Period
 
 
 def _workspace(tmp_path: Path, timezone: str, rows: list[tuple[str, str, str, str]]) -> canyu.Workspace:
@@ -158,3 +158,46 @@ def test_every_registered_analysis_runs_and_presents(tmp_path: Path) -> None:
         with pytest.raises(UnknownNameError, match="option"):
             s.run("activity", bogus=1)
         assert get_analysis("seeds").option("k").parse("3") == 3
+
+
+def test_campaign_filter_keeps_only_those_campaigns_events(tmp_path: Path) -> None:
+    rows = [
+        # (ts local, channel, action, user, campaign)
+        ("2026-10-01 09:00:00", "weibo", "view", "a", "618"),
+        ("2026-10-01 10:00:00", "weibo", "view", "b", "618"),
+        ("2026-10-01 11:00:00", "wechat_oa", "view", "c", "double11"),
+        ("2026-10-02 09:00:00", "weibo", "view", "a", "double11"),
+        ("2026-10-02 09:30:00", "weibo", "view", "d", ""),  # no campaign
+        ("2026-10-03 09:00:00", "wechat_oa", "view", "e", "618"),
+    ]
+    ws = canyu.create(tmp_path / "camp", timezone="Asia/Shanghai", locale="en")
+    frame = pd.DataFrame(rows, columns=["ts", "channel", "action", "user_id", "campaign_id"])
+    frame.insert(0, "event_id", [f"e{i}" for i in range(len(frame))])
+    frame.to_csv(tmp_path / "camp.csv", index=False)
+    [res] = ws.import_files([tmp_path / "camp.csv"], table="events")
+    assert res.rows_loaded == 6
+    with ws:
+        every = ws.session()
+        assert every.campaigns is None and every.count(every.events()) == 6
+        s = ws.session(campaigns=["618"])
+        assert s.campaigns == ("618",) and s.count(s.events()) == 3
+        # the closed form: daily active people of campaign 618 only (a and b on 1 Oct, e on 3 Oct)
+        dau = s.run("activity", unit="day", by_channel=False)
+        got = {str(d)[:10]: int(n) for d, n in zip(dau["period_start"], dau["active"], strict=True)}
+        assert got == {"2026-10-01": 2, "2026-10-03": 1}
+        both = ws.session(campaigns="618,double11")  # text, as --campaigns gives it
+        assert both.campaigns == ("618", "double11") and both.count(both.events()) == 5
+        # with the channel and period filters: weibo, 1-2 October, 618 and double11: a, b, a
+        narrow = ws.session(
+            period="2026-10-01..2026-10-02", channels=["weibo"], campaigns=["618", "double11"]
+        )
+        assert narrow.count(narrow.events()) == 3
+        assert narrow.count(narrow.events_until_end()) == 3
+        # another period keeps the campaigns
+        later = s.with_period("2026-10-03")
+        assert later.campaigns == ("618",) and later.count(later.events()) == 1
+        none = ws.session(campaigns=["no-such-campaign"])
+        assert none.count(none.events()) == 0
+        assert ws.session(campaigns=[" ", ""]).campaigns is None  # nothing chosen: all the data
+        with pytest.raises(InvalidArgumentError):
+            AnalysisSession(ws, campaigns="618")

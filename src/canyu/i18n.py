@@ -688,8 +688,17 @@ _LOOP = {
 }
 
 
+# -- the console's campaign filter and the collector's quarantined bodies (issue 15) ---------
+_COLLECT: dict[str, tuple[str, str]] = {
+    "web_campaigns": ("Campaigns", "活动"),
+    "web_campaign_option": ("{campaign} ({n} of {of} events)", "{campaign}（共 {of} 个事件中的 {n} 个）"),
+    "web_showing_campaigns": ("campaigns {campaigns}", "活动 {campaigns}"),
+    "web_all_campaigns": ("all campaigns", "全部活动"),
+}
+
+
 MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(
-    _COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN, _PRIVACY, _WEB, _LOOP
+    _COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN, _PRIVACY, _WEB, _LOOP, _COLLECT
 )
 
 

@@ -5,7 +5,7 @@ by :meth:`canyu.workspace.Workspace.session`. It carries what an analysis must
 never guess: the IANA time zone (as a :class:`~canyu.analytics.calendar.Zone`
 whose expressions cut days, weeks and months in the workspace's zone, daylight
 saving included), the conversion actions, the currency, the brand's own
-accounts per channel, the period and the channels analysed. No analysis keeps
+accounts per channel, the period, the channels and the campaigns analysed. No analysis keeps
 a default of its own for any of them.
 
 Results of registered analyses are memoised per session
@@ -16,7 +16,7 @@ Examples
 --------
 >>> import canyu                                                   # doctest: +SKIP
 >>> with canyu.open("brand-x") as ws:                              # doctest: +SKIP
-...     s = ws.session(period="2026-10", channels=["weibo", "wechat_oa"])
+...     s = ws.session(period="2026-10", channels=["weibo", "wechat_oa"], campaigns=["618"])
 ...     dau = s.run("activity", unit="day")
 """
 
@@ -147,7 +147,7 @@ def _date(text: str, param: str) -> date:
 
 
 class AnalysisSession:
-    """One workspace, one period, one set of channels: what every analysis receives.
+    """One workspace, one period, one set of channels and campaigns: what every analysis receives.
 
     Build it with :meth:`canyu.workspace.Workspace.session` (or
     :meth:`AnalysisSession.open`), not by hand.
@@ -162,6 +162,9 @@ class AnalysisSession:
         The local days analysed (:class:`Period`; open sides mean all the data).
     channels
         The channels analysed, or ``None`` for all.
+    campaigns
+        The campaigns analysed (``events.campaign_id`` values), or ``None`` for all: events of
+        no campaign are then left out.
     zone
         The workspace's time zone as expressions (restricted to the period when it has both ends).
     """
@@ -172,6 +175,7 @@ class AnalysisSession:
         *,
         period: Period | str | tuple[date | None, date | None] | None = None,
         channels: Iterable[str] | None = None,
+        campaigns: Iterable[str] | None = None,
         owns_workspace: bool = False,
     ) -> None:
         self.workspace = workspace
@@ -184,6 +188,16 @@ class AnalysisSession:
                 if c not in CHANNELS:
                     raise UnknownNameError("channel", c, tuple(CHANNELS))
         self.channels: tuple[str, ...] | None = chosen or None
+        picked = None
+        if campaigns is not None:
+            if isinstance(campaigns, str):
+                raise InvalidArgumentError(
+                    "campaigns", campaigns, "a list of campaign ids", reason_zh="campaigns 应为活动编号的列表"
+                )
+            picked = tuple(
+                dict.fromkeys(str(c).strip() for c in campaigns if c is not None and str(c).strip())
+            )
+        self.campaigns: tuple[str, ...] | None = picked or None
         zone = Zone(self.config.timezone)
         if self.period.start or self.period.end:
             zone = zone.within(
@@ -228,8 +242,10 @@ class AnalysisSession:
         return tuple(dict.fromkeys(a for ids in self.config.accounts.values() for a in ids))
 
     def with_period(self, period: Period | str | tuple[date | None, date | None] | None) -> AnalysisSession:
-        """The same workspace and channels over another period (a new memo)."""
-        return AnalysisSession(self.workspace, period=period, channels=self.channels)
+        """The same workspace, channels and campaigns over another period (a new memo)."""
+        return AnalysisSession(
+            self.workspace, period=period, channels=self.channels, campaigns=self.campaigns
+        )
 
     # -- tables --------------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:
@@ -262,16 +278,23 @@ class AnalysisSession:
             return table
         return table.filter(table.channel.isin(list(self.channels)))
 
+    def on_campaigns(self, table: ibis.Table) -> ibis.Table:
+        """``table`` restricted to the session's campaigns (a table with a ``campaign_id`` column)."""
+        if self.campaigns is None:
+            return table
+        return table.filter(table.campaign_id.isin(list(self.campaigns)))
+
     def events(self) -> ibis.Table:
-        """The events of the session's period and channels."""
-        return self.on_channels(self.in_period("events", "ts"))
+        """The events of the session's period, channels and campaigns."""
+        return self.on_campaigns(self.on_channels(self.in_period("events", "ts")))
 
     def events_until_end(self) -> ibis.Table:
-        """Events of the session's channels up to the period's end (history before it included).
+        """Events of the session's channels and campaigns up to the period's end (history before it
+        included).
 
         For analyses that look back from the period (fan stages, retention cohorts).
         """
-        ev = self.on_channels(self.table("events"))
+        ev = self.on_campaigns(self.on_channels(self.table("events")))
         if self.period.end is None:
             return ev
         _, hi = self.zone.utc_bounds(None, self.period.end)
@@ -343,7 +366,8 @@ class AnalysisSession:
 
     def __repr__(self) -> str:
         chans = ",".join(self.channels) if self.channels else "all"
+        camps = ",".join(self.campaigns) if self.campaigns else "all"
         return (
             f"AnalysisSession({str(self.workspace.path)!r}, period={self.period.label('en')!r}, "
-            f"channels={chans}, zone={self.timezone}, engine={self.engine})"
+            f"channels={chans}, campaigns={camps}, zone={self.timezone}, engine={self.engine})"
         )

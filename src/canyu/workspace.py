@@ -104,23 +104,29 @@ class Workspace:
         *,
         period: Period | str | tuple[date | None, date | None] | None = None,
         channels: Sequence[str] | str | None = None,
+        campaigns: Sequence[str] | str | None = None,
         engine: str | None = None,
     ) -> AnalysisSession:
         """An analysis session over this workspace (see :class:`canyu.session.AnalysisSession`).
 
         ``period`` is a :class:`~canyu.session.Period`, its text (``2026-10``,
         ``2026-10-01..2026-10-31``, ``last-30d``) or a ``(start, end)`` pair of local dates;
-        ``channels`` a list or ``"a,b"``; ``engine`` reads through another engine than this
+        ``channels`` a list or ``"a,b"``; ``campaigns`` likewise (``events.campaign_id`` values:
+        only those campaigns' events are analysed); ``engine`` reads through another engine than this
         workspace's (the session then owns and closes that connection).
         """
         from canyu.session import AnalysisSession
 
         if isinstance(channels, str):
             channels = [c for c in channels.split(",") if c.strip()]
+        if isinstance(campaigns, str):
+            campaigns = [c for c in campaigns.split(",") if c.strip()]
         if engine and engine != self.store.engine:
             other = open_workspace(self.path, engine=engine)
-            return AnalysisSession(other, period=period, channels=channels, owns_workspace=True)
-        return AnalysisSession(self, period=period, channels=channels)
+            return AnalysisSession(
+                other, period=period, channels=channels, campaigns=campaigns, owns_workspace=True
+            )
+        return AnalysisSession(self, period=period, channels=channels, campaigns=campaigns)
 
     # -- writing -------------------------------------------------------------
     def update_config(self, **changes: Any) -> WorkspaceConfig:

@@ -249,6 +249,36 @@ def test_malformed_bodies_get_400_and_are_kept(root: Root, server: Server) -> No
     kept = [json.loads(p.read_text()) for p in sorted((root.a / ".collect" / "rejected").glob("*.json"))]
     assert {k["path"] for k in kept} == {"/batch/", "/i/v1/analytics/events", "/sa"}
     assert collector_counts(root.b).rejected == 0
+    # the loader copied each kept body into the store's quarantine, its reason in both languages
+    from canyu.ingest import quarantine_reason
+
+    def stored() -> list[dict[str, object]]:
+        with canyu.open(root.a) as ws:
+            q = ws.table("quarantine")
+            return ws.to_arrow(q.filter(q.source == "collector:rejected").order_by("batch_id")).to_pylist()
+
+    rows = stored()
+    assert len(rows) == 3 and {r["table_name"] for r in rows} == {"events"}
+    by_path = {json.loads(str(r["raw"]))["path"]: r for r in rows}
+    assert set(by_path) == {"/batch/", "/i/v1/analytics/events", "/sa"}
+    v1 = by_path["/i/v1/analytics/events"]
+    assert "not valid JSON" in quarantine_reason(v1, "en") and "/i/v1/analytics/events" in str(v1["reason"])
+    assert "不是有效的 JSON" in quarantine_reason(v1, "zh-CN")
+    assert "采集服务拒绝了发往 /batch/ 的请求体" in quarantine_reason(by_path["/batch/"], "zh-CN")
+    assert json.loads(str(by_path["/batch/"]["raw"]))["body"].startswith('{"api_key"')
+    # a crash between the store's commit and the files' marking: the replay adds nothing
+    files = sorted((root.a / ".collect" / "rejected").glob("*.stored.json"))
+    assert len(files) == 3
+    files[0].rename(files[0].with_name(files[0].name.replace(".stored.json", ".json")))
+    assert load_spool(root.a).rejected_stored == 1
+    assert load_spool(root.a).rejected_stored == 0
+    assert len(stored()) == 3 and collector_counts(root.a).rejected == 3
+    assert not any(r["source"] == "collector:rejected" for r in _quarantine_sources(root.b))
+
+
+def _quarantine_sources(ws_path: Path) -> list[dict[str, object]]:
+    with canyu.open(ws_path) as ws:
+        return ws.to_arrow(ws.table("quarantine").select("source")).to_pylist()
 
 
 def test_a_key_never_writes_to_another_workspace(root: Root, server: Server) -> None:

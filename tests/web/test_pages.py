@@ -103,7 +103,9 @@ def test_results_are_cached_per_data_version(app, login, root: Path) -> None:  #
     with canyu.open(root / "brand-b") as ws:  # new data: a new version
         ws.import_files([DATA / "events_broken.csv"], mapping="generic_events")
     s.client.get("/w/brand-b/findings")
-    assert cache.misses == misses + 1
+    assert cache.misses == misses + 2  # the findings and the filter's campaign choices, computed again
+    s.client.get("/w/brand-b/findings")
+    assert cache.misses == misses + 2
 
 
 def test_collector_page_counts(login, root: Path) -> None:  # type: ignore[no-untyped-def]
@@ -155,3 +157,37 @@ def test_plan_page_shows_the_tasks_and_their_tracking(login, root: Path) -> None
     finally:
         for f in (saved, saved.parent / "latest.json"):
             f.unlink(missing_ok=True)
+
+
+def test_campaign_filter_gives_canyu_analyzes_numbers(login, root: Path) -> None:  # type: ignore[no-untyped-def]
+    key = AccountStore(root).create_read_key("brand-a", "campaigns", now=time.time())
+    auth = {"authorization": f"Bearer {key}"}
+    s = login("analyst_a")
+    for name in ("funnels",):
+        api = s.client.get(f"/api/w/brand-a/analyze/{name}?campaign=camp1", headers=auth)
+        assert api.status_code == 200, api.text
+        r = CliRunner().invoke(
+            cli, ["analyze", str(root / "brand-a"), name, "--json", "--campaigns", "camp1"]
+        )
+        assert r.exit_code == 0, r.output
+        assert api.json() == json.loads(r.stdout), name
+    # the filter bites: events_broken.csv's rows have no campaign, so activity differs from the whole
+    whole = s.client.get("/api/w/brand-a/analyze/activity", headers=auth).json()
+    camp = s.client.get("/api/w/brand-a/analyze/activity?campaign=camp1", headers=auth).json()
+    assert whole != camp
+    with canyu.open(root / "brand-a") as ws:  # the same rows the session gives
+        expect = ws.session(campaigns=["camp1"]).run("activity")
+    assert len(camp["result"]) == len(expect) and sum(r["active"] for r in camp["result"]) == int(
+        expect["active"].sum()
+    )
+    # the overview: camp1 is events_basic.csv's 4 events by 3 people, 1 of them converted
+    html = s.client.get("/w/brand-a?campaign=camp1").text
+    assert re.findall(r'<span class="v">([^<]+)</span>', html)[:3] == ["4", "3", "1"]
+    assert re.search(r'<option value="camp1" selected>camp1（共 6 个事件中的 4 个）</option>', html), html
+    none = s.client.get("/w/brand-a?campaign=no-such").text
+    assert re.findall(r'<span class="v">([^<]+)</span>', none)[:2] == ["0", "0"]
+    s.client.get("/lang/en?next=/", follow_redirects=False)
+    en = s.client.get("/w/brand-a/analyze/activity?campaign=camp1")
+    assert en.status_code == 200 and "campaigns camp1" in en.text
+    assert '<option value="camp1" selected>camp1 (4 of 6 events)</option>' in en.text
+    s.client.get("/lang/zh-CN?next=/", follow_redirects=False)

@@ -72,6 +72,12 @@ def analyze_cmd(
         datetime | None, typer.Option(formats=_DATE, help="Last local day, included (instead of --period).")
     ] = None,
     channels: Annotated[str | None, typer.Option(help="Only these channels, comma separated.")] = None,
+    campaigns: Annotated[
+        str | None,
+        typer.Option(
+            "--campaigns", "--campaign", help="Only these campaigns' events (campaign ids), comma separated."
+        ),
+    ] = None,
     option: Annotated[
         list[str] | None,
         typer.Option("--option", "-o", help="An option of the analysis, KEY=VALUE (repeatable; see --list)."),
@@ -109,7 +115,7 @@ def analyze_cmd(
     )
     params: dict[str, Any] = analysis.bind(_options(option))
     with open_ws(ctx, path, engine) as ws:
-        session = ws.session(period=chosen, channels=channels)
+        session = ws.session(period=chosen, channels=channels, campaigns=campaigns)
         result = session.run(name, **params)
         loc = st.locale
         if as_json:

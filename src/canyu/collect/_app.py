@@ -4,7 +4,8 @@ Every request: read the body (bounded) -> decode its wire format and check its
 shape -> find the workspace from the ingest key (unknown key: 401, nothing
 written) -> append the body as received to that workspace's spool and wait
 for the fsync (group commit) -> 2xx. Records become rows in the loader. A malformed body gets a 400 with the
-reason and, when its key is known, is kept in ``.collect/rejected/``. A
+reason and, when its key is known, is kept in ``.collect/rejected/`` (the loader copies it into
+the store's ``quarantine``, with its reason in zh-CN and en). A
 background thread seals the open segments every ``load_interval`` seconds and
 has a loader process load them (:func:`canyu.collect.load_spool`).
 
@@ -48,7 +49,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from canyu.collect._keys import KeyIndex, KeyMatch
-from canyu.collect._loader import load_spool
+from canyu.collect._loader import load_spool, unstored_rejected
 from canyu.collect._spool import SpoolWriter, sealed_segments, write_rejected
 from canyu.collect._status import LiveCounts, collector_status
 from canyu.collect._wire import (
@@ -203,6 +204,7 @@ class Collector:
             "path": request.url.path,
             "type": err.type,
             "reason": err.message,
+            "reason_zh": err.message_zh,
             "content_type": request.headers.get("content-type"),
             "content_encoding": request.headers.get("content-encoding"),
             "user_agent": request.headers.get("user-agent"),
@@ -224,7 +226,7 @@ class Collector:
             try:
                 if st.writer.pending_open_records:
                     st.writer.seal().result(timeout=30)
-                if sealed_segments(st.path):
+                if sealed_segments(st.path) or unstored_rejected(st.path):
                     self._load(st.path)
             except (CanyuError, OSError, TimeoutError, EOFError) as exc:
                 log.warning("collector: loading %s failed, will retry: %s", st.path, exc)

@@ -48,8 +48,22 @@ from canyu.collect._spool import (
     writer_lock,
 )
 from canyu.collect._wire import loads, records_of
+from canyu.ingest._validate import render_reason
 
-__all__ = ["SOURCE_PREFIX", "CollectorCounts", "LoadResult", "collector_counts", "import_rows", "load_spool"]
+__all__ = [
+    "REJECTED_SOURCE",
+    "SOURCE_PREFIX",
+    "CollectorCounts",
+    "LoadResult",
+    "collector_counts",
+    "import_rows",
+    "load_spool",
+    "unstored_rejected",
+]
+
+#: The ``quarantine.source`` of a body the collector refused with a 400.
+REJECTED_SOURCE = "collector:rejected"
+_STORED = ".stored.json"  # a kept body already in the store's quarantine
 
 #: The ``imports.source`` of a collector load: ``collector:seg-<first>-<last>`` (12 digits each).
 SOURCE_PREFIX = "collector:seg-"
@@ -76,6 +90,78 @@ class LoadResult:
     quarantined: int
     ignored: int
     links_loaded: int
+    rejected_stored: int = 0  # refused bodies copied into the store's quarantine
+
+
+def unstored_rejected(workspace: Path) -> list[Path]:
+    """Refused bodies in ``.collect/rejected/`` not yet in the store's quarantine, oldest first."""
+    d = Path(workspace) / ".collect" / "rejected"
+    if not d.exists():
+        return []
+    return sorted(p for p in d.iterdir() if p.suffix == ".json" and not p.name.endswith(_STORED))
+
+
+def _store_rejected(ws: Any, files: list[Path]) -> int:
+    """Copy refused bodies into ``quarantine`` (one row each, its reason in both languages), then
+    mark their files stored; idempotent: a body's ``batch_id`` is its file's name, and a row whose
+    ``batch_id`` is stored already is not added again (a crash before the rename repeats nothing)."""
+    import json
+
+    rows = []
+    for p in files:
+        try:
+            rec = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # half written by a dying server (written to a temp name first, so: foreign)
+        message = str(rec.get("reason") or "")
+        args = {
+            "path": str(rec.get("path") or ""),
+            "message": message,
+            "message_zh": str(rec.get("reason_zh") or message),
+            "type": str(rec.get("type") or ""),
+        }
+        raw = {
+            k: rec.get(k)
+            for k in ("received", "path", "content_type", "content_encoding", "user_agent", "bytes")
+        }
+        # the body as kept (phones and e-mail addresses masked), cut to 64 KB in the store
+        if "body" in rec:
+            raw["body"] = str(rec["body"])[:65536]
+        elif "body_base64" in rec:
+            raw["body_base64"] = str(rec["body_base64"])[:65536]
+        rows.append(
+            {
+                "batch_id": f"collector-rejected-{p.stem}",
+                "source": REJECTED_SOURCE,
+                "table_name": "events",
+                "row_number": 1,
+                "field": None,
+                "value": None,
+                "reason": render_reason("collector_rejected", args, "en"),
+                "raw": json.dumps(raw, ensure_ascii=False),
+                "user_key": None,
+                "reason_code": json.dumps({"key": "collector_rejected", "args": args}, ensure_ascii=False),
+            }
+        )
+    if rows:
+        table = pa.Table.from_pylist(
+            rows, schema=pa.schema([(c, pa.int64() if c == "row_number" else pa.string()) for c in rows[0]])
+        )
+        with ws.store.transaction() as txn:
+            txn.con.register("_canyu_rejected_new", table)
+            try:
+                txn.append(
+                    "quarantine",
+                    "SELECT n.* FROM _canyu_rejected_new AS n ANTI JOIN "
+                    f"(SELECT batch_id FROM {txn.source('quarantine')} WHERE source = '{REJECTED_SOURCE}') AS o"
+                    " ON o.batch_id = n.batch_id",
+                )
+            finally:
+                txn.con.unregister("_canyu_rejected_new")
+    for p in files:
+        with contextlib.suppress(OSError):
+            p.rename(p.with_name(p.stem + _STORED))
+    return len(rows)
 
 
 @contextlib.contextmanager
@@ -110,6 +196,12 @@ def import_rows(ws: Any, table: str, rows: pa.Table, source: str) -> tuple[int, 
     """
     r = ws.import_batches(rows, source=source, table=table)
     return r.rows_loaded, r.rows_duplicate, r.rows_quarantined
+
+
+def _one_publication(ws: Any) -> contextlib.AbstractContextManager[Any]:
+    """The store's ``publish_batch()`` when it has one (DuckDB), else nothing (each commit publishes)."""
+    batch = getattr(ws.store, "publish_batch", None)
+    return batch() if batch is not None else contextlib.nullcontext()
 
 
 def _table(rows: list[list[Any]], columns: tuple[str, ...]) -> pa.Table:
@@ -249,7 +341,9 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
         stale = [p for seq, p in sealed_segments(ws_path) if seq <= cp.loaded_through]
         for p in stale:  # loaded before a crash that came between checkpoint and delete
             p.unlink(missing_ok=True)
-        if not todo:
+        rejected = unstored_rejected(ws_path)
+        rejected_stored = 0
+        if not todo and not rejected:
             return LoadResult(**totals)
         ws = opened
         settings = load_collect_settings(ws_path)
@@ -259,6 +353,7 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
         try:
             if ws is None:
                 ws = canyu.open(str(ws_path))
+            rejected_stored = _store_rejected(ws, rejected) if rejected else 0
             # Ranges committed by a run that died before its checkpoint (normally none).
             committed = _committed(ws, cp.loaded_through)
             _check_link_cache(ws, ws_path)
@@ -279,17 +374,21 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                 done = committed.get(rng, {})
                 source = segment_source(*rng)
                 link_loaded = 0
-                if "identity_links" in done:
-                    link_loaded = done["identity_links"][0]
-                elif new_links:
-                    link_loaded, _, _ = import_rows(
-                        ws, "identity_links", _table([list(t) for t in new_links], LINK_COLUMNS), source
-                    )
                 loaded = dup = quar = 0
-                if "events" in done:
-                    loaded, dup, quar = done["events"]
-                elif events:
-                    loaded, dup, quar = import_rows(ws, "events", _table(events, EVENT_COLUMNS), source)
+                # One writer connection and one snapshot publication for the group's two imports
+                # (each still commits on its own, with its ``imports`` row): the publication copies
+                # the database file, the biggest fixed cost of a load.
+                with _one_publication(ws):
+                    if "identity_links" in done:
+                        link_loaded = done["identity_links"][0]
+                    elif new_links:
+                        link_loaded, _, _ = import_rows(
+                            ws, "identity_links", _table([list(t) for t in new_links], LINK_COLUMNS), source
+                        )
+                    if "events" in done:
+                        loaded, dup, quar = done["events"]
+                    elif events:
+                        loaded, dup, quar = import_rows(ws, "events", _table(events, EVENT_COLUMNS), source)
                 now = dt.datetime.now(dt.UTC)
                 lag = None
                 if oldest:
@@ -342,7 +441,7 @@ def load_spool(workspace: str | Path, *, max_records: int = 500_000, opened: Any
                 gc.enable()
             if ws is not None and opened is None:
                 ws.close()
-    return LoadResult(**totals)
+    return LoadResult(**totals, rejected_stored=rejected_stored)
 
 
 @dataclass(frozen=True)
@@ -353,7 +452,8 @@ class CollectorCounts:
     for the loader and the rest were ``loaded``, ``duplicate`` (a retry or a
     replay), ``quarantined`` by the importer, or ``ignored`` (profile updates,
     SDK housekeeping, identity events, which become ``links_loaded``).
-    ``rejected`` bodies were refused with a 400 and kept in ``.collect/rejected/``.
+    ``rejected`` bodies were refused with a 400, kept in ``.collect/rejected/`` and copied by the
+    loader into the store's ``quarantine`` (source ``collector:rejected``).
     """
 
     workspace: str

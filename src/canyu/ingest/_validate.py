@@ -161,6 +161,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "broken row: expected {expected} columns, found {found}",
         "无法拆分的行：应有 {expected} 列，实际 {found} 列",
     ),
+    "collector_rejected": (
+        "the collector refused a body sent to {path}: {message}",
+        "采集服务拒绝了发往 {path} 的请求体：{message_zh}",
+    ),
     "uncached_formula": (
         "cell {cell} holds a formula without a saved value; open the file in Excel, save it, and import again",
         "单元格 {cell} 是没有保存计算结果的公式；请在 Excel 中打开并保存后重新导入",

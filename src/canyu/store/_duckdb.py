@@ -142,6 +142,8 @@ class DuckDBStore:
         self.snapshot_path = self.path.with_name(SNAPSHOT_FILE)
         self._pending = self.path.with_name("canyu.publish-pending")
         self._lock = WriterLock(self.path.with_name("canyu.writer.lock"))
+        self._schema_checked: tuple[int, int] | None = None  # (dev, inode) of the file whose DDL ran
+        self._batch_con: duckdb.DuckDBPyConnection | None = None  # set inside publish_batch()
         self._republish_if_stale()
         self.con = duckdb.connect()  # the reader: an in-memory kernel with the snapshot attached
         _settings(self.con, memory_limit=memory_limit, temp_dir=temp_dir)
@@ -159,9 +161,14 @@ class DuckDBStore:
             ) from exc
         try:
             _settings(con, memory_limit=memory_limit or self.memory_limit, temp_dir=self.temp_dir)
-            for schema in TABLES.values():
-                con.execute(schema.ddl())
-            _add_new_columns(con)
+            st = os.stat(self.path)
+            if self._schema_checked != (st.st_dev, st.st_ino):
+                # The tables' DDL costs a tenth of a second a time: run once per file this store has
+                # opened (a compacted or recreated file is a new inode and is checked again).
+                for schema in TABLES.values():
+                    con.execute(schema.ddl())
+                _add_new_columns(con)
+                self._schema_checked = (st.st_dev, st.st_ino)
         except BaseException:
             con.close()
             raise
@@ -260,6 +267,10 @@ class DuckDBStore:
     # -- writing -------------------------------------------------------------
     @contextmanager
     def transaction(self, *, memory_limit: str = "") -> Iterator[_DuckDBTransaction]:
+        if self._batch_con is not None:  # inside publish_batch(): its connection, its publication
+            with self._batched_transaction(self._batch_con, memory_limit) as txn:
+                yield txn
+            return
         self._lock.acquire()
         try:
             con = self._open_writer(memory_limit)
@@ -275,6 +286,50 @@ class DuckDBStore:
                     raise
                 con.execute("COMMIT")
                 self._publish(con)
+            finally:
+                con.close()
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def _batched_transaction(
+        self, con: duckdb.DuckDBPyConnection, memory_limit: str
+    ) -> Iterator[_DuckDBTransaction]:
+        if memory_limit:
+            con.execute(f"SET memory_limit = {literal(memory_limit)}")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield _DuckDBTransaction(con)
+            hold_for_tests()
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    @contextmanager
+    def publish_batch(self) -> Iterator[None]:
+        """Hold the writer across several transactions and publish the snapshot once, at the end.
+
+        For a writer that commits often (the collector's loader: identity links, then events, for
+        each group of spooled segments): each transaction inside still commits on its own (a
+        crash keeps every committed one, and the publish-pending mark makes the next process
+        republish), but the file is opened once and copied to the snapshot once, instead of per
+        transaction; readers see all of them when the block ends. Does not nest.
+        """
+        if self._batch_con is not None:
+            raise EngineError("publish_batch() does not nest", message_zh="publish_batch() 不能嵌套")
+        self._lock.acquire()
+        try:
+            con = self._open_writer("")
+            try:
+                self._pending.touch()
+                self._batch_con = con
+                try:
+                    yield
+                finally:
+                    self._batch_con = None
+                    # what committed inside becomes visible, also when a later transaction failed
+                    self._publish(con)
             finally:
                 con.close()
         finally:

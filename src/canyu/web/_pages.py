@@ -1,5 +1,5 @@
 """The console's pages: the client list and, per workspace, overview, findings, plan, report
-sections and analyses (with period and channel filters), imports and quarantine, the collector's
+sections and analyses (with period, channel and campaign filters), imports and quarantine, the collector's
 live counts, settings. Every page computes through the workspace's analysis session, the same
 functions as ``canyu analyze`` and ``canyu report``, cached per data version (:mod:`._data`).
 
@@ -44,20 +44,23 @@ def _st(request: Request) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class Filters:
-    """The period and channels a page is filtered on, from its query string."""
+    """The period, channels and campaigns a page is filtered on, from its query string."""
 
     period: Period
     channels: tuple[str, ...]
     text: str  # the period as typed
     since: str
     until: str
+    campaigns: tuple[str, ...] = ()  # events.campaign_id values
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.period.start, self.period.end, self.channels)
+        return (self.period.start, self.period.end, self.channels, self.campaigns)
 
     def session(self, ws: Any) -> Any:
-        return ws.session(period=self.period, channels=list(self.channels) or None)
+        return ws.session(
+            period=self.period, channels=list(self.channels) or None, campaigns=list(self.campaigns) or None
+        )
 
 
 def _day(text: str, param: str) -> date | None:
@@ -79,7 +82,43 @@ def filters(request: Request) -> Filters:
     for c in chosen:
         if c not in vocab.CHANNELS:
             raise UnknownNameError("channel", c, tuple(vocab.CHANNELS))
-    return Filters(period, chosen, text, since, until)
+    # ?campaign=a&campaign=b or ?campaign=a,b (as canyu analyze --campaigns a,b)
+    campaigns = tuple(sorted({c.strip() for v in q.getlist("campaign") for c in v.split(",") if c.strip()}))
+    for c in campaigns:
+        if len(c) > 200:
+            raise InvalidArgumentError(
+                "campaign",
+                c[:40] + "...",
+                "a campaign id of at most 200 characters",
+                reason_zh="活动编号最长 200 个字符",
+            )
+    return Filters(period, chosen, text, since, until, campaigns)
+
+
+def _campaign_choices(ws: Any) -> dict[str, Any]:
+    """The campaigns the workspace's events name: (id, name or "", events), most events first, and
+    the workspace's events in all (each choice says "N of M events").
+
+    Two queries in the engine (the campaigns table gives the names); at most 200 campaigns.
+    """
+    every = ws.table("events")
+    total = int(ws.to_arrow(every.count().name("n").as_table()).column(0)[0].as_py())
+    ev = every.filter(every.campaign_id.notnull())
+    counts = ev.group_by("campaign_id").aggregate(n=ev.count())
+    camps = ws.table("campaigns").select("campaign_id", "name").distinct(on="campaign_id")
+    joined = counts.left_join(camps, "campaign_id").select(counts.campaign_id, camps.name, counts.n)
+    rows = ws.to_arrow(joined.order_by([joined.n.desc(), joined.campaign_id]).limit(200)).to_pylist()
+    return {"choices": [(r["campaign_id"], r["name"] or "", int(r["n"])) for r in rows], "events": total}
+
+
+def _campaigns(request: Request, view: WorkspaceView, f: Filters) -> dict[str, Any]:
+    """The filter form's campaign choices (cached per data version), the chosen ones included."""
+    found = _st(request).workspaces.cached(view, ("campaign-choices",), _campaign_choices)
+    known = {c for c, _, _ in found["choices"]}
+    return {
+        "campaign_choices": found["choices"] + [(c, "", 0) for c in f.campaigns if c not in known],
+        "campaign_events": found["events"],
+    }
 
 
 def _common(view: WorkspaceView, role: str | None, tab: str, f: Filters | None = None) -> dict[str, Any]:
@@ -142,7 +181,13 @@ def overview(request: Request, ws: str) -> Response:
     p, view = require_role(request, ws)
     f = filters(request)
     data = _st(request).workspaces.cached(view, ("overview", *f.key), _overview(f))
-    return page(request, "overview.html", d=data, **_common(view, p.role(ws), "overview", f))
+    return page(
+        request,
+        "overview.html",
+        d=data,
+        **_common(view, p.role(ws), "overview", f),
+        **_campaigns(request, view, f),
+    )
 
 
 def _findings(f: Filters) -> Any:
@@ -154,7 +199,13 @@ def findings(request: Request, ws: str) -> Response:
     p, view = require_role(request, ws)
     f = filters(request)
     found = _st(request).workspaces.cached(view, ("findings", *f.key), _findings(f))
-    return page(request, "findings.html", findings=found, **_common(view, p.role(ws), "findings", f))
+    return page(
+        request,
+        "findings.html",
+        findings=found,
+        **_common(view, p.role(ws), "findings", f),
+        **_campaigns(request, view, f),
+    )
 
 
 @router.get("/w/{ws}/plan")
@@ -241,6 +292,7 @@ def report(request: Request, ws: str) -> Response:
         data=data,
         reports=[r.name for r in reports[:10]],
         **_common(view, p.role(ws), "report", f),
+        **_campaigns(request, view, f),
     )
 
 
@@ -285,6 +337,7 @@ def analyze(request: Request, ws: str, name: str = "") -> Response:
         chosen=opts,
         html=html,
         **_common(view, p.role(ws), "analyze", f),
+        **_campaigns(request, view, f),
     )
 
 
