@@ -20,7 +20,7 @@ from canyu import vocab
 from canyu.errors import IngestError, MappingError
 from canyu.ingest._mapping import Mapping, norm_header, rank_mappings
 from canyu.ingest._readers import Source
-from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql, mask_phones_sql, scrub_sql
+from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql, mask_phones_sql, scrub_id_sql, scrub_sql
 from canyu.store import TABLES, Column
 from canyu.store import ident as _ident
 from canyu.store import literal as _lit
@@ -109,6 +109,19 @@ RECEIVER_HEADER = re.compile(
 # Contract columns whose cells are scrubbed for phone numbers (besides unmapped columns kept in props).
 SCRUBBED_TARGETS = frozenset(
     {"user_id", "parent_user_id", "follower_id", "followee_id", "user_a", "user_b", "title", "text", "name"}
+)
+# Ids of things: a phone-shaped id is hashed whole (``scrub_id_sql``), never masked, so distinct ids stay distinct.
+ID_TARGETS = frozenset(
+    {
+        "event_id",
+        "parent_event_id",
+        "content_id",
+        "campaign_id",
+        "account_id",
+        "product_id",
+        "mention_id",
+        "parent_id",
+    }
 )
 
 _FIELD_ZH = {
@@ -565,9 +578,10 @@ def plan_stage(
     # Cells that name a person or carry free text are scrubbed: a cell that is a phone number (a
     # phone used as a user id) is hashed like a declared phone column; a phone number inside text
     # (comments, titles, the unmapped columns kept in props) is masked. Ids of things (events,
-    # contents, campaigns), numbers, times and codes are not: a view count is not a phone number,
-    # and a regular expression per cell is the importer's dearest step. A quarantined row's raw
-    # text is masked whole, below.
+    # contents, campaigns, accounts, products) that hold a phone number are hashed whole (see
+    # scrub_id_sql). Numbers, times and codes are not scrubbed: a view count is not a phone number.
+    # Short cells skip the pattern (a byte-length test). A quarantined row's raw text is masked
+    # whole, below.
     mapped: dict[str, str] = {}
     for col in schema.columns:
         srcs: list[str | None] = [unpivot_targets.get(col.name) or find(col.name, columns)]
@@ -588,6 +602,8 @@ def plan_stage(
             expr = hmac_sql(key, pii[c], q)
         elif c in scrubbed:
             expr = scrub_sql(q, key)
+        elif mapped.get(c) in ID_TARGETS:
+            expr = scrub_id_sql(q, key)
         else:
             expr = q
         clean_cols.append(f"{expr} AS {_ident(c)}")
@@ -629,9 +645,9 @@ def plan_stage(
         if src_name is not None or fallbacks:
             if src_name is not None:
                 used[col.name] = src_name
-            names = ([src_name] if src_name else []) + fallbacks
-            cell_cols.update(names)
-            cells = [_cell(n) for n in names]
+            cell_names = ([src_name] if src_name else []) + fallbacks
+            cell_cols.update(cell_names)
+            cells = [_cell(n) for n in cell_names]
             raw = cells[0] if len(cells) == 1 else f"COALESCE({', '.join(cells)})"
             if col.name in mapping.constants:
                 raw = f"COALESCE({raw}, {_lit(str(mapping.constants[col.name]))})"
