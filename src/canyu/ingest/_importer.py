@@ -165,14 +165,24 @@ def _quarantine_rows(
     else:
         row_numbers = np.asarray(bad.column("_row").to_numpy(zero_copy_only=False), dtype=np.int64)
     cache: dict[tuple[str, str], object] = {}
+    # One reason per distinct (field, code, value): a file's failing rows mostly repeat a few
+    # (one misspelt label, one bad time format), and 1% of 10M rows is 100,000 rows.
+    said: dict[tuple[str, str | None], tuple[str, str, str]] = {}
     fields, values, reasons, codes = [], [], [], []
     for err, val in zip(bad.column("_err").to_pylist(), bad.column("_errv").to_pylist(), strict=True):
-        fld, code = err.split("|", 1)
-        rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
-        fields.append(fld)
+        got = said.get((err, val))
+        if got is None:
+            fld, code = err.split("|", 1)
+            rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
+            got = said[(err, val)] = (
+                fld,
+                render_reason(rkey, args, "en"),
+                json.dumps({"key": rkey, "args": args}, ensure_ascii=False),
+            )
+        fields.append(got[0])
         values.append(val)
-        reasons.append(render_reason(rkey, args, "en"))
-        codes.append(json.dumps({"key": rkey, "args": args}, ensure_ascii=False))
+        reasons.append(got[1])
+        codes.append(got[2])
     for _row, _key, args, _raw in structural:
         if "line" in args:
             args["line"] = _mask_text(key, str(args["line"]))
