@@ -108,13 +108,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    ap.add_argument(
+        "--csv",
+        type=Path,
+        help="a file generate() wrote before (--generate-only), so the timed run does not generate",
+    )
+    ap.add_argument("--generate-only", type=Path, metavar="PATH", help="write the file and stop")
     args = ap.parse_args()
+    if args.generate_only:
+        generate(args.generate_only, args.rows)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="canyu-bench-"))
-    csv = tmp / "events.csv"
     t0 = time.perf_counter()
-    generate(csv, args.rows)
+    if args.csv:
+        csv = args.csv
+        with open(csv, "rb") as fh:
+            args.rows = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b"")) - 1
+    else:
+        csv = tmp / "events.csv"
+        generate(csv, args.rows)
     size_mb = csv.stat().st_size / 1e6
-    print(f"generated {args.rows:,} rows, {size_mb:,.0f} MB in {time.perf_counter() - t0:.1f}s: {csv}")
+    print(f"{args.rows:,} rows, {size_mb:,.0f} MB ({time.perf_counter() - t0:.1f}s): {csv}")
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
     env = {**os.environ, "CANYU_HOME": str(tmp / "home"), "CANYU_LOCALE": "en"}
 
     # The reference goes first so canyu's peak RSS is measured separately (ru_maxrss is monotonic).
@@ -148,6 +163,7 @@ def main() -> None:
     ratio = ref_wall / wall
     print(f"speed ratio canyu/duckdb : {ratio:.2f}  (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
     print(f"canyu peak memory        : {mem:.0f} MB  (goal < 2048 MB: {'met' if mem < 2048 else 'NOT met'})")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if not args.keep:
         import shutil
 

@@ -38,6 +38,7 @@ __all__ = [
     "mask_phones",
     "mask_phones_sql",
     "normalize_identifier",
+    "scrub_id_sql",
     "scrub_sql",
 ]
 
@@ -203,6 +204,27 @@ def scrub_sql(column_sql: str, key: bytes | None, *, mask_only: bool = False) ->
         f"(CASE WHEN length({column_sql}) < 11 OR NOT regexp_matches({column_sql}, {anywhere}) THEN {column_sql}"
         f" WHEN regexp_full_match({column_sql}, {whole}) THEN {hashed}"
         f" ELSE {mask_phones_sql(column_sql)} END)"
+    )
+
+
+def scrub_id_sql(column_sql: str, key: bytes | None) -> str:
+    """SQL for the id of a thing (an event, a content, an order, an account) with no phone number in clear.
+
+    An id that is one phone number becomes its keyed hash, the same as a person id's (so the
+    content or account still joins across files, and to the person); an id with a phone number
+    inside (``order-13800138000-2``) becomes the keyed hash of the whole id. Masking the number
+    as ``<phone>`` would make two different ids one, and the second row a "duplicate" of the
+    first. Without a key the number is masked (there is nothing to hash with).
+    """
+    if key is None:
+        return scrub_sql(column_sql, None)
+    anywhere = literal(f"(?:^|[^0-9０-９]){PHONE_PATTERN}(?:[^0-9０-９]|$)")
+    whole = literal(f'\\s*(?:=?"?){PHONE_PATTERN}"?\\s*')
+    # strlen (bytes) is O(1) and a phone number has 11 bytes at least: short ids skip the pattern.
+    return (
+        f"(CASE WHEN strlen({column_sql}) < 11 OR NOT regexp_matches({column_sql}, {anywhere}) THEN {column_sql}"
+        f" WHEN regexp_full_match({column_sql}, {whole}) THEN {hmac_sql(key, 'phone', column_sql)}"
+        f" ELSE {hmac_sql(key, 'raw', column_sql)} END)"
     )
 
 

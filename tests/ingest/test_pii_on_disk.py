@@ -161,3 +161,50 @@ def test_kill_9_mid_import_leaves_no_phone_after_the_next_open(tmp_path: Path) -
     with canyu.open(ws_dir) as ws:  # the next open removes what the killed import left
         assert ws.status().rows["events"] == 0
     assert grep_workspace(ws_dir, _needles(NEEDLES_TEXT)) == []
+
+
+def test_phone_shaped_ids_of_things_are_hashed_and_stay_distinct(tmp_path: Path) -> None:
+    """An event, content, campaign or product id that is a phone number is hashed like a person id
+    (so it joins across files and to the person); one with a phone number inside is hashed whole,
+    so two such ids stay two rows (masking both as <phone> would make the second a duplicate)."""
+    src = tmp_path / "ev.csv"
+    src.write_text(
+        "event_id,ts,channel,action,user_id,content_id,campaign_id,product_id,value\n"
+        "13800138000,2026-10-01 08:00:00,weibo,view,u1,+86 139 0013 9000,c1,p1,\n"
+        "order-13800138000-1,2026-10-01 08:00:00,weibo,purchase,u1,c2,camp-13700137000,p1,10\n"
+        "order-13900139000-1,2026-10-01 08:00:00,weibo,purchase,u1,c2,camp-13700137000,139-0013-9000,20\n"
+        "e4,2026-10-01 09:00:00,weibo,view,u2,c3,c1,p2,\n",
+        encoding="utf-8",
+    )
+    stats = tmp_path / "stats.csv"  # the same content id in another file, written another way
+    stats.write_text("date,channel,content_id,views\n2026-10-01,weibo,13900139000,7\n", encoding="utf-8")
+    with canyu.create(tmp_path / "ws", locale="en") as ws:
+        [res] = ws.import_files([src], table="events")
+        assert (res.rows_in, res.rows_loaded, res.rows_duplicate, res.rows_quarantined) == (4, 4, 0, 0)
+        ws.import_files([stats], table="content_stats")
+        key = load_key(ws.config)
+        ev = {e["event_id"]: e for e in ws.to_arrow("events").to_pylist()}
+        phone, other = (
+            hash_identifier(key, "phone", "13800138000"),
+            hash_identifier(key, "phone", "13900139000"),
+        )
+        order1, order2 = (hash_identifier(key, "raw", f"order-{p}-1") for p in ("13800138000", "13900139000"))
+        assert set(ev) == {phone, order1, order2, "e4"}
+        assert ev[phone]["content_id"] == other
+        assert (
+            ev[order1]["campaign_id"]
+            == ev[order2]["campaign_id"]
+            == hash_identifier(key, "raw", "camp-13700137000")
+        )
+        assert ev[order2]["product_id"] == other
+        assert ev[order1]["product_id"] == "p1" and ev["e4"]["content_id"] == "c3"  # no phone: kept as is
+        # the content id joins its stats: both files' spellings give one hash
+        [st] = ws.to_arrow("content_stats").to_pylist()
+        contents = {e["content_id"] for e in ws.to_arrow("events").to_pylist()}
+        assert (
+            st["content_id"] == hash_identifier(key, "phone", "13900139000") and st["content_id"] in contents
+        )
+    assert (
+        grep_workspace(tmp_path / "ws", _needles(("13800138000", "13900139000", "13700137000", "0013 9000")))
+        == []
+    )

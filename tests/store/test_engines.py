@@ -80,8 +80,17 @@ def test_same_results_on_both_engines(engine: str, tmp_path: Path, data_dir: Pat
 def test_forget_on_both_engines(engine: str, tmp_path: Path, data_dir: Path) -> None:
     with canyu.create(tmp_path / "ws", engine=engine, locale="en") as ws:
         _load(ws, data_dir)
+        ev = ws.table("events")
+        people = ws.to_arrow(ev.select("channel", "user_id", "person_id").order_by("user_id"))
+        ws.store.write_derived("journeys", people)
+        n_u1 = sum(1 for u in people.column("user_id").to_pylist() if u == "u1")
         res = ws.forget(user="ecommerce:u1")
         assert set(res.ids) == {"wechat_oa:u1", "ecommerce:u1", "wecom:wx_u1"}
+        # derived tables are searched on both engines (Spark: the version's Parquet file is rewritten)
+        assert n_u1 > 0 and res.rows_deleted["derived:journeys__v1"] == n_u1
+        left = ws.store.read_derived("journeys")
+        assert left is not None and left.num_rows == people.num_rows - n_u1
+        assert "u1" not in left.column("user_id").to_pylist()
         ev = ws.table("events")
         left = ws.to_arrow(ev.filter(ev.user_id == "u1").count().as_table()).column(0)[0].as_py()
         assert left == 0

@@ -165,14 +165,24 @@ def _quarantine_rows(
     else:
         row_numbers = np.asarray(bad.column("_row").to_numpy(zero_copy_only=False), dtype=np.int64)
     cache: dict[tuple[str, str], object] = {}
+    # One reason per distinct (field, code, value): a file's failing rows mostly repeat a few
+    # (one misspelt label, one bad time format), and 1% of 10M rows is 100,000 rows.
+    said: dict[tuple[str, str | None], tuple[str, str, str]] = {}
     fields, values, reasons, codes = [], [], [], []
     for err, val in zip(bad.column("_err").to_pylist(), bad.column("_errv").to_pylist(), strict=True):
-        fld, code = err.split("|", 1)
-        rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
-        fields.append(fld)
+        got = said.get((err, val))
+        if got is None:
+            fld, code = err.split("|", 1)
+            rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
+            got = said[(err, val)] = (
+                fld,
+                render_reason(rkey, args, "en"),
+                json.dumps({"key": rkey, "args": args}, ensure_ascii=False),
+            )
+        fields.append(got[0])
         values.append(val)
-        reasons.append(render_reason(rkey, args, "en"))
-        codes.append(json.dumps({"key": rkey, "args": args}, ensure_ascii=False))
+        reasons.append(got[1])
+        codes.append(got[2])
     for _row, _key, args, _raw in structural:
         if "line" in args:
             args["line"] = _mask_text(key, str(args["line"]))
@@ -278,40 +288,54 @@ def _json_text(text: str) -> str:
     return json.dumps({"_line": text}, ensure_ascii=False)
 
 
+def _has_rows(txn: Transaction, source_sql: str) -> bool:
+    row = txn.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source_sql} LIMIT 1)").fetchall()
+    return bool(row and row[0][0])
+
+
 def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int, int]:
-    """Insert the stage's valid, new rows; return (valid rows, loaded rows)."""
+    """Insert the stage's valid, new rows; return (valid rows, loaded rows).
+
+    A row is new when no stored row and no earlier row of the file has its key. The key's columns
+    are compared as they are (NULL equal to NULL), not joined as text: a concatenated key was built
+    for every stored row on every import. Steps that cannot change anything are skipped: the
+    window that keeps the first of each key when a 64-bit hash of the keys shows none repeated
+    (equal keys hash equal, so a hash collision only costs the window), the anti-join when the
+    table is empty, the identities join when no link was resolved.
+    """
     schema = TABLES[table]
-    valid_row = txn.con.execute(f"SELECT count(*) FROM {stage} WHERE _err IS NULL").fetchall()[0]
-    valid = int(valid_row[0]) if valid_row else 0
+    con = txn.con
+    keys = [ident(k) for k in schema.key]
+    counts = con.execute(
+        f"SELECT count(*), count(DISTINCT hash({', '.join(keys)})) FROM {stage} WHERE _err IS NULL"
+    ).fetchall()[0]
+    valid, distinct = (int(counts[0]), int(counts[1])) if counts else (0, 0)
     if valid == 0:
         return 0, 0
+    stored = txn.source(table)
+    resolved = table == "events" and _has_rows(txn, txn.source("identities"))
     cols = []
     for name in schema.names:
         if name == "batch_id":
             cols.append(f"{literal(batch_id)} AS batch_id")
         elif name == "person_id":
-            cols.append(f"COALESCE(i.person_id, {person_id_sql('s.channel', 's.user_id')}) AS person_id")
+            pid = person_id_sql("s.channel", "s.user_id")
+            cols.append(f"COALESCE(i.person_id, {pid}) AS person_id" if resolved else f"{pid} AS person_id")
         else:
             cols.append(f"s.{ident(name)}")
-    dup_row = txn.con.execute(
-        f"SELECT count(*) - count(DISTINCT {key_sql(table)}) FROM {stage} WHERE _err IS NULL"
-    ).fetchall()[0]
-    # The window that keeps the first of each key costs a sort; most files have no repeated key.
-    first_of_key = (
-        f"row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY rowid)" if int(dup_row[0]) > 0 else "1"
-    )
-    ident_join = (
-        f" LEFT JOIN {txn.source('identities')} AS i ON i.channel = s.channel AND i.user_id = s.user_id"
-        if table == "events"
-        else ""
-    )
-    sql = (
-        f"SELECT {', '.join(cols)} FROM ("
-        f"  SELECT *, {key_sql(table)} AS _key, {first_of_key} AS _k"
-        f"  FROM {stage} WHERE _err IS NULL) AS s"
-        f" ANTI JOIN (SELECT {key_sql(table, 'e')} AS _key FROM {txn.source(table)} AS e) AS old ON s._key = old._key"
-        f"{ident_join} WHERE s._k = 1"
-    )
+    if distinct < valid:
+        first = f"row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY rowid)"
+        rows = f"(SELECT * FROM (SELECT *, {first} AS _k FROM {stage} WHERE _err IS NULL) WHERE _k = 1)"
+    else:
+        rows = f"(SELECT * FROM {stage} WHERE _err IS NULL)"
+    sql = f"SELECT {', '.join(cols)} FROM {rows} AS s"
+    if _has_rows(txn, stored):
+        same = " AND ".join(f"s.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
+        sql += f" ANTI JOIN {stored} AS e ON {same}"
+    if resolved:
+        sql += (
+            f" LEFT JOIN {txn.source('identities')} AS i ON i.channel = s.channel AND i.user_id = s.user_id"
+        )
     return valid, txn.append(table, sql)
 
 

@@ -20,7 +20,7 @@ from canyu import vocab
 from canyu.errors import IngestError, MappingError
 from canyu.ingest._mapping import Mapping, norm_header, rank_mappings
 from canyu.ingest._readers import Source
-from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql, mask_phones_sql, scrub_sql
+from canyu.privacy import PII_HEADER_PATTERNS, hmac_sql, mask_phones_sql, scrub_id_sql, scrub_sql
 from canyu.store import TABLES, Column
 from canyu.store import ident as _ident
 from canyu.store import literal as _lit
@@ -109,6 +109,19 @@ RECEIVER_HEADER = re.compile(
 # Contract columns whose cells are scrubbed for phone numbers (besides unmapped columns kept in props).
 SCRUBBED_TARGETS = frozenset(
     {"user_id", "parent_user_id", "follower_id", "followee_id", "user_a", "user_b", "title", "text", "name"}
+)
+# Ids of things: a phone-shaped id is hashed whole (``scrub_id_sql``), never masked, so distinct ids stay distinct.
+ID_TARGETS = frozenset(
+    {
+        "event_id",
+        "parent_event_id",
+        "content_id",
+        "campaign_id",
+        "account_id",
+        "product_id",
+        "mention_id",
+        "parent_id",
+    }
 )
 
 _FIELD_ZH = {
@@ -308,8 +321,10 @@ class StagePlan:
 
 def _number(v: str, *, scale: float) -> str:
     num = f"regexp_replace({v}, '[,，¥￥元\\s]', '', 'g')"
+    # A plain number is cast at once; only the others pay for the regular expression (which
+    # removes characters a plain number does not have, so the two agree where both apply).
     body = (
-        f"(CASE WHEN ends_with({num}, '万') THEN TRY_CAST(rtrim({num}, '万') AS DOUBLE) * 10000"
+        f"COALESCE(TRY_CAST({v} AS DOUBLE), CASE WHEN ends_with({num}, '万') THEN TRY_CAST(rtrim({num}, '万') AS DOUBLE) * 10000"
         f" WHEN ends_with({num}, '亿') THEN TRY_CAST(rtrim({num}, '亿') AS DOUBLE) * 100000000"
         f" ELSE TRY_CAST({num} AS DOUBLE) END)"
     )
@@ -380,7 +395,9 @@ def _timestamp(v: str, formats: tuple[str, ...], tz: str) -> str:
     naive = local % f"COALESCE(TRY_CAST({v} AS TIMESTAMP), try_strptime({v}, {fmts}))"
     strict = local % f"try_strptime({v}, {fmts})"
     return (
-        f"(CASE WHEN length({v}) IN (10, 13) AND TRY_CAST({v} AS BIGINT) IS NOT NULL"
+        # the commonest shape first, tested by a LIKE that costs a fraction of the tests below
+        f"(CASE WHEN {v} LIKE '____-__-__ __:__:__' OR {v} LIKE '____-__-__T__:__:__' THEN {naive}"
+        f" WHEN length({v}) IN (10, 13) AND TRY_CAST({v} AS BIGINT) IS NOT NULL"
         f" THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / CASE WHEN length({v}) = 13 THEN 1000.0 ELSE 1 END) AT TIME ZONE 'UTC'"
         f" WHEN {v}[-3] = ':' AND {v}[-6] NOT IN ('+', '-') AND {v}[-1] BETWEEN '0' AND '9' THEN {naive}"
         f" WHEN {v}[1] BETWEEN 'A' AND 'Z' AND {v} SIMILAR TO '[A-Z][a-z]{{2}} [A-Z][a-z]{{2}} .*'"
@@ -415,8 +432,10 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
         keys = [k for k in labels if k]
         spellings = "ENUM(" + ", ".join(_lit(k) for k in keys) + ")"
         codes = "[" + ", ".join(_lit(labels[k]) for k in keys) + "]"
+        # A value spelled as listed (a code, or a label as written) skips lower() and replace().
         return (
-            f"{codes}[enum_code(TRY_CAST(lower(replace({v}, ' ', '')) AS {spellings})) + 1]",
+            f"{codes}[enum_code(COALESCE(TRY_CAST({v} AS {spellings}),"
+            f" TRY_CAST(lower(replace({v}, ' ', '')) AS {spellings}))) + 1]",
             "unknown_label",
         )
     scale = mapping.units.get(col.name, 1.0)
@@ -439,12 +458,25 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
     return v, ""
 
 
-def _cell(expr: str) -> str:
-    """A source cell as text: trimmed; no-value tokens ("-", "N/A" ...) as NULL; Excel's ="…" wrapper removed."""
-    t = f"trim({expr})"
+def _trimmed(expr: str, name: str) -> str:
+    """``expr`` trimmed, named for :func:`_cell` (computed once a level below the cell's tests)."""
+    return f"trim({expr}) AS {_ident('__canyu_t_' + name)}"
+
+
+def _cell(name: str, alias: str = "c") -> str:
+    """A source cell as text: trimmed; no-value tokens ("-", "N/A" ...) as NULL; Excel's ="…" wrapper removed.
+
+    The trimmed text comes from :func:`_trimmed` a level below: written inline, ``trim`` ran once
+    for each of the tests, and the planner turned the IN list into a join over every row (the
+    importer's dearest step, three times what it costs now). A cell longer than any no-value token
+    and not starting with '=' skips the tests.
+    """
+    t = f"{alias}.{_ident('__canyu_t_' + name)}"
     tokens = ", ".join(_lit(x) for x in NULL_TOKENS)
+    longest = max(len(x.encode()) for x in NULL_TOKENS)
     return (
-        f"(CASE WHEN {t} IN ({tokens}) THEN NULL"
+        f"(CASE WHEN strlen({t}) > {longest} AND NOT starts_with({t}, '=') THEN {t}"
+        f" WHEN {t} IN ({tokens}) THEN NULL"
         f" WHEN starts_with({t}, '=\"') AND ends_with({t}, '\"') THEN substr({t}, 3, length({t}) - 3)"
         f" ELSE {t} END)"
     )
@@ -550,9 +582,10 @@ def plan_stage(
     # Cells that name a person or carry free text are scrubbed: a cell that is a phone number (a
     # phone used as a user id) is hashed like a declared phone column; a phone number inside text
     # (comments, titles, the unmapped columns kept in props) is masked. Ids of things (events,
-    # contents, campaigns), numbers, times and codes are not: a view count is not a phone number,
-    # and a regular expression per cell is the importer's dearest step. A quarantined row's raw
-    # text is masked whole, below.
+    # contents, campaigns, accounts, products) that hold a phone number are hashed whole (see
+    # scrub_id_sql). Numbers, times and codes are not scrubbed: a view count is not a phone number.
+    # Short cells skip the pattern (a byte-length test). A quarantined row's raw text is masked
+    # whole, below.
     mapped: dict[str, str] = {}
     for col in schema.columns:
         srcs: list[str | None] = [unpivot_targets.get(col.name) or find(col.name, columns)]
@@ -573,6 +606,8 @@ def plan_stage(
             expr = hmac_sql(key, pii[c], q)
         elif c in scrubbed:
             expr = scrub_sql(q, key)
+        elif mapped.get(c) in ID_TARGETS:
+            expr = scrub_id_sql(q, key)
         else:
             expr = q
         clean_cols.append(f"{expr} AS {_ident(c)}")
@@ -597,6 +632,7 @@ def plan_stage(
         )
 
     used: dict[str, str] = {}
+    cell_cols: set[str] = set()  # source columns read as cells (each trimmed once)
     raws: list[str] = []  # level r: raw text per target, named r__<col>
     typed: list[str] = []  # level x: typed value per target, named t__<col>
     checks: list[tuple[str, str, str]] = []  # (field, condition, code) over r__/t__ names
@@ -613,7 +649,9 @@ def plan_stage(
         if src_name is not None or fallbacks:
             if src_name is not None:
                 used[col.name] = src_name
-            cells = [_cell(f"c.{_ident(n)}") for n in ([src_name] if src_name else []) + fallbacks]
+            cell_names = ([src_name] if src_name else []) + fallbacks
+            cell_cols.update(cell_names)
+            cells = [_cell(n) for n in cell_names]
             raw = cells[0] if len(cells) == 1 else f"COALESCE({', '.join(cells)})"
             if col.name in mapping.constants:
                 raw = f"COALESCE({raw}, {_lit(str(mapping.constants[col.name]))})"
@@ -714,7 +752,9 @@ def plan_stage(
         UNPIVOT_VALUE: (mapping.unpivot or {}).get("value"),
     }
     raw_json = ", ".join(f"{_lit(raw_keys.get(c) or c)}, x.{_ident(c)}" for c in columns) or "'_', NULL"
-    level_r = f"SELECT c.*, {', '.join(raws)} FROM ({clean}) AS c"
+    trims = [_trimmed(f"c0.{_ident(c)}", c) for c in columns if c in cell_cols]
+    marked = f"SELECT c0.*{''.join(', ' + e for e in trims)} FROM ({clean}) AS c0"
+    level_r = f"SELECT c.*, {', '.join(raws)} FROM ({marked}) AS c"
     level_x = f"SELECT r.*, {', '.join(typed)} FROM ({level_r}) AS r"
     ordinal = ", row_number() OVER () AS __ord" if cumulative else ""
     level_e = (

@@ -72,6 +72,14 @@ class Transaction(Protocol):
         """Store the rows of derived table ``name`` at ``version`` (the catalogue row is the caller's)."""
         ...
 
+    def derived_sources(self) -> dict[str, str]:
+        """Every stored derived table, named ``<name>__v<version>``, -> a SQL expression for its rows."""
+        ...
+
+    def delete_derived_where(self, table: str, condition_sql: str) -> int:
+        """Delete the rows of derived table ``table`` (``<name>__v<version>``) matching ``condition_sql``."""
+        ...
+
 
 class Store(Protocol):
     """A workspace's tables on one engine."""

@@ -84,6 +84,19 @@ class _DuckDBTransaction:
         finally:
             self.con.unregister(view)
 
+    def derived_sources(self) -> dict[str, str]:
+        rows = self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? AND database_name = current_database()",
+            [_DERIVED_SCHEMA],
+        ).fetchall()
+        return {str(r[0]): f"{ident(_DERIVED_SCHEMA)}.{ident(str(r[0]))}" for r in sorted(rows)}
+
+    def delete_derived_where(self, table: str, condition_sql: str) -> int:
+        row = self.con.execute(
+            f"DELETE FROM {ident(_DERIVED_SCHEMA)}.{ident(table)} WHERE {condition_sql}"
+        ).fetchall()[0]
+        return int(row[0]) if row else 0
+
 
 def _settings(con: duckdb.DuckDBPyConnection, *, memory_limit: str, temp_dir: Path | None) -> None:
     if memory_limit:

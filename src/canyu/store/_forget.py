@@ -28,7 +28,7 @@ from canyu.privacy import hash_identifier
 from canyu.store._base import Transaction
 from canyu.store._identity import resolve_identities
 from canyu.store._schema import TABLES
-from canyu.store._sql import ident, literal, values_list
+from canyu.store._sql import literal, values_list
 
 __all__ = ["ForgetResult", "forget_person"]
 
@@ -100,17 +100,13 @@ def _quarantine_condition(keys: list[str]) -> str:
 def _derived_rows(txn: Transaction, pid: str, key_list: str) -> dict[str, int]:
     """Delete the person's rows from derived tables that have person_id or channel + user_id columns.
 
-    Derived tables live in the kernel's ``derived`` schema on DuckDB; on Spark they are Parquet
-    files the kernel does not hold, and this finds none.
+    Both engines list their derived tables (DuckDB: the ``derived`` schema; Spark: the Parquet
+    file of each version) and delete through the transaction, so a Spark workspace's derived
+    files are rewritten without the person as a DuckDB one's tables are.
     """
-    cols: dict[str, set[str]] = {}
-    for table, column in txn.con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'derived'"
-        " AND database_name = current_database()"
-    ).fetchall():
-        cols.setdefault(table, set()).add(column)
     deleted: dict[str, int] = {}
-    for table, names in sorted(cols.items()):
+    for table, src in txn.derived_sources().items():
+        names = {str(r[0]) for r in txn.con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
         conds = []
         if "person_id" in names:
             conds.append(f"person_id = {pid}")
@@ -118,8 +114,7 @@ def _derived_rows(txn: Transaction, pid: str, key_list: str) -> dict[str, int]:
             conds.append(f"channel || ':' || user_id IN ({key_list})")
         if not conds:
             continue
-        row = txn.con.execute(f"DELETE FROM derived.{ident(table)} WHERE {' OR '.join(conds)}").fetchall()
-        n = int(row[0][0]) if row else 0
+        n = txn.delete_derived_where(table, " OR ".join(conds))
         if n:
             deleted[f"derived:{table}"] = n
     return deleted

@@ -148,6 +148,34 @@ class _SparkTransaction:
         pq.write_table(data, path, compression="zstd")
         self.derived.setdefault(name, {})[str(version)] = rel
 
+    def derived_sources(self) -> dict[str, str]:
+        return {
+            f"{name}__v{version}": f"read_parquet({literal(str(self.store.root / rel))})"
+            for name, versions in sorted(self.derived.items())
+            for version, rel in sorted(versions.items())
+        }
+
+    def delete_derived_where(self, table: str, condition_sql: str) -> int:
+        """Rewrite the version's file without the matching rows (the old file goes with the next
+        garbage collection, once no reader holds it)."""
+        name, _, version = table.rpartition("__v")
+        old = self.derived.get(name, {}).get(version)
+        if old is None:
+            return 0
+        src = f"read_parquet({literal(str(self.store.root / old))})"
+        row = self.con.execute(f"SELECT count(*) FROM {src} WHERE {condition_sql}").fetchall()[0]
+        n = int(row[0]) if row else 0
+        if n:
+            rel = f"_derived/{name}/v{version}-{uuid.uuid4().hex}.parquet"
+            path = self.store.root / rel
+            self.created.append(path)
+            self.con.execute(
+                f"COPY (SELECT * FROM {src} WHERE NOT ({condition_sql})) TO {literal(str(path))}"
+                " (FORMAT parquet, COMPRESSION zstd)"
+            )
+            self.derived[name][version] = rel
+        return n
+
 
 class SparkStore:
     """Tables as Parquet files read by a Spark session (``local[*]`` or a cluster master URL)."""
