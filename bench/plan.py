@@ -23,7 +23,7 @@ is given it as ``budget``). Printed per scenario: conversions (orders in the per
 paid value) and active people (any action but exposure or reply) per arm, mean over seeds with a 90%
 interval, uplift vs status quo paired across seeds (t interval), and canyu's share of the oracle's uplift.
 
-    PYTHONPATH=src python bench/plan.py                      # 5 seeds, 2,000 people, 45 + 30 days
+    PYTHONPATH=src python bench/plan.py                      # 7 scenarios x 5 seeds, 1,500 people, 45 + 30 days
     PYTHONPATH=src python bench/plan.py --people 5000 --scenarios default,overspent
 """
 
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         default="default,wrong-roles,viral-launch,overspent,slow-service,quiet-community,weak-agenda",
     )
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--people", type=int, default=1500)
     p.add_argument("--days", type=int, default=45)
     p.add_argument("--horizon", type=int, default=30)
     p.add_argument("--json", type=Path, default=None, help="write every arm's outcomes per seed here")
