@@ -19,7 +19,9 @@ day, so arms differ only by their levers):
                  yuan on each channel's true curve, and the top-5 IMM seeds on the true Weibo graph
 
 Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
-is given it as ``budget``). Printed per scenario: conversions (orders in the period), revenue (yuan, their
+is given it as ``budget`` and pays its seeds' fees, at the population's scale, and its campaigns out of it;
+the oracle's seeds are free). A spend split is the whole always-on budget: a channel it leaves out spends
+nothing. Posting is free in yuan in every arm; the oracle keeps the status quo's cadence. Printed per scenario: conversions (orders in the period), revenue (yuan, their
 paid value) and active people (any action but exposure or reply) per arm, mean over seeds with a 90%
 interval, uplift vs status quo paired across seeds (t interval), and canyu's share of the oracle's uplift.
 
