@@ -679,7 +679,9 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
             "target": round(target, 3),
             "role": cr.role,
             "orders": round(orders, 3),
-            "orders_per_post": round(orders / (now * max(session.period.days or 1, 1)), 5) if now > 0 else 0.0,
+            "orders_per_post": round(orders / (now * max(session.period.days or 1, 1)), 5)
+            if now > 0
+            else 0.0,
             "reason": "converts" if converts else "band",
         }
     topic_mix, note = _topic_mix(session)
