@@ -19,11 +19,13 @@ day, so arms differ only by their levers):
                  yuan on each channel's true curve, and the top-5 IMM seeds on the true Weibo graph
 
 Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
-is given it as ``budget``). Printed per scenario: conversions (orders in the period), revenue (yuan, their
+is given it as ``budget`` and pays its seeds' fees, at the population's scale, and its campaigns out of it;
+the oracle's seeds are free). A spend split is the whole always-on budget: a channel it leaves out spends
+nothing. Posting is free in yuan in every arm; the oracle keeps the status quo's cadence. Printed per scenario: conversions (orders in the period), revenue (yuan, their
 paid value) and active people (any action but exposure or reply) per arm, mean over seeds with a 90%
 interval, uplift vs status quo paired across seeds (t interval), and canyu's share of the oracle's uplift.
 
-    PYTHONPATH=src python bench/plan.py                      # 5 seeds, 2,000 people, 45 + 30 days
+    PYTHONPATH=src python bench/plan.py                      # 7 scenarios x 5 seeds, 1,500 people, 45 + 30 days
     PYTHONPATH=src python bench/plan.py --people 5000 --scenarios default,overspent
 """
 
@@ -43,7 +45,7 @@ from scipy import stats
 from canyu.plan.levers import Levers, Seed
 from canyu.simulate import SCENARIOS, get_scenario
 from canyu.simulate._continue import continue_run, outcome
-from canyu.simulate._engine import paid_curve, run
+from canyu.simulate._engine import REFERENCE_PEOPLE, paid_curve, run
 from canyu.simulate._ids import ChannelIds
 from canyu.simulate._truth import paid_value
 from canyu.simulate._world import SOCIAL, build_world
@@ -171,6 +173,9 @@ def _canyu_plan(
                 budget=total * horizon,
                 objective="revenue",
                 today=first,
+                # seed fees at the simulated population's scale, as its budgets are (a fee per account
+                # of 500 yuan for a brand of REFERENCE_PEOPLE; 5 yuan per follower, whose counts scale)
+                seed_fees=(500.0 * people / REFERENCE_PEOPLE, 5.0),
             )
             return plan.levers
 
@@ -222,39 +227,64 @@ def bench(scenarios: list[str], seeds: int, people: int, days: int, horizon: int
 
 
 def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -> None:
-    print(f"\n== {name} ({len(arms['status_quo'])} seeds, {seconds:.0f} s) ==")
-    base = {m: np.array([r[m] for r in arms["status_quo"]], dtype=float) for m in METRICS}
-    for arm, rows in arms.items():
+    n = len(arms["status_quo"])
+    print(f"\n== {name} ({n} seeds, {seconds:.0f} s) ==")
+    col = {m: {a: np.array([r[m] for r in rows], dtype=float) for a, rows in arms.items()} for m in METRICS}
+    for arm in arms:
         parts = []
         for m in METRICS:
-            x = np.array([r[m] for r in rows], dtype=float)
-            mean, lo, hi = _interval(x)
+            mean, lo, hi = _interval(col[m][arm])
             parts.append(f"{m} {mean:,.0f} [{lo:,.0f}, {hi:,.0f}]")
-            if arm != "status_quo":
-                du, dlo, dhi = _interval(x - base[m])
-                parts[-1] += f" (uplift {du:+,.0f} [{dlo:+,.0f}, {dhi:+,.0f}])"
         print(f"  {arm:<10} " + "; ".join(parts))
-    for m in ("revenue", "conversions"):
-        oracle_up = np.mean([r[m] for r in arms["oracle"]]) - np.mean(base[m])
-        canyu_up = np.mean([r[m] for r in arms["canyu"]]) - np.mean(base[m])
-        share = canyu_up / oracle_up if oracle_up > 0 else float("nan")
-        print(f"  canyu's share of the oracle's {m} uplift over status quo: {share:.0%}")
-    print("  (90% intervals over seeds; uplifts paired by seed on common random numbers)")
+    for a, b in (
+        ("canyu", "status_quo"),
+        ("canyu", "follow"),
+        ("oracle", "status_quo"),
+        ("follow", "status_quo"),
+    ):
+        parts = []
+        for m in METRICS:
+            du, dlo, dhi = _interval(col[m][a] - col[m][b])
+            parts.append(f"{m} {du:+,.0f} [{dlo:+,.0f}, {dhi:+,.0f}]")
+        print(f"  {a} - {b}: " + "; ".join(parts))
+    shares = []
+    for m in METRICS:
+        oracle_up = float(np.mean(col[m]["oracle"] - col[m]["status_quo"]))
+        canyu_up = float(np.mean(col[m]["canyu"] - col[m]["status_quo"]))
+        shares.append(
+            f"{m} {canyu_up / oracle_up:.0%}"
+            if oracle_up > 0
+            else f"{m} undefined (the oracle's uplift is {oracle_up:+,.1f}, not above status quo)"
+        )
+    print("  canyu's uplift as a share of the oracle's: " + "; ".join(shares))
+    print(
+        f"  (means over {n} seeds with 90% t intervals; differences paired by seed on common random numbers)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--scenarios", default="default,wrong-roles,viral-launch,overspent,correlated-spend")
+    p.add_argument(
+        "--scenarios",
+        default="default,wrong-roles,viral-launch,overspent,slow-service,quiet-community,weak-agenda",
+    )
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--people", type=int, default=1500)
     p.add_argument("--days", type=int, default=45)
     p.add_argument("--horizon", type=int, default=30)
+    p.add_argument("--json", type=Path, default=None, help="write every arm's outcomes per seed here")
     a = p.parse_args(argv)
     names = [s for s in a.scenarios.split(",") if s]
     unknown = [s for s in names if s not in SCENARIOS]
     if unknown:
         sys.exit(f"unknown scenario {unknown[0]}; valid: {', '.join(SCENARIOS)}")
-    bench(names, a.seeds, a.people, a.days, a.horizon)
+    t0 = time.time()
+    results = bench(names, a.seeds, a.people, a.days, a.horizon)
+    print(f"\nwall {time.time() - t0:.0f} s")
+    if a.json:
+        import json
+
+        a.json.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

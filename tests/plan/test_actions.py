@@ -226,3 +226,47 @@ def test_plan_section_comes_first_in_both_languages(copy_workspace: Callable[[st
             html = report.html
             assert title in html and html.index('id="section-plan"') < html.index('id="section-overview"')
             assert ("Paid promotion" if locale == "en" else "推广投放") in html
+
+
+def test_a_task_without_budget_is_priced_at_the_plans_money_per_task(
+    planned: tuple[canyu.Workspace, Plan],
+) -> None:
+    """An unfunded task ranks above a funded one only when it brings as many conversions as that
+    funded task would with the plan's money per task (it used to count as costing one yuan)."""
+    from canyu.plan.actions import _rank
+
+    _, plan = planned
+    per_task = BUDGET / len(plan.tasks)
+    for t in plan.tasks:
+        assert t.cost == pytest.approx(t.budget if t.budget > 0 else per_task), t.key
+        assert t.conversions_per_yuan == pytest.approx(t.conversions.mean / t.cost), t.key
+    paid = next(t for t in plan.tasks if t.budget > 0)
+    free = replace(paid, key="free", budget=0.0, priced_at=0.0)
+    small = replace(free, key="small", conversions=replace(free.conversions, mean=paid.conversions.mean / 10))
+    ranked = _rank([small, paid], budget=2 * paid.budget)  # money per task: the paid task's budget
+    assert [t.key for t in sorted(ranked, key=lambda t: t.rank)] == [paid.key, "small"]
+    big = replace(free, key="big", conversions=replace(free.conversions, mean=paid.conversions.mean * 10))
+    ranked = _rank([big, paid], budget=2 * paid.budget)
+    assert [t.key for t in sorted(ranked, key=lambda t: t.rank)] == ["big", paid.key]
+
+
+def test_cadence_goes_to_the_top_of_the_band_where_posts_convert(
+    planned: tuple[canyu.Workspace, Plan],
+) -> None:
+    from canyu.plan.strategy import CADENCE
+
+    ws, plan = planned
+    spend = ws.session(period=(plan.baseline.start, plan.baseline.end)).run("spend").set_index("channel")
+    content = {t.channel: t for t in plan.tasks if t.kind == "content"}
+    raised = 0
+    for ch, t in content.items():
+        lo, hi = CADENCE[t.detail["role"]]
+        orders = float(spend.loc[ch, "orders"]) if ch in spend.index else 0.0
+        now = t.kpi.baseline
+        if now > 0 and orders > 0:
+            assert t.kpi.target == pytest.approx(hi), ch
+            assert plan.levers.posts_per_day[ch] == pytest.approx(hi)
+            raised += 1
+        else:
+            assert t.kpi.target == pytest.approx(min(max(now, lo), hi), abs=1e-3), ch
+    assert raised >= 3

@@ -19,7 +19,7 @@ from canyu.simulate import continue_simulation, get_scenario, simulate
 from canyu.simulate._continue import continue_run, outcome
 from canyu.simulate._engine import ACTIONS, DAY, run
 from canyu.simulate._ids import ChannelIds
-from canyu.simulate._world import CHANNELS, build_world
+from canyu.simulate._world import CHANNELS, SOCIAL, build_world
 
 A = {a: i for i, a in enumerate(ACTIONS)}
 START = dt.date(2026, 8, 1)
@@ -157,3 +157,14 @@ def test_cli_continue_and_bad_plan_files(tmp_path: Path) -> None:
         assert len(lines) == 1 and "Traceback" not in res.output, (name, res.output)
     nopl = _cli("simulate", str(ws), "--continue")
     assert nopl.exit_code != 0 and "--plan" in nopl.output
+
+
+def test_a_spend_split_is_the_whole_budget(world) -> None:  # type: ignore[no-untyped-def]
+    """Channels a plan's split leaves out spend nothing: the continuation spends exactly the split."""
+    sim, ids = world
+    lv = Levers(spend_per_day={"douyin": 12.5, "weibo": 3.0})
+    cont = continue_run(sim, lv, days=10, start=START, ids=ids)
+    spent = cont.spend[cont.start_day :]
+    assert spent.sum() == pytest.approx(10 * 15.5)  # the default scenario also pays qzone and xiaohongshu
+    assert spent[:, SOCIAL.index("qzone")].sum() == 0 and spent[:, SOCIAL.index("xiaohongshu")].sum() == 0
+    assert outcome(cont).spend == pytest.approx(155.0)

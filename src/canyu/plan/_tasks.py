@@ -140,11 +140,19 @@ class Task:
     priority: str = "medium"
     rank: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
+    #: yuan a task without a budget is priced at for its priority (the plan's money per task: it takes
+    #: staff time, which is not free; pricing it at one yuan put every unfunded task first)
+    priced_at: float = 0.0
+
+    @property
+    def cost(self) -> float:
+        """Yuan the task's priority divides by: its budget, else what it is priced at (at least 1 yuan)."""
+        return self.budget if self.budget > 0 else max(self.priced_at, 1.0)
 
     @property
     def conversions_per_yuan(self) -> float:
-        """Expected conversions per yuan; a task without budget counts as costing one yuan."""
-        return self.conversions.mean / max(self.budget, 1.0)
+        """Expected conversions per yuan of :attr:`cost`."""
+        return self.conversions.mean / self.cost
 
     def to_dict(self, locale: str = "en") -> dict[str, Any]:
         zh = locale.lower().startswith("zh")
@@ -163,6 +171,7 @@ class Task:
             "kpi": self.kpi.to_dict(locale),
             "conversions": self.conversions.to_dict(),
             "conversions_per_yuan": self.conversions_per_yuan,
+            "priced_at": round(self.cost, 2),
             "priority": self.priority,
             "rank": self.rank,
             "evidence": dict(self.evidence),
@@ -189,6 +198,7 @@ class Task:
             priority=str(raw.get("priority", "medium")),
             rank=int(raw.get("rank", 0)),
             detail=dict(raw.get("detail", {})),
+            priced_at=float(raw.get("priced_at", raw.get("budget", 0.0)) or 0.0),
         )
 
 

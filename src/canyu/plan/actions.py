@@ -264,6 +264,7 @@ class _Ctx:
     base_days: int
     orders: float
     people: float
+    seed_fees: tuple[float, float] = (500.0, 5.0)
 
     @property
     def conv_rate(self) -> Effect:
@@ -324,7 +325,14 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
     for ch in ["weibo", *broadcast]:
         if ch not in s.layout:
             continue
-        seeds_res = safe_run(ctx.base, "seeds", channel=ch, budget=max(budget * SEED_SHARE, 1.0))
+        seeds_res = safe_run(
+            ctx.base,
+            "seeds",
+            channel=ch,
+            budget=max(budget * SEED_SHARE, 1.0),
+            base_cost=ctx.seed_fees[0],
+            cost_per_follower=ctx.seed_fees[1],
+        )
         if seeds_res is not None:
             seed_channel = ch
             break
@@ -736,7 +744,12 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
     return out
 
 
-def _rank(tasks: list[Task]) -> list[Task]:
+def _rank(tasks: list[Task], budget: float) -> list[Task]:
+    """Priority by expected conversions per yuan; a task without a budget is priced at the plan's money
+    per task (its staff time), so an unfunded task ranks first only when it is expected to bring as many
+    conversions as a funded task with that budget."""
+    per_task = budget / max(len(tasks), 1)
+    tasks = [t if t.budget > 0 else replace(t, priced_at=per_task) for t in tasks]
     order = sorted(tasks, key=lambda t: (-t.conversions_per_yuan, -t.conversions.mean, t.key))
     n = len(order)
     out = []
@@ -807,6 +820,7 @@ def build_plan(
     budget: float = 100_000.0,
     objective: str = "conversions",
     today: dt.date | None = None,
+    seed_fees: tuple[float, float] = (500.0, 5.0),
 ) -> Plan:
     """A dated action plan for ``period`` with ``budget`` yuan, optimising ``objective``.
 
@@ -821,6 +835,9 @@ def build_plan(
         Yuan for the period (all of it goes to tasks; their budgets add up to it to the fen).
     objective
         ``conversions``, ``revenue`` or ``activity``: what paid spend is split by.
+    seed_fees
+        A word-of-mouth seed's fee: yuan per account plus yuan per follower (the ``seeds`` analysis's
+        ``base_cost`` and ``cost_per_follower``); the seeds are chosen by IMM under the seeding budget.
     """
     if objective not in OBJECTIVES:
         raise InvalidArgumentError("objective", objective, OBJECTIVES, reason_zh=f"目标 {objective!r} 无效")
@@ -842,10 +859,20 @@ def build_plan(
     orders = float(base.count(ev.filter(ev.action.isin(list(base.conversion_actions)))))
     people_df = base.to_pandas(ev.aggregate(n=ev.person_id.nunique()))
     people = float(people_df["n"].iloc[0] or 0) if len(people_df) else 0.0
-    ctx = _Ctx(base, strategy, p.start, p.end, days, days, orders, people)  # type: ignore[arg-type]
+    ctx = _Ctx(
+        base,
+        strategy,
+        p.start,  # type: ignore[arg-type]
+        p.end,  # type: ignore[arg-type]
+        days,
+        days,
+        orders,
+        people,
+        (float(seed_fees[0]), float(seed_fees[1])),
+    )
     paid_total = budget
     split = budget_split(base, total=max(paid_total, 1.0), objective=objective)
-    tasks = _rank(_tasks(ctx, split, float(budget), objective))
+    tasks = _rank(_tasks(ctx, split, float(budget), objective), float(budget))
     levers = levers_from_tasks(tasks, days=days, topic_mix=strategy.topic_mix)
     notes = list(strategy.notes)
     notes.append(

