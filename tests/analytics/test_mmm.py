@@ -230,8 +230,8 @@ def test_correctness_over_seeds_and_scenarios() -> None:
     """ROAS error ≤ 15% on average and 90% intervals covering ≥ 80% of channels (150 weeks × 5).
 
     The default (logistic) model on Hill and logistic truth; measured 17.3% and 10.0% error, 3/5 and
-    5/5 covered. The Hill model on Hill truth did worse (31%, divergences flagged), and a correlated
-    case at r ≈ 0.78 (seed 11, bench/mmm.py) gave 27%: see docs/mmm.md.
+    5/5 covered with the per-channel media prior. Correlated cases (seeds 4, 11, 21 in bench/mmm.py)
+    stay at 21-36%: see docs/mmm.md for the figures and the Hill form's.
     """
     cases = [
         dict(seed=1, scenario="default", saturation="hill", alpha=[0.1, 0.3, 0.5, 0.7, 0.4]),

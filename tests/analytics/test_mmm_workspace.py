@@ -164,3 +164,25 @@ def test_workspace_fit_matches_truth_is_cached_and_drives_the_budget(
             assert change["douyin"] < 0  # money moves out of the overspent channel
         else:
             assert res.source == "measured_roas" and "failed its diagnostics" in res.reason
+
+
+def test_workspace_fit_takes_the_saturation_form_and_keys_its_cache_by_it(tmp_path: Path) -> None:
+    from canyu.analytics.mmm._workspace import cache_key, fit_settings
+    from canyu.errors import UnknownNameError
+
+    data = simulate_media_mix(weeks=30, seed=5, channels=("weibo", "douyin"))
+    with _workspace(tmp_path / "ws", data) as ws:
+        s = ws.session()
+        with pytest.raises(UnknownNameError):
+            s.run("mmm", saturation="sigmoid")
+        with pytest.raises(UnknownNameError):
+            s.run("mmm", adstock="weibull")
+        mm = s.run("mmm", saturation="hill", adstock="delayed")  # too short to fit: says why, any form
+        assert not mm.fitted and "too little data" in mm.reason
+        frame = weekly_frame(s)[["week", "revenue", "weibo", "douyin"]]
+    keys = {
+        cache_key(frame, fit_settings("revenue", ["weibo", "douyin"], saturation=sat, adstock=ad))
+        for sat in ("logistic", "hill")
+        for ad in ("geometric", "delayed")
+    }
+    assert len(keys) == 4  # a cached logistic fit is never served for a Hill request

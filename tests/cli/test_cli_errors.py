@@ -169,6 +169,7 @@ SPECIFIC: dict[str, list[list[str]]] = {
         ["{ws}", "--target", "profit"],
         ["{ws}", "--channels", "weibo"],  # --channels goes with --file
         ["{ws}", "--holdout-weeks", "-1"],
+        ["{ws}", "--saturation", "sigmoid"],  # the workspace fit takes the same forms as --file
         ["{ws}"],  # no spend: no fit, says why
     ],
     "budget": [

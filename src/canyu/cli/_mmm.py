@@ -215,11 +215,6 @@ def mmm_cmd(
             "--date, --channels and --controls go with --file; a workspace takes its channels from the spend table",
             message_zh="--date、--channels、--controls 只用于 --file；工作区的渠道来自花费表",
         )
-    if saturation != "logistic" or adstock != "geometric":
-        raise CanyuError(
-            "a workspace fit uses the default logistic saturation and geometric adstock; use --file for others",
-            message_zh="工作区拟合使用默认的 logistic 饱和与几何衰减；其他形式请用 --file",
-        )
     tgt = target or "revenue"
     if tgt not in OUTCOMES:
         from canyu.errors import UnknownNameError
@@ -234,6 +229,8 @@ def mmm_cmd(
             warmup=warmup,
             draws=draws,
             seed=seed,
+            saturation=saturation,
+            adstock=adstock,
         )
     loc = state(ctx).locale
     if as_json:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from canyu.analytics.mmm._model import ModelData, run_nuts
+from canyu.analytics.mmm._model import M_SCALE, ModelData, run_nuts
 from canyu.analytics.mmm._result import INTERVAL, Diagnostics, HoldoutCheck, MediaMixResult, PosteriorResponse
 from canyu.analytics.mmm._transforms import (
     ADSTOCK_FORMS,
@@ -405,6 +405,7 @@ def fit_mmm(
         roas_obs=np.asarray(r_obs, dtype=f32),
         roas_sd=np.asarray(r_sd, dtype=f32),
         spend_total=(x / x_scale).sum(axis=0).astype(f32),
+        m_scale=(M_SCALE * x_scale / x_scale.sum()).astype(f32),
         saturation=saturation,
         adstock=adstock,
     )

@@ -32,6 +32,9 @@ __all__ = ["PRIORS", "ModelData", "run_nuts"]
 
 #: LogNormal(mu, sigma) of the half-saturation point, in units of the channel's mean weekly spend.
 HALF_PRIOR: tuple[float, float] = (0.0, 0.7)
+#: HalfNormal scale of the media effects together, in mean-target units; each channel gets its share of
+#: spend of it (``m_c ~ HalfNormal(M_SCALE * spend_c / Σ spend)``).
+M_SCALE: float = 0.5
 
 # Prior of each parameter and why; docs/mmm.md renders the same table.
 PRIORS: dict[str, tuple[str, str]] = {
@@ -44,17 +47,25 @@ PRIORS: dict[str, tuple[str, str]] = {
     "holiday": ("Normal(0, 0.5)", "618 / 双11 / 年货节 weeks can lift sales by half a normal week"),
     "control": ("Normal(0, 0.25)", "per standard deviation of a standardised control"),
     "m (contribution at mean spend)": (
-        "HalfNormal(0.3)",
+        "HalfNormal(0.5 x spend share)",
         "a channel's weekly effect at its usual spend, in mean-target units; positive (spend does not "
-        "destroy sales) and below a third of the target in most brands",
+        "destroy sales). The scale is set on all media together (up to about half the target) and "
+        "split by share of spend, so the prior total does not grow with the number of channels",
     ),
     "alpha (carry-over)": ("Beta(2, 2)", "carry-over anywhere in (0, 1), kept off the edges 0 and 1"),
     "theta (delay, delayed adstock)": ("Uniform(0, 4)", "peak effect within a month of the spend"),
-    "k (half saturation)": (
+    "k (logistic half saturation)": (
         "LogNormal(0, 0.7)",
         "in units of the channel's mean weekly spend: half-saturated between 0.3x and 3x usual spend",
     ),
-    "s (Hill slope)": ("Gamma(3, 2)", "mean 1.5: mildly S-shaped; slopes above 4 are rarely seen"),
+    "u (Hill: saturation at mean spend)": (
+        "Beta(2, 2)",
+        "how far along its curve the usual spend sits; the half point follows, k = ((1-u)/u)^(1/s)",
+    ),
+    "s (Hill slope)": (
+        "1 + HalfNormal(1)",
+        "at least 1 (below 1 the first yuan would return without bound); S-shaped up to about 3",
+    ),
     "sigma": ("HalfNormal(0.2)", "weekly noise, in mean-target units"),
 }
 
@@ -76,6 +87,7 @@ class ModelData:
     roas_obs: np.ndarray  # (R,) ROAS in scaled units (mean target per mean spend)
     roas_sd: np.ndarray  # (R,)
     spend_total: np.ndarray  # (C,) total scaled spend over the rows
+    m_scale: np.ndarray  # (C,) HalfNormal scale of m: M_SCALE x the channel's share of spend
     saturation: str
     adstock: str
 
@@ -104,10 +116,20 @@ def _model(data: dict[str, Any], mask: Any, *, saturation: str, adstock: str) ->
         mu = mu + data["controls"] @ zeta
 
     with numpyro.plate("channel", n_ch):
-        m = numpyro.sample("m", dist.HalfNormal(0.3))
+        # Scale of each channel's effect in proportion to its share of spend: the prior is set on the
+        # total media effect (M_SCALE of the target, split by spend), not per channel, so it does not
+        # grow with the number of channels.
+        m = numpyro.sample("m", dist.HalfNormal(data["m_scale"]))
         alpha = numpyro.sample("alpha", dist.Beta(2.0, 2.0))
-        half = numpyro.sample("half", dist.LogNormal(*HALF_PRIOR))
-        shape = numpyro.sample("shape", dist.Gamma(3.0, 2.0)) if saturation == "hill" else jnp.ones(n_ch)
+        if saturation == "hill":
+            # Hill in the coordinates the data see: u = sat(mean spend) and slope s >= 1 (s < 1 would
+            # make the first yuan's return infinite); the half point follows, k = ((1 - u) / u)^(1/s).
+            u = numpyro.sample("u", dist.Beta(2.0, 2.0))
+            shape = numpyro.deterministic("shape", 1.0 + numpyro.sample("shape_excess", dist.HalfNormal(1.0)))
+            half = numpyro.deterministic("half", ((1.0 - u) / u) ** (1.0 / shape))
+        else:
+            half = numpyro.sample("half", dist.LogNormal(*HALF_PRIOR))
+            shape = jnp.ones(n_ch)
         theta = numpyro.sample("theta", dist.Uniform(0.0, 4.0)) if adstock == "delayed" else None
     w = jax_weights(alpha, theta, LAGS)  # (L, C)
     ad = jnp.einsum("ltc,lc->tc", data["stack"], w)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from canyu.analytics.mmm._fit import MediaMixError, fit_mmm, min_weeks
 from canyu.analytics.mmm._result import Diagnostics, HoldoutCheck, MediaMixResult, PosteriorResponse
+from canyu.analytics.mmm._transforms import ADSTOCK_FORMS, SATURATION_FORMS
 from canyu.analytics.registry import register_analysis
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ OUTCOMES = ("revenue", "orders", "new_followers", "leads")
 MIN_SPEND_WEEKS = 8
 MIN_SPEND_CV = 0.10
 CACHE_TABLE = "mmm_fit"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: the model's priors changed (media prior by spend share)
 
 _OUTCOME_TEXT = {
     "revenue": ("revenue (yuan) of conversion events", "转化事件的收入（元）"),
@@ -279,10 +280,14 @@ def fit_settings(
     draws: int = 300,
     seed: int = 0,
     seasonality_order: int = 2,
+    saturation: str = "logistic",
+    adstock: str = "geometric",
 ) -> dict[str, Any]:
     """The settings a cached fit is keyed by (with the weekly frame)."""
     return {
         "target": target,
+        "saturation": saturation,
+        "adstock": adstock,
         "channels": list(channels),
         "holdout_weeks": holdout_weeks,
         "chains": chains,
@@ -345,7 +350,7 @@ def _eligible(frame: pd.DataFrame, channels: list[str]) -> tuple[list[str], dict
 @register_analysis(
     "mmm",
     title=("Media mix: what spend causes", "媒体组合模型：花费带来的效果"),
-    choices={"target": OUTCOMES},
+    choices={"target": OUTCOMES, "saturation": SATURATION_FORMS, "adstock": ADSTOCK_FORMS},
 )
 def media_mix(
     session: AnalysisSession,
@@ -356,6 +361,8 @@ def media_mix(
     warmup: int = 300,
     draws: int = 300,
     seed: int = 0,
+    saturation: str = "logistic",
+    adstock: str = "geometric",
     cache: bool = True,
 ) -> WorkspaceMediaMix:
     """Fit the media-mix model to the workspace's weekly spend and outcome, when there is enough data.
@@ -372,6 +379,14 @@ def media_mix(
         raise UnknownNameError("media-mix target", target, OUTCOMES)
     if holdout_weeks < 0:
         raise InvalidArgumentError("holdout_weeks", holdout_weeks, ">= 0")
+    for what, value, forms in (
+        ("saturation form", saturation, SATURATION_FORMS),
+        ("adstock form", adstock, ADSTOCK_FORMS),
+    ):
+        if value not in forms:
+            from canyu.errors import UnknownNameError
+
+            raise UnknownNameError(what, value, forms)
     frame = weekly_frame(session)
     channels = [c for c in frame.columns if c not in ("week", *OUTCOMES)]
     weeks = len(frame)
@@ -439,6 +454,8 @@ def media_mix(
         draws=draws,
         seed=seed,
         seasonality_order=order,
+        saturation=saturation,
+        adstock=adstock,
     )
     data = frame[["week", target, *keep]]
     key = cache_key(data, settings)
@@ -457,6 +474,8 @@ def media_mix(
                 draws=draws,
                 seed=seed,
                 seasonality_order=order,
+                saturation=saturation,
+                adstock=adstock,
             )
         except MediaMixError as exc:
             return none(str(exc), exc.message_zh or str(exc), need_short, keep, excluded)
