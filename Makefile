@@ -16,8 +16,8 @@ setup: $(VENV)/.installed
 demo: setup  ## set everything up and run the main job
 	$(VENV)/bin/canyu demo demo-workspace
 
-test: setup  ## the whole test suite (Spark tests skip with a reason where Java is missing)
-	$(PY) -m pytest
+test: setup  ## the whole test suite (Spark tests skip with a reason where Java is missing), one worker per core, a file per worker
+	$(PY) -m pytest -n auto --maxprocesses=4 --dist loadfile
 
 lint: setup
 	$(PY) -m ruff check src tests bench
