@@ -46,6 +46,7 @@ from canyu.report._build import (
     write_report,
 )
 from canyu.report._contracts import (
+    FINDINGS_ORDER,
     SECTION_MODULES,
     SECTIONS,
     Block,
@@ -64,6 +65,7 @@ from canyu.report._contracts import (
 )
 
 __all__ = [
+    "FINDINGS_ORDER",
     "SECTIONS",
     "SECTION_MODULES",
     "Block",

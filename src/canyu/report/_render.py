@@ -21,17 +21,25 @@ from canyu.errors import PluginError
 from canyu.i18n import localize, t
 from canyu.plan import Finding
 from canyu.report._charts import FONT_STACK, figure_html, plotly_js
-from canyu.report._contracts import Block, FigureBlock, SectionResult, TableBlock, TextBlock
+from canyu.report._contracts import (
+    FINDINGS_ORDER,
+    Block,
+    FigureBlock,
+    SectionResult,
+    TableBlock,
+    TextBlock,
+)
 
 __all__ = ["RenderedSection", "render_page", "section_anchor"]
 
 
 @dataclass(frozen=True, eq=False)
 class RenderedSection:
-    """A section's name and what it returned, in report order."""
+    """A section's name, what it returned and its registered order, in report order."""
 
     name: str
     result: SectionResult
+    order: float = 500.0
 
 
 _CSS = """
@@ -205,11 +213,20 @@ def render_page(
     findings: Sequence[Finding],
     generator: str,
 ) -> str:
-    """The whole report as one HTML document."""
+    """The whole report as one HTML document.
+
+    Sections ordered below :data:`FINDINGS_ORDER` (the action plan) come first, then the
+    findings list, then the other sections; the contents list follows the same order.
+    """
     titles = {s.name: localize(s.result.title, locale) for s in sections}
-    body = [_findings_html(findings, locale, titles)]
+    lead = [s for s in sections if s.order < FINDINGS_ORDER]
+    rest = [s for s in sections if s.order >= FINDINGS_ORDER]
+    body: list[str] = []
     n_figures = 0
-    for s in sections:
+    for s in [*lead, None, *rest]:
+        if s is None:
+            body.append(_findings_html(findings, locale, titles))
+            continue
         parts = [f'<section id="{section_anchor(s.name)}" data-section="{_e(s.name)}">']
         parts.append(f"<h2>{_e(titles[s.name])}</h2>")
         for i, block in enumerate(s.result.blocks):
@@ -217,8 +234,9 @@ def render_page(
             parts.append(_block_html(block, locale, div_id=f"chart-{section_anchor(s.name)[8:]}-{i}"))
         parts.append("</section>")
         body.append("\n".join(parts))
-    nav_items = [f'<li><a href="#findings">{_e(t("findings", locale))}</a></li>']
-    nav_items += [f'<li><a href="#{section_anchor(s.name)}">{_e(titles[s.name])}</a></li>' for s in sections]
+    nav_items = [f'<li><a href="#{section_anchor(s.name)}">{_e(titles[s.name])}</a></li>' for s in lead]
+    nav_items += [f'<li><a href="#findings">{_e(t("findings", locale))}</a></li>']
+    nav_items += [f'<li><a href="#{section_anchor(s.name)}">{_e(titles[s.name])}</a></li>' for s in rest]
     # plotly.js goes in once, before the figures' scripts, and only when a figure needs it.
     script = f'<script type="text/javascript">{plotly_js()}</script>' if n_figures else ""
     subtitle = "".join(f"<p>{_e(line)}</p>" for line in subtitle_lines)
