@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RateRatio",
+    "community_too_thin",
     "overspend_findings",
     "rate_ratio_test",
 ]
@@ -384,7 +385,18 @@ COMMUNITY_WINDOW = 28
 """The fewest days in each third of the period compared (the last third against the first)."""
 COMMUNITY_RATIO = 0.8
 """Posts per member-day must fall significantly below this multiple of the earlier window's."""
-COMMUNITY_MIN_POSTS = 20
+
+
+def community_too_thin(x0: int, t0: float, t1: float) -> bool:
+    """Whether ``x0`` posts over ``t0`` member-days are too few for the ``community_quiet`` test.
+
+    Too thin when no outcome could be significant: even a silent last third (no posts over ``t1``
+    member-days) would not reject the ratio :data:`COMMUNITY_RATIO` at :data:`ALPHA`. Its p-value is
+    ``(1 - p0) ** x0`` with ``p0 = r t1 / (r t1 + t0)``: with equal member-days, 8 posts are enough.
+    """
+    if t0 <= 0 or t1 <= 0:
+        return True
+    return rate_ratio_test(0, t1, x0, t0, ratio0=COMMUNITY_RATIO, alternative="less").p_value >= ALPHA
 
 
 @register_rule(
@@ -394,11 +406,12 @@ COMMUNITY_MIN_POSTS = 20
     test=(
         "per community channel, posts per member-day in the last third of the period against the first third: "
         "fires when the conditional binomial test says the rate ratio is below "
-        f"{COMMUNITY_RATIO:g} (one-sided, p < {ALPHA}, Benjamini–Hochberg across channels); too thin with fewer "
-        f"than {COMMUNITY_MIN_POSTS} posts in the first third or thirds under {COMMUNITY_WINDOW} days",
+        f"{COMMUNITY_RATIO:g} (one-sided, p < {ALPHA}, Benjamini–Hochberg across channels); too thin when even "
+        f"no posts at all in the last third would not be significant (too few posts in the first third for the "
+        f"test to see any fall) or thirds are under {COMMUNITY_WINDOW} days",
         f"对每个社群渠道，比较本期最后三分之一与最初三分之一的人均每日发帖：条件二项检验表明速率比低于 "
-        f"{COMMUNITY_RATIO:g} 时触发（单侧，p < {ALPHA}，渠道间 Benjamini–Hochberg 校正）；最初三分之一不足 "
-        f"{COMMUNITY_MIN_POSTS} 帖或每段不足 {COMMUNITY_WINDOW} 天时报告数据不足",
+        f"{COMMUNITY_RATIO:g} 时触发（单侧，p < {ALPHA}，渠道间 Benjamini–Hochberg 校正）；若最后三分之一一帖也没有"
+        f"仍不显著（最初三分之一帖子太少，检验看不出任何下降），或每段不足 {COMMUNITY_WINDOW} 天，报告数据不足",
     ),
 )
 def community_quiet(session: AnalysisSession) -> list[Finding]:
@@ -423,22 +436,22 @@ def community_quiet(session: AnalysisSession) -> list[Finding]:
         half = len(days) // 3
         recent, earlier = days[-half:], days[:half]
         x0, x1 = int(posts[earlier].sum()), int(posts[recent].sum())
-        if half < COMMUNITY_WINDOW or x0 < COMMUNITY_MIN_POSTS:
+        t0, t1 = float(members[earlier].sum()), float(members[recent].sum())
+        if half < COMMUNITY_WINDOW or community_too_thin(x0, t0, t1):
             out.append(
                 _thin(
                     f"community_quiet_thin:{ch}",
                     (f"{en}: {x0:,} posts in the first {half} days", f"{zh}：最初 {half} 天 {x0:,} 帖"),
                     (
-                        f"at least {COMMUNITY_MIN_POSTS} posts in the first third, and {COMMUNITY_WINDOW} days per third",
-                        f"最初三分之一至少 {COMMUNITY_MIN_POSTS} 帖，每段至少 {COMMUNITY_WINDOW} 天",
+                        f"enough posts in the first third that a silent last third would be significant "
+                        f"(p < {ALPHA}), and {COMMUNITY_WINDOW} days per third",
+                        f"最初三分之一的帖子足够多，使最后三分之一完全沉寂时检验显著（p < {ALPHA}），且每段至少 "
+                        f"{COMMUNITY_WINDOW} 天",
                     ),
                     "community",
                     x0,
                 )
             )
-            continue
-        t0, t1 = float(members[earlier].sum()), float(members[recent].sum())
-        if t0 <= 0 or t1 <= 0:
             continue
         tests[str(ch)] = rate_ratio_test(x1, t1, x0, t0, ratio0=COMMUNITY_RATIO, alternative="less")
         halves[str(ch)] = half

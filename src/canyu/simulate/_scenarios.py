@@ -315,6 +315,24 @@ def _slow_service() -> Scenario:
     )
 
 
+def _quiet_community() -> Scenario:
+    ch = dict(_DEFAULT_CHANNELS)
+    # A community must be lively before it can go quiet: the default forum has about 6 members at
+    # 1,000 people (10 posts a month), too few for any test to see a decay. Here the forum starts
+    # lively (members post 3x as often, engaged followers join 3x as readily), so the plant is
+    # visible at 1,000 people as at 50,000; then posting halves every 30 days.
+    ch["forum"] = replace(ch["forum"], community_post=0.15, join=0.25)
+    return replace(
+        _DEFAULT,
+        name="quiet-community",
+        channels=ch,
+        community_half_life=30.0,
+        description="A lively community goes quiet: the forum starts with members posting 3x as often as the "
+        "default (0.15 a day) and followers joining 3x as readily (0.25), then members' daily posting "
+        "probability halves every 30 days (forum and WeCom groups).",
+    )
+
+
 _BASE_SCENARIOS = MappingProxyType(
     {
         "default": _DEFAULT,
@@ -346,13 +364,7 @@ _BASE_SCENARIOS = MappingProxyType(
             "audience's texts are about 售后服务, 90% of them negative.",
         ),
         "slow-service": _slow_service(),
-        "quiet-community": replace(
-            _DEFAULT,
-            name="quiet-community",
-            community_half_life=30.0,
-            description="The community goes quiet: members' daily posting probability halves every 30 days "
-            "(forum and WeCom groups).",
-        ),
+        "quiet-community": _quiet_community(),
         "no-agenda": replace(
             _DEFAULT,
             name="no-agenda",
