@@ -1,4 +1,4 @@
-"""The report: one self-contained HTML file, in Chinese or English, findings first.
+"""The report: one self-contained HTML file, in Chinese or English, the action plan, then the findings, first.
 
 Sections are registered by name. A section is a function
 ``(ctx: ReportContext) -> SectionResult``; :func:`write_report` runs the chosen

@@ -2,8 +2,9 @@
 
 A section is a function ``(ctx: ReportContext) -> SectionResult``, registered
 under a name with :func:`register_section`. The report runs the chosen
-sections in their ``order``, lists every section's findings first (most
-severe first), then shows each section's blocks: paragraphs, tables from
+sections in their ``order``: those below ``FINDINGS_ORDER`` (the action plan)
+first, then every section's findings (most severe first), then the other
+sections' blocks: paragraphs, tables from
 pandas and Plotly figures.
 """
 

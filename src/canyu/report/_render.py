@@ -302,7 +302,8 @@ def _evidence_html(evidence: Mapping[str, Any], locale: str) -> str:
             tables.append(_ev_table(_ev_label(k, locale), ["", *cols], rows, locale))
         else:
             inline.append(f"{label} {_e(_ev_cell(v, k, locale))}")
-    out = f'<span class="ev-inline">{"; ".join(inline)}</span>' if inline else ""
+    sep = "；" if is_zh(locale) else "; "
+    out = f'<span class="ev-inline">{sep.join(inline)}</span>' if inline else ""
     if tables:
         out += f'<div class="ev-tables">{"".join(tables)}</div>'
     return out
