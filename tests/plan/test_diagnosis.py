@@ -100,7 +100,17 @@ def test_overspent_channel_stays_quiet_without_evidence() -> None:
     # the same returns per yuan everywhere, and a low-return channel too small to matter or too thin to test
     assert overspend_findings(_costs([("douyin", 100_000, 100, 1), ("weibo", 100_000, 104, 1)])) == []
     assert overspend_findings(_costs([("douyin", 5_000, 0, 0), ("weibo", 100_000, 200, 1)])) == []
-    assert overspend_findings(_costs([("douyin", 100_000, 1, 0), ("weibo", 100_000, 3, 1)])) == []
+    # 1 and 3 orders for equal cost: even 0 orders against 3 has p = (2/3) ** 3 = 0.30, too thin
+    thin = overspend_findings(_costs([("douyin", 100_000, 1, 0), ("weibo", 100_000, 3, 1)]))
+    assert [(f.key, f.severity) for f in thin] == [
+        ("overspent_channel_thin:douyin", "info"),
+        ("overspent_channel_thin:weibo", "info"),
+    ]
+    # against 7 orders 0 would have p = (2/3) ** 7 = 0.059; against 12, 0.0077: testable, and 6 of 12 is not low
+    assert (2 / 3) ** 11 > 0.01 > (2 / 3) ** 12
+    assert [
+        f.key for f in overspend_findings(_costs([("douyin", 100_000, 6, 0), ("weibo", 100_000, 12, 1)]))
+    ] == ["overspent_channel_thin:weibo"]
 
 
 def test_overspent_channel_compares_channels_of_the_same_role() -> None:

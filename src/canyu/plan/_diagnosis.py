@@ -720,6 +720,7 @@ def overspend_findings(
     total_cost = float(df["cost"].sum())
     tests: dict[str, RateRatio] = {}
     peers_of: dict[str, pd.DataFrame] = {}
+    thin: list[Finding] = []
     for r in df.itertuples(index=False):
         ch = str(r.channel)
         if float(r.cost) < SPEND_MIN_SHARE * total_cost:  # type: ignore[arg-type]
@@ -730,12 +731,31 @@ def overspend_findings(
         x1 = round(float(r.orders))  # type: ignore[arg-type]
         x0 = round(float(peers["orders"].sum()))
         t1, t0 = float(r.cost), float(peers["cost"].sum())  # type: ignore[arg-type]
-        if t0 <= 0 or x0 <= 0:
+        if t0 <= 0 or x0 <= 0:  # no peers, or peers with no orders: nothing to compare with
+            continue
+        # too thin when no outcome could be significant: even no orders at all on it would not be
+        if rate_ratio_test(0, t1, x0, t0, ratio0=SPEND_RATIO, alternative="less").p_value >= ALPHA:
+            en, zh = _channel_names(ch)
+            thin.append(
+                _thin(
+                    f"overspent_channel_thin:{ch}",
+                    (
+                        f"{en}: {x1:,} attributed orders for {t1:,.0f} {currency}, its peers {x0:,} for {t0:,.0f}",
+                        f"{zh}：花费 {t1:,.0f} {currency} 获得 {x1:,} 笔归因订单，同角色渠道花费 {t0:,.0f} 获得 {x0:,} 笔",
+                    ),
+                    (
+                        f"enough attributed orders on its peers that none on {en} would be significant (p < {ALPHA})",
+                        f"同角色渠道的归因订单足够多，使 {zh} 零订单时检验显著（p < {ALPHA}）",
+                    ),
+                    "attribution",
+                    x0,
+                )
+            )
             continue
         peers_of[ch] = peers
         tests[ch] = rate_ratio_test(x1, t1, x0, t0, ratio0=SPEND_RATIO, alternative="less")
     found = benjamini_hochberg({c: t.p_value for c, t in tests.items()}, q=ALPHA)
-    out = []
+    out: list[Finding] = thin
     for ch in sorted(found):
         t = tests[ch]
         row = df[df["channel"] == ch].iloc[0]
@@ -790,9 +810,11 @@ def overspend_findings(
     test=(
         f"per channel taking at least {SPEND_MIN_SHARE:.0%} of the cost (spend plus fixed costs): fires when the "
         f"conditional binomial test of attributed orders per yuan (Markov credits, rounded) says it is below "
-        f"{SPEND_RATIO:g}x that of the other channels of its planned role (one-sided, p < {ALPHA}, Benjamini–Hochberg across channels)",
+        f"{SPEND_RATIO:g}x that of the other channels of its planned role (one-sided, p < {ALPHA}, Benjamini–Hochberg across channels); "
+        "too thin when even no orders on it would not be significant",
         f"对占总成本（投放加固定成本）至少 {SPEND_MIN_SHARE:.0%} 的渠道：每元归因订单（马尔可夫归因，取整）的条件二项检验表明低于"
-        f"同一计划角色其他渠道的 {SPEND_RATIO:g} 倍时触发（单侧，p < {ALPHA}，渠道间 Benjamini–Hochberg 校正）",
+        f"同一计划角色其他渠道的 {SPEND_RATIO:g} 倍时触发（单侧，p < {ALPHA}，渠道间 Benjamini–Hochberg 校正）；"
+        "该渠道零订单也不显著时报告数据不足",
     ),
 )
 def overspent_channel(session: AnalysisSession) -> list[Finding]:
