@@ -62,9 +62,11 @@ def _thin(key: str, section: str, what: tuple[str, str], note: str | None) -> Fi
         "fires when the brand does not set its audience's agenda: the pooled cross-lagged correlation of the brand's "
         "topic emphasis with the audience's later salience is not above its shuffled-series baseline (p >= 0.05), or "
         f"it is but the strength's 95% block-bootstrap interval stays below {WEAK_STRENGTH}; the topics named are "
-        "those where the audience leads (Granger test, Benjamini-Hochberg q < 0.05)",
+        "those where the audience leads (Granger test, Benjamini-Hochberg q < 0.05); unclear (info) when the brand "
+        f"leads with a strength below {WEAK_STRENGTH} whose interval reaches it",
         "品牌未能设置受众议程时触发：品牌话题强调与受众随后讨论的合并交叉滞后相关不高于打乱序列基线（p ≥ 0.05），"
-        f"或虽高于基线但强度的 95% 分块自助区间上限低于 {WEAK_STRENGTH}；列出的话题为受众领先的话题（Granger 检验，BH 校正 q < 0.05）",
+        f"或虽高于基线但强度的 95% 分块自助区间上限低于 {WEAK_STRENGTH}；列出的话题为受众领先的话题（Granger 检验，BH 校正 q < 0.05）；"
+        f"品牌领先但强度低于 {WEAK_STRENGTH} 且区间上限达到它时报告为不清楚（提示）",
     ),
 )
 def agenda_join_audience(session: AnalysisSession) -> list[Finding]:
@@ -82,7 +84,42 @@ def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGT
         return [_thin("agenda_thin", "agenda", ("Agenda setting", "议程设置"), agenda.note)]
     leads = r.direction in ("brand_leads", "reciprocal")
     if leads and r.strength_interval[1] >= weak:
-        return []
+        if r.strength >= weak or r.strength_interval[0] >= weak:
+            return []
+        # the brand leads and its strength is below `weak`, but its interval reaches `weak`: the data
+        # cannot tell a weak agenda from one strong enough, and the rule says so instead of staying silent
+        lo, hi = r.strength_interval
+        return [
+            Finding(
+                key="agenda_weak_unclear",
+                metric=(
+                    f"The brand leads its audience's agenda, but weakly or not is unclear: strength {r.strength:.2f} "
+                    f"(95% interval {lo:.2f}–{hi:.2f}) over {r.days} days, from {agenda.brand_texts:,} brand posts and "
+                    f"{agenda.audience_texts:,} audience texts",
+                    f"品牌领先受众议程，但是否偏弱尚不清楚：强度 {r.strength:.2f}（95% 区间 {lo:.2f}–{hi:.2f}），共 "
+                    f"{r.days} 天、{agenda.brand_texts:,} 条品牌内容与 {agenda.audience_texts:,} 条受众讨论",
+                ),
+                value=round(r.strength, 4),
+                expectation=(
+                    f"a 95% interval of the strength entirely above or below {weak}",
+                    f"强度的 95% 区间整体高于或低于 {weak}",
+                ),
+                severity="info",
+                action=(
+                    "Too thin to judge: keep posting on the taxonomy's topics and import more of the audience's "
+                    "comments and mentions; judge again with more days.",
+                    "数据不足，无法判断：继续按话题体系发布内容，并导入更多受众评论与提及，积累更多天数后再判断。",
+                ),
+                evidence={
+                    "direction": r.direction,
+                    "strength": round(r.strength, 4),
+                    "strength_interval": [round(lo, 4), round(hi, 4)],
+                    "p_brand_leads": r.p_brand_leads,
+                    "days": r.days,
+                },
+                section="agenda",
+            )
+        ]
     t = r.topics
     followed = t[t["q_audience_leads"] < r.alpha].sort_values("q_audience_leads")
     named = followed["topic"].tolist()
