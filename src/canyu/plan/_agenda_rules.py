@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from canyu.plan._findings import Finding
 from canyu.plan._rules import register_rule
@@ -24,7 +25,14 @@ if TYPE_CHECKING:
     from canyu.analytics.agenda._workspace import AgendaAnalysis
     from canyu.session import AnalysisSession
 
-__all__ = ["HIGH_Q", "LEAD_MIN_CONVERTED", "WEAK_STRENGTH", "join_audience_findings", "lead_topic_findings"]
+__all__ = [
+    "HIGH_Q",
+    "LEAD_MIN_CONVERTED",
+    "SUSTAINED_DAYS",
+    "WEAK_STRENGTH",
+    "join_audience_findings",
+    "lead_topic_findings",
+]
 
 WEAK_STRENGTH = 0.2
 """The brand sets the agenda only when its strength's 95% interval reaches at least this (0–1 scale)."""
@@ -32,6 +40,9 @@ HIGH_Q = 0.01
 """A negative spike is of high severity when its q-value is below this (the other rules' level, 0.01);
 between it and 0.05 it is medium: with about 75 days tested, BH at 0.05 lets a quiet 90 days raise a
 false spike in about one run in twenty (2 of 25 simulated runs without a crisis at 1,000 people did)."""
+SUSTAINED_DAYS = 3
+"""A spike day with another within this many days is a sustained episode: high severity at any q < 0.05
+(two false spikes so close together in one quiet period are far rarer than one)."""
 LEAD_MIN_CONVERTED = 3
 """A lead topic "converts" when at least this many of its posts' engagers converted after engaging."""
 
@@ -290,9 +301,11 @@ def lead_topic_findings(agenda: AgendaAnalysis, *, min_converted: int = LEAD_MIN
     test=(
         "one-sided Fisher exact test per day that the share of negative audience texts exceeds its pooled trailing "
         "28-day baseline (Benjamini-Hochberg q < 0.05 across days, at least 5 negative texts); high severity when "
-        f"q < {HIGH_Q} (the level of the other rules), medium otherwise; too thin below 14 days of history",
+        f"q < {HIGH_Q} (the level of the other rules) or another spike day lies within {SUSTAINED_DAYS} days "
+        "(a sustained episode), medium otherwise; too thin below 14 days of history",
         "逐日单侧 Fisher 精确检验：受众负面讨论占比是否高于此前 28 天合并基线（各日 BH 校正 q < 0.05，且至少 5 条负面）；"
-        f"q < {HIGH_Q}（与其他规则同一水平）为高严重度，否则为中；历史不足 14 天时为数据不足",
+        f"q < {HIGH_Q}（与其他规则同一水平）或 {SUSTAINED_DAYS} 天内另有高峰日（持续事件）为高严重度，否则为中；"
+        "历史不足 14 天时为数据不足",
     ),
 )
 def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
@@ -307,7 +320,12 @@ def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
             )
         ]
     out = []
-    for row in result.spikes.itertuples():
+    spike_days = pd.to_datetime(result.spikes["day"]).dt.normalize().tolist()
+    for i, row in enumerate(result.spikes.itertuples()):
+        # a sustained episode: another spike day within SUSTAINED_DAYS of this one
+        sustained = any(
+            j != i and abs((d - spike_days[i]).days) <= SUSTAINED_DAYS for j, d in enumerate(spike_days)
+        )
         day = str(row.day)[:10]
         ids = list(row.post_ids)[:20]
         examples = list(row.examples)[:3]
@@ -325,7 +343,7 @@ def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
                     f"a negative share near the trailing baseline of {row.baseline_share:.0%}",
                     f"负面占比应接近此前基线 {row.baseline_share:.0%}",
                 ),
-                severity="high" if float(row.q_value) < HIGH_Q else "medium",
+                severity="high" if float(row.q_value) < HIGH_Q or sustained else "medium",
                 action=(
                     "Answer the complaints in public and in private within the day, find the cause in the posts "
                     f"(e.g. {' / '.join(examples)}), and hold promotional posts until it is handled.",
