@@ -27,6 +27,8 @@ PLANTED: dict[str, tuple[str, ...] | None] = {
     "default": None,
     "wrong-roles": ("channel_role_mismatch:",),
     "viral-launch": ("word_of_mouth_event:",),
+    "weak-agenda": ("agenda_join_audience",),
+    "overspent": ("overspent_channel:douyin",),
     "slow-service": ("slow_service:wechat_oa",),
     "quiet-community": ("community_quiet:",),
 }

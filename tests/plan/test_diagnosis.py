@@ -11,7 +11,7 @@ from scipy.stats import binomtest
 
 import canyu
 from canyu.plan import Finding, get_rule, rule_names
-from canyu.plan._diagnosis import RateRatio, overspend_findings, rate_ratio_test
+from canyu.plan._diagnosis import RateRatio, community_too_thin, overspend_findings, rate_ratio_test
 from canyu.plan._rules import benjamini_hochberg
 from canyu.simulate import import_simulation, simulate
 
@@ -34,6 +34,16 @@ def test_rate_ratio_test_is_the_conditional_binomial_test() -> None:
     # unequal exposures against a ratio of 3: p0 = 3*7 / (3*7 + 83)
     g = rate_ratio_test(40, 7, 100, 83, ratio0=3.0, alternative="greater")
     assert g.p_value == pytest.approx(binomtest(40, 140, 21 / 104, alternative="greater").pvalue)
+
+
+def test_community_too_thin_is_where_no_outcome_could_be_significant() -> None:
+    # a silent last third has p = (1 - p0) ** x0, p0 = 0.8 t1 / (0.8 t1 + t0): with t0 = t1,
+    # (5/9) ** 7 = 0.0164 >= 0.01 (thin) and (5/9) ** 8 = 0.0091 < 0.01 (testable)
+    assert (5 / 9) ** 7 > 0.01 > (5 / 9) ** 8
+    assert community_too_thin(7, 100.0, 100.0) and not community_too_thin(8, 100.0, 100.0)
+    # twice the member-days in the last third: p0 = 1.6 / 2.6, (1 / 2.6) ** x0 < 0.01 from x0 = 5
+    assert community_too_thin(4, 100.0, 200.0) and not community_too_thin(5, 100.0, 200.0)
+    assert community_too_thin(50, 0.0, 100.0) and community_too_thin(50, 100.0, 0.0)
 
 
 def test_rate_ratio_interval_bounds_are_where_the_test_turns() -> None:
@@ -90,7 +100,17 @@ def test_overspent_channel_stays_quiet_without_evidence() -> None:
     # the same returns per yuan everywhere, and a low-return channel too small to matter or too thin to test
     assert overspend_findings(_costs([("douyin", 100_000, 100, 1), ("weibo", 100_000, 104, 1)])) == []
     assert overspend_findings(_costs([("douyin", 5_000, 0, 0), ("weibo", 100_000, 200, 1)])) == []
-    assert overspend_findings(_costs([("douyin", 100_000, 1, 0), ("weibo", 100_000, 3, 1)])) == []
+    # 1 and 3 orders for equal cost: even 0 orders against 3 has p = (2/3) ** 3 = 0.30, too thin
+    thin = overspend_findings(_costs([("douyin", 100_000, 1, 0), ("weibo", 100_000, 3, 1)]))
+    assert [(f.key, f.severity) for f in thin] == [
+        ("overspent_channel_thin:douyin", "info"),
+        ("overspent_channel_thin:weibo", "info"),
+    ]
+    # against 7 orders 0 would have p = (2/3) ** 7 = 0.059; against 12, 0.0077: testable, and 6 of 12 is not low
+    assert (2 / 3) ** 11 > 0.01 > (2 / 3) ** 12
+    assert [
+        f.key for f in overspend_findings(_costs([("douyin", 100_000, 6, 0), ("weibo", 100_000, 12, 1)]))
+    ] == ["overspent_channel_thin:weibo"]
 
 
 def test_overspent_channel_compares_channels_of_the_same_role() -> None:

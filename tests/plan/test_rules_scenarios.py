@@ -58,6 +58,14 @@ def test_new_scenarios_plant_what_they_say() -> None:
         c: p for c, p in default.channels.items() if c != "wechat_oa"
     }
     assert quiet.community_half_life == 30.0 and default.community_half_life == 0.0
+    # the community starts lively (3x the default's posting and joining), on the forum only
+    assert quiet.channels["forum"].community_post == pytest.approx(
+        3 * default.channels["forum"].community_post
+    )
+    assert quiet.channels["forum"].join == 0.25 and default.channels["forum"].join == 0.08
+    assert {c: p for c, p in quiet.channels.items() if c != "forum"} == {
+        c: p for c, p in default.channels.items() if c != "forum"
+    }
     with pytest.raises(ScenarioError) as err:
         get_scenario("default", community_half_life=-1.0)
     assert err.value.knob == "community_half_life"

@@ -122,13 +122,14 @@ def plan_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 def test_plan_section_is_drawn_first(
     plan_reports: dict[str, Path], locale: str, title: str, owner: str, tmp_path: Path
 ) -> None:
-    """The plan comes before every other section, with its layout and task tables, in both languages;
+    """The plan comes first, before the findings and every other section, with its layout and task tables, in both languages;
     a PNG of each page is kept under $CANYU_SCREENSHOT_DIR when set."""
     page = plan_reports[locale]
     dom = chromium(page, tmp_path / "profile", "--dump-dom")
-    start, overview = dom.index('id="section-plan"'), dom.index('id="section-overview"')
-    assert start < overview
-    plan = dom[start:overview]
+    start, findings = dom.index('id="section-plan"'), dom.index('id="findings"')
+    assert start < findings < dom.index('id="section-overview"')  # the plan first, before the findings
+    assert dom.index('href="#section-plan"') < dom.index('href="#findings"')  # and first in the contents
+    plan = dom[start:findings]
     assert title in plan and owner in plan
     assert plan.count("<table") >= 2 and plan.count("<tr") >= 8  # layout + tasks, with rows
     out = Path(os.environ.get("CANYU_SCREENSHOT_DIR") or tmp_path) / f"report-plan.{locale}.png"

@@ -146,6 +146,34 @@ def test_registered_section_runs_in_order_and_its_findings_rank_first(
     assert 'href="#section-plugin_checks"' in html
 
 
+def test_sections_below_findings_order_come_before_the_findings(
+    data_ws: canyu.Workspace, extra_section: list[str]
+) -> None:
+    """A section ordered below FINDINGS_ORDER (as the action plan, 5) is drawn before the findings list,
+    in the page and in its contents; one at exactly FINDINGS_ORDER goes after it."""
+    from canyu.report import FINDINGS_ORDER
+
+    extra_section += ["lead_plugin", "at_findings"]
+
+    @register_section("lead_plugin", order=FINDINGS_ORDER - 1)
+    def lead_plugin(ctx: ReportContext) -> SectionResult:
+        flag = Finding("lead:high", ("High", "高"), 1, ("0", "0"), "high", ("Act", "行动"))
+        return SectionResult(title=("Lead", "前置"), blocks=[TextBlock("first")], findings=[flag])
+
+    @register_section("at_findings", order=FINDINGS_ORDER)
+    def at_findings(ctx: ReportContext) -> SectionResult:
+        return SectionResult(title=("After", "之后"), blocks=[TextBlock("after")])
+
+    report = build_report(data_ws, locale="en", sections="overview,at_findings,lead_plugin")
+    assert [s.name for s in report.sections] == ["lead_plugin", "at_findings", "overview"]
+    html = report.html
+    lead, findings = html.index('id="section-lead_plugin"'), html.index('id="findings"')
+    assert lead < findings < html.index('data-key="lead:high"') < html.index('id="section-at_findings"')
+    assert html.index('id="section-at_findings"') < html.index('id="section-overview"')
+    nav = html[html.index("<nav>") : html.index("</nav>")]
+    assert nav.index("#section-lead_plugin") < nav.index("#findings") < nav.index("#section-at_findings")
+
+
 def test_section_must_return_a_section_result(workspace: canyu.Workspace, extra_section: list[str]) -> None:
     extra_section.append("broken_plugin")
     register_section("broken_plugin")(lambda ctx: "not a result")  # type: ignore[arg-type,return-value]

@@ -1,4 +1,4 @@
-"""The report command: the HTML report, findings first."""
+"""The report command: the HTML report, the action plan first, then the findings."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def report(
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the HTML report: findings first, then each section's tables and charts; opens offline."""
+    """Write the HTML report: the action plan first, then the findings, then each section's tables and charts; opens offline."""
     from canyu.report import Period, write_report
 
     with open_ws(ctx, path, engine) as ws:

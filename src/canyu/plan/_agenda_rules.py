@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from canyu.plan._findings import Finding
 from canyu.plan._rules import register_rule
@@ -24,10 +25,24 @@ if TYPE_CHECKING:
     from canyu.analytics.agenda._workspace import AgendaAnalysis
     from canyu.session import AnalysisSession
 
-__all__ = ["LEAD_MIN_CONVERTED", "WEAK_STRENGTH", "join_audience_findings", "lead_topic_findings"]
+__all__ = [
+    "HIGH_Q",
+    "LEAD_MIN_CONVERTED",
+    "SUSTAINED_DAYS",
+    "WEAK_STRENGTH",
+    "join_audience_findings",
+    "lead_topic_findings",
+]
 
 WEAK_STRENGTH = 0.2
 """The brand sets the agenda only when its strength's 95% interval reaches at least this (0–1 scale)."""
+HIGH_Q = 0.01
+"""A negative spike is of high severity when its q-value is below this (the other rules' level, 0.01);
+between it and 0.05 it is medium: with about 75 days tested, BH at 0.05 lets a quiet 90 days raise a
+false spike in about one run in twenty (2 of 25 simulated runs without a crisis at 1,000 people did)."""
+SUSTAINED_DAYS = 3
+"""A spike day with another within this many days is a sustained episode: high severity at any q < 0.05
+(two false spikes so close together in one quiet period are far rarer than one)."""
 LEAD_MIN_CONVERTED = 3
 """A lead topic "converts" when at least this many of its posts' engagers converted after engaging."""
 
@@ -62,9 +77,11 @@ def _thin(key: str, section: str, what: tuple[str, str], note: str | None) -> Fi
         "fires when the brand does not set its audience's agenda: the pooled cross-lagged correlation of the brand's "
         "topic emphasis with the audience's later salience is not above its shuffled-series baseline (p >= 0.05), or "
         f"it is but the strength's 95% block-bootstrap interval stays below {WEAK_STRENGTH}; the topics named are "
-        "those where the audience leads (Granger test, Benjamini-Hochberg q < 0.05)",
+        "those where the audience leads (Granger test, Benjamini-Hochberg q < 0.05); unclear (info) when the brand "
+        f"leads with a strength below {WEAK_STRENGTH} whose interval reaches it",
         "品牌未能设置受众议程时触发：品牌话题强调与受众随后讨论的合并交叉滞后相关不高于打乱序列基线（p ≥ 0.05），"
-        f"或虽高于基线但强度的 95% 分块自助区间上限低于 {WEAK_STRENGTH}；列出的话题为受众领先的话题（Granger 检验，BH 校正 q < 0.05）",
+        f"或虽高于基线但强度的 95% 分块自助区间上限低于 {WEAK_STRENGTH}；列出的话题为受众领先的话题（Granger 检验，BH 校正 q < 0.05）；"
+        f"品牌领先但强度低于 {WEAK_STRENGTH} 且区间上限达到它时报告为不清楚（提示）",
     ),
 )
 def agenda_join_audience(session: AnalysisSession) -> list[Finding]:
@@ -82,7 +99,42 @@ def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGT
         return [_thin("agenda_thin", "agenda", ("Agenda setting", "议程设置"), agenda.note)]
     leads = r.direction in ("brand_leads", "reciprocal")
     if leads and r.strength_interval[1] >= weak:
-        return []
+        if r.strength >= weak or r.strength_interval[0] >= weak:
+            return []
+        # the brand leads and its strength is below `weak`, but its interval reaches `weak`: the data
+        # cannot tell a weak agenda from one strong enough, and the rule says so instead of staying silent
+        lo, hi = r.strength_interval
+        return [
+            Finding(
+                key="agenda_weak_unclear",
+                metric=(
+                    f"The brand leads its audience's agenda, but weakly or not is unclear: strength {r.strength:.2f} "
+                    f"(95% interval {lo:.2f}–{hi:.2f}) over {r.days} days, from {agenda.brand_texts:,} brand posts and "
+                    f"{agenda.audience_texts:,} audience texts",
+                    f"品牌领先受众议程，但是否偏弱尚不清楚：强度 {r.strength:.2f}（95% 区间 {lo:.2f}–{hi:.2f}），共 "
+                    f"{r.days} 天、{agenda.brand_texts:,} 条品牌内容与 {agenda.audience_texts:,} 条受众讨论",
+                ),
+                value=round(r.strength, 4),
+                expectation=(
+                    f"a 95% interval of the strength entirely above or below {weak}",
+                    f"强度的 95% 区间整体高于或低于 {weak}",
+                ),
+                severity="info",
+                action=(
+                    "Too thin to judge: keep posting on the taxonomy's topics and import more of the audience's "
+                    "comments and mentions; judge again with more days.",
+                    "数据不足，无法判断：继续按话题体系发布内容，并导入更多受众评论与提及，积累更多天数后再判断。",
+                ),
+                evidence={
+                    "direction": r.direction,
+                    "strength": round(r.strength, 4),
+                    "strength_interval": [round(lo, 4), round(hi, 4)],
+                    "p_brand_leads": r.p_brand_leads,
+                    "days": r.days,
+                },
+                section="agenda",
+            )
+        ]
     t = r.topics
     followed = t[t["q_audience_leads"] < r.alpha].sort_values("q_audience_leads")
     named = followed["topic"].tolist()
@@ -248,9 +300,11 @@ def lead_topic_findings(agenda: AgendaAnalysis, *, min_converted: int = LEAD_MIN
     section="sentiment",
     test=(
         "one-sided Fisher exact test per day that the share of negative audience texts exceeds its pooled trailing "
-        "28-day baseline (Benjamini-Hochberg q < 0.05 across days, at least 5 negative texts); too thin below 14 days "
-        "of history",
+        "28-day baseline (Benjamini-Hochberg q < 0.05 across days, at least 5 negative texts); high severity when "
+        f"q < {HIGH_Q} (the level of the other rules) or another spike day lies within {SUSTAINED_DAYS} days "
+        "(a sustained episode), medium otherwise; too thin below 14 days of history",
         "逐日单侧 Fisher 精确检验：受众负面讨论占比是否高于此前 28 天合并基线（各日 BH 校正 q < 0.05，且至少 5 条负面）；"
+        f"q < {HIGH_Q}（与其他规则同一水平）或 {SUSTAINED_DAYS} 天内另有高峰日（持续事件）为高严重度，否则为中；"
         "历史不足 14 天时为数据不足",
     ),
 )
@@ -266,7 +320,12 @@ def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
             )
         ]
     out = []
-    for row in result.spikes.itertuples():
+    spike_days = pd.to_datetime(result.spikes["day"]).dt.normalize().tolist()
+    for i, row in enumerate(result.spikes.itertuples()):
+        # a sustained episode: another spike day within SUSTAINED_DAYS of this one
+        sustained = any(
+            j != i and abs((d - spike_days[i]).days) <= SUSTAINED_DAYS for j, d in enumerate(spike_days)
+        )
         day = str(row.day)[:10]
         ids = list(row.post_ids)[:20]
         examples = list(row.examples)[:3]
@@ -284,7 +343,7 @@ def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
                     f"a negative share near the trailing baseline of {row.baseline_share:.0%}",
                     f"负面占比应接近此前基线 {row.baseline_share:.0%}",
                 ),
-                severity="high",
+                severity="high" if float(row.q_value) < HIGH_Q or sustained else "medium",
                 action=(
                     "Answer the complaints in public and in private within the day, find the cause in the posts "
                     f"(e.g. {' / '.join(examples)}), and hold promotional posts until it is handled.",

@@ -1,4 +1,4 @@
-"""The report: one self-contained HTML file, in Chinese or English, findings first.
+"""The report: one self-contained HTML file, in Chinese or English, the action plan, then the findings, first.
 
 Sections are registered by name. A section is a function
 ``(ctx: ReportContext) -> SectionResult``; :func:`write_report` runs the chosen
@@ -46,6 +46,7 @@ from canyu.report._build import (
     write_report,
 )
 from canyu.report._contracts import (
+    FINDINGS_ORDER,
     SECTION_MODULES,
     SECTIONS,
     Block,
@@ -64,6 +65,7 @@ from canyu.report._contracts import (
 )
 
 __all__ = [
+    "FINDINGS_ORDER",
     "SECTIONS",
     "SECTION_MODULES",
     "Block",

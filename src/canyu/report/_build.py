@@ -116,7 +116,7 @@ def build_report(
                 f"report section {sec.name!r} returned {type(result).__name__}, not a SectionResult",
                 name=sec.name,
             )
-        rendered.append(RenderedSection(sec.name, result))
+        rendered.append(RenderedSection(sec.name, result, sec.order))
         findings += [f if f.section else dataclasses.replace(f, section=sec.name) for f in result.findings]
     ranked = tuple(rank_findings(findings))
     tz = ZoneInfo(ws.config.timezone)

@@ -2,8 +2,9 @@
 
 A section is a function ``(ctx: ReportContext) -> SectionResult``, registered
 under a name with :func:`register_section`. The report runs the chosen
-sections in their ``order``, lists every section's findings first (most
-severe first), then shows each section's blocks: paragraphs, tables from
+sections in their ``order``: those below ``FINDINGS_ORDER`` (the action plan)
+first, then every section's findings (most severe first), then the other
+sections' blocks: paragraphs, tables from
 pandas and Plotly figures.
 """
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from canyu.workspace import Workspace
 
 __all__ = [
+    "FINDINGS_ORDER",
     "SECTIONS",
     "SECTION_MODULES",
     "Block",
@@ -183,6 +185,10 @@ class Section:
 
 SECTIONS: dict[str, Section] = {}
 
+FINDINGS_ORDER = 8.0
+"""Where the findings list goes among the sections: sections ordered below it (the action plan, 5)
+come before the findings, every other section after them."""
+
 # Modules that register sections when imported; imported on first lookup so
 # that an analysis package may import canyu.report without a cycle.
 SECTION_MODULES: list[str] = [
@@ -204,8 +210,9 @@ def register_section(
     name
         The name used in ``write_report(sections=[...])`` and ``canyu report --sections``.
     order
-        Where the section goes: lower first. Built-ins: ``overview`` 10, ``content`` 30,
-        ``data_quality`` 900; analyses go between (e.g. activity 100, funnels 200).
+        Where the section goes: lower first. Built-ins: ``plan`` 5, ``overview`` 10, ``content`` 30,
+        ``data_quality`` 900; analyses go between (e.g. activity 100, funnels 200). Sections
+        below :data:`FINDINGS_ORDER` (8) come before the findings list, the rest after it.
     replace
         Allow replacing a section already registered under ``name`` with another function.
 

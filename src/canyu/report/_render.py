@@ -7,7 +7,6 @@ and figures, never HTML.
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -18,20 +17,28 @@ from typing import Any
 import pandas as pd
 
 from canyu.errors import PluginError
-from canyu.i18n import localize, t
+from canyu.i18n import MESSAGES, channel_label, is_zh, localize, t
 from canyu.plan import Finding
 from canyu.report._charts import FONT_STACK, figure_html, plotly_js
-from canyu.report._contracts import Block, FigureBlock, SectionResult, TableBlock, TextBlock
+from canyu.report._contracts import (
+    FINDINGS_ORDER,
+    Block,
+    FigureBlock,
+    SectionResult,
+    TableBlock,
+    TextBlock,
+)
 
 __all__ = ["RenderedSection", "render_page", "section_anchor"]
 
 
 @dataclass(frozen=True, eq=False)
 class RenderedSection:
-    """A section's name and what it returned, in report order."""
+    """A section's name, what it returned and its registered order, in report order."""
 
     name: str
     result: SectionResult
+    order: float = 500.0
 
 
 _CSS = """
@@ -72,6 +79,11 @@ li.finding.sev-low { border-left-color: var(--low); }
 .finding dt { color: var(--muted); }
 .finding dd { margin: 0; }
 .finding code { font-size: 0.85rem; background: var(--soft); padding: 0 4px; border-radius: 3px; }
+.finding .ev-key { color: var(--muted); }
+.ev-tables { display: flex; flex-wrap: wrap; gap: 4px 20px; }
+table.evidence { font-size: 0.82rem; margin: 6px 0 2px; }
+table.evidence caption { text-align: left; color: var(--muted); font-size: 0.82rem; padding-bottom: 2px; }
+table.evidence th, table.evidence td { padding: 2px 8px; }
 footer { margin-top: 48px; color: var(--muted); font-size: 0.85rem; }
 @media print { nav { display: none; } section { break-inside: avoid-page; } }
 """.replace("FONT_STACK", FONT_STACK)
@@ -153,14 +165,148 @@ def _block_html(block: Block, locale: str, div_id: str) -> str:
 
 
 # -- findings --------------------------------------------------------------------------
-def _evidence_html(evidence: Mapping[str, Any]) -> str:
+# A finding's evidence is a JSON-ready mapping (numbers, strings, lists, records, mappings); the
+# report shows its scalars on one line and each nested value as a small table, numbers rounded.
+_P_KEY = re.compile(r"(^|_)[pq](_|$)")
+"""Evidence keys that hold p- or q-values (``p_value``, ``q_value``, ``p_brand_leads``...)."""
+EVIDENCE_MAX_ROWS = 12
+"""Rows of a nested evidence table (and items of a list) shown before "… +n"."""
+
+
+def _ev_label(key: object, locale: str) -> str:
+    k = f"ev.{key}"
+    return t(k, locale) if k in MESSAGES else str(key).replace("_", " ")
+
+
+def _ev_number(x: float, *, p_value: bool = False) -> str:
+    """A number for reading: p/q-values as ``< 0.001`` or 3 significant digits, others rounded."""
+    if math.isnan(x):
+        return "—"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if p_value:
+        return "< 0.001" if x < 0.001 else f"{x:.3g}"  # 0.001 <= x: never in exponent notation
+    if x == 0 or float(x).is_integer() or abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:,.1f}"
+    # 3 significant digits, never in exponent notation (0.0000123, not 1.23e-05)
+    digits = max(0, 2 - math.floor(math.log10(abs(x))))
+    return f"{x:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _ev_scalar(value: Any, key: object, locale: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return t("ev.yes" if value else "ev.no", locale)
+    if isinstance(value, Integral):
+        return f"{int(value):,}"
+    if isinstance(value, Real):
+        return _ev_number(float(value), p_value=bool(_P_KEY.search(str(key))))
+    if str(key) == "channel" and isinstance(value, str):
+        return channel_label(value, locale)
+    return str(value)
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, Mapping | list | tuple)
+
+
+def _ev_list(values: Sequence[Any], key: object, locale: str) -> str:
+    """A list of scalars: an interval ``a – b`` for two numbers, else the items joined."""
+    if len(values) == 2 and all(isinstance(v, Real) and not isinstance(v, bool) for v in values):
+        return " – ".join(_ev_scalar(v, key, locale) for v in values)
+    shown = [_ev_scalar(v, key, locale) for v in values[:EVIDENCE_MAX_ROWS]]
+    more = f" … +{len(values) - EVIDENCE_MAX_ROWS:,}" if len(values) > EVIDENCE_MAX_ROWS else ""
+    return ("、" if is_zh(locale) else ", ").join(shown) + more
+
+
+def _ev_cell(value: Any, key: object, locale: str) -> str:
+    if _is_scalar(value):
+        return _ev_scalar(value, key, locale)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{_ev_label(k, locale)} {_ev_cell(v, k, locale)}" for k, v in value.items())
+    return _ev_list(list(value), key, locale)
+
+
+def _ev_table(caption: str, columns: Sequence[object], rows: Sequence[Sequence[Any]], locale: str) -> str:
+    """A small evidence table: ``columns`` are evidence keys (labelled, and deciding each cell's format)."""
+    num = ' class="num"'
+    cls = [
+        num
+        if all(isinstance(r[i], Real) and not isinstance(r[i], bool) for r in rows if r[i] is not None)
+        else ""
+        for i in range(len(columns))
+    ]
+    head = "".join(
+        f'<th{cls[i]} scope="col" title="{_e(c)}">{_e(_ev_label(c, locale))}</th>'
+        for i, c in enumerate(columns)
+    )
+    body = []
+    for r in rows[:EVIDENCE_MAX_ROWS]:
+        cells = "".join(f"<td{cls[i]}>{_e(_ev_cell(v, columns[i], locale))}</td>" for i, v in enumerate(r))
+        body.append(f"<tr>{cells}</tr>")
+    more = (
+        f'<p class="note">… +{len(rows) - EVIDENCE_MAX_ROWS:,}</p>' if len(rows) > EVIDENCE_MAX_ROWS else ""
+    )
+    return (
+        f'<table class="evidence"><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{more}"
+    )
+
+
+def _evidence_html(evidence: Mapping[str, Any], locale: str) -> str:
+    """Scalars as ``label value; ...``; lists of records, mappings (by key) as small tables.
+
+    Mappings of scalars over the same keys (a topic's converted, engaged and q, say) share one
+    table, one row per key; a list of records is a table with one row per record.
+    """
     if not evidence:
         return ""
-    parts = []
+    inline: list[str] = []
+    tables: list[str] = []
+    # mappings of scalars, grouped by their keys: one table per key set
+    by_keys: dict[tuple[str, ...], list[str]] = {}
     for k, v in evidence.items():
-        shown = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-        parts.append(f"<code>{_e(k)}</code> {_e(shown)}")
-    return "; ".join(parts)
+        if isinstance(v, Mapping) and v and all(_is_scalar(x) for x in v.values()):
+            by_keys.setdefault(tuple(map(str, v)), []).append(k)
+    grouped = {k for ks in by_keys.values() for k in ks}
+    done: set[tuple[str, ...]] = set()
+    for k, v in evidence.items():
+        label = f'<span class="ev-key" title="{_e(k)}">{_e(_ev_label(k, locale))}</span>'
+        if k in grouped:
+            keys = tuple(map(str, v))
+            if keys in done:
+                continue
+            done.add(keys)
+            names = by_keys[keys]
+            if len(names) == 1:  # one mapping: a two-column table, its keys and values
+                rows = [[kk, vv] for kk, vv in v.items()]
+                tables.append(_ev_table(_ev_label(k, locale), ["", k], rows, locale))
+            else:
+                rows = [[kk, *(evidence[n][kk] for n in names)] for kk in v]
+                caption = " · ".join(_ev_label(n, locale) for n in names)
+                tables.append(_ev_table(caption, ["", *names], rows, locale))
+        elif isinstance(v, list | tuple) and v and all(isinstance(x, Mapping) for x in v):
+            cols: list[str] = []
+            for rec in v:
+                cols += [str(c) for c in rec if str(c) not in cols]
+            rows = [[rec.get(c) for c in cols] for rec in v]
+            tables.append(_ev_table(_ev_label(k, locale), cols, rows, locale))
+        elif isinstance(v, Mapping) and v and all(isinstance(x, Mapping) for x in v.values()):
+            cols = []
+            for rec in v.values():
+                cols += [str(c) for c in rec if str(c) not in cols]
+            rows = [[kk, *(rec.get(c) for c in cols)] for kk, rec in v.items()]
+            tables.append(_ev_table(_ev_label(k, locale), ["", *cols], rows, locale))
+        else:
+            inline.append(f"{label} {_e(_ev_cell(v, k, locale))}")
+    sep = "；" if is_zh(locale) else "; "
+    out = f'<span class="ev-inline">{sep.join(inline)}</span>' if inline else ""
+    if tables:
+        out += f'<div class="ev-tables">{"".join(tables)}</div>'
+    return out
 
 
 def _findings_html(findings: Sequence[Finding], locale: str, titles: Mapping[str, str]) -> str:
@@ -182,7 +328,7 @@ def _findings_html(findings: Sequence[Finding], locale: str, titles: Mapping[str
         rows = [
             ("finding_value", _e(value)),
             ("expectation", _e(f.text("expectation", locale))),
-            ("evidence", _evidence_html(f.evidence)),
+            ("evidence", _evidence_html(f.evidence, locale)),
             ("action", _e(f.text("action", locale)) + link),
         ]
         dl = "".join(f"<dt>{_e(t(k, locale))}</dt><dd>{v}</dd>" for k, v in rows if v)
@@ -205,11 +351,20 @@ def render_page(
     findings: Sequence[Finding],
     generator: str,
 ) -> str:
-    """The whole report as one HTML document."""
+    """The whole report as one HTML document.
+
+    Sections ordered below :data:`FINDINGS_ORDER` (the action plan) come first, then the
+    findings list, then the other sections; the contents list follows the same order.
+    """
     titles = {s.name: localize(s.result.title, locale) for s in sections}
-    body = [_findings_html(findings, locale, titles)]
+    lead = [s for s in sections if s.order < FINDINGS_ORDER]
+    rest = [s for s in sections if s.order >= FINDINGS_ORDER]
+    body: list[str] = []
     n_figures = 0
-    for s in sections:
+    for s in [*lead, None, *rest]:
+        if s is None:
+            body.append(_findings_html(findings, locale, titles))
+            continue
         parts = [f'<section id="{section_anchor(s.name)}" data-section="{_e(s.name)}">']
         parts.append(f"<h2>{_e(titles[s.name])}</h2>")
         for i, block in enumerate(s.result.blocks):
@@ -217,8 +372,9 @@ def render_page(
             parts.append(_block_html(block, locale, div_id=f"chart-{section_anchor(s.name)[8:]}-{i}"))
         parts.append("</section>")
         body.append("\n".join(parts))
-    nav_items = [f'<li><a href="#findings">{_e(t("findings", locale))}</a></li>']
-    nav_items += [f'<li><a href="#{section_anchor(s.name)}">{_e(titles[s.name])}</a></li>' for s in sections]
+    nav_items = [f'<li><a href="#{section_anchor(s.name)}">{_e(titles[s.name])}</a></li>' for s in lead]
+    nav_items += [f'<li><a href="#findings">{_e(t("findings", locale))}</a></li>']
+    nav_items += [f'<li><a href="#{section_anchor(s.name)}">{_e(titles[s.name])}</a></li>' for s in rest]
     # plotly.js goes in once, before the figures' scripts, and only when a figure needs it.
     script = f'<script type="text/javascript">{plotly_js()}</script>' if n_figures else ""
     subtitle = "".join(f"<p>{_e(line)}</p>" for line in subtitle_lines)

@@ -1,0 +1,58 @@
+"""agenda_join_audience's decision on the strength's interval: weak, strong, or unclear (too thin)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from canyu.plan._agenda_rules import WEAK_STRENGTH, join_audience_findings
+
+
+def _agenda(direction: str, strength: float, lo: float, hi: float) -> SimpleNamespace:
+    """The attributes of an AgendaAnalysis the rule reads, for one pooled result."""
+    topics = pd.DataFrame(
+        {
+            "topic": ["新品发布", "价格优惠"],
+            "q_audience_leads": [0.5, 0.6],
+            "audience_share": [0.3, 0.2],
+            "brand_share": [0.1, 0.4],
+        }
+    )
+    result = SimpleNamespace(
+        direction=direction,
+        strength=strength,
+        strength_interval=(lo, hi),
+        p_brand_leads=0.019,
+        p_audience_leads=0.6,
+        days=90,
+        topics=topics,
+        alpha=0.05,
+        reverse_lag_days=3,
+    )
+    return SimpleNamespace(result=result, brand_texts=1062, audience_texts=1746, note=None)
+
+
+@pytest.mark.parametrize(
+    ("direction", "strength", "lo", "hi", "keys"),
+    [
+        ("brand_leads", 0.54, 0.47, 0.61, []),  # the default scenario: sets the agenda
+        ("brand_leads", 0.095, 0.0, 0.153, ["agenda_join_audience"]),  # significantly weak
+        ("none", 0.09, 0.0, 0.22, ["agenda_join_audience"]),  # does not lead at all
+        ("brand_leads", 0.185, 0.12, 0.216, ["agenda_weak_unclear"]),  # below 0.2, interval reaches it
+        ("brand_leads", 0.25, 0.12, 0.40, []),  # above 0.2: no reason to call it weak
+    ],
+)
+def test_weak_strong_or_unclear(
+    direction: str, strength: float, lo: float, hi: float, keys: list[str]
+) -> None:
+    assert WEAK_STRENGTH == 0.2
+    found = join_audience_findings(_agenda(direction, strength, lo, hi))  # type: ignore[arg-type]
+    assert [f.key for f in found] == keys
+    if keys == ["agenda_weak_unclear"]:
+        (f,) = found
+        assert f.severity == "info" and f.evidence["strength_interval"] == [lo, hi]
+        assert "0.12–0.22" in f.text("metric", "en") and "0.12–0.22" in f.text("metric", "zh-CN")
+    if keys == ["agenda_join_audience"]:
+        assert found[0].severity == "medium"
