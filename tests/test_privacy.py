@@ -22,6 +22,7 @@ from canyu.privacy import (
     load_key,
     mask_phones,
     normalize_identifier,
+    scrub_id_sql,
     scrub_sql,
 )
 
@@ -144,6 +145,25 @@ def test_every_phone_spelling_is_one_hash_in_python_and_sql() -> None:
     for text in ("order 213800138000", "1791201600000", "2026-10-01 13:00:00", "¥138.00", "12800138000"):
         got = con.execute(f"SELECT {scrub_sql('v', KEY)} FROM (SELECT ?::VARCHAR AS v)", [text]).fetchall()
         assert got[0][0] == text
+
+
+def test_ids_of_things_hash_phones_but_keep_uuids() -> None:
+    """A client's UUID whose hex digits read like a phone across its dashes ("1490-4895-959e") stays
+    as sent (the collector dedupes by it); an id that is, or holds, a phone number is hashed."""
+    con = duckdb.connect()
+
+    def scrub(v: str) -> str:
+        return str(
+            con.execute(f"SELECT {scrub_id_sql('v', KEY)} FROM (SELECT ?::VARCHAR AS v)", [v]).fetchall()[0][
+                0
+            ]
+        )
+
+    for uuid in ("f2fccbbb-1490-4895-959e-f5560b6a2e82", "a13800138000", "13800138000b"):
+        assert scrub(uuid) == uuid
+    assert scrub("+86 138 0013 8000") == hash_identifier(KEY, "phone", "13800138000")
+    held = scrub("order-13800138000-2")
+    assert held == hash_identifier(KEY, "raw", "order-13800138000-2") and "13800138000" not in held
 
 
 def test_phones_in_ids_free_text_and_quarantine_are_never_stored(

@@ -195,7 +195,8 @@ def scrub_sql(column_sql: str, key: bytes | None, *, mask_only: bool = False) ->
     unchanged after a single regular-expression test. With ``mask_only`` (or no key) whole cells
     are masked too.
     """
-    anywhere = literal(f"(?:^|[^0-9０-９]){PHONE_PATTERN}(?:[^0-9０-９]|$)")
+    # bounded by neither a digit nor a letter: a UUID's hex digits ("…-1490-4895-959e-…") are no phone
+    anywhere = literal(f"(?:^|[^0-9A-Za-z０-９]){PHONE_PATTERN}(?:[^0-9A-Za-z０-９]|$)")
     whole = literal(f'\\s*(?:=?"?){PHONE_PATTERN}"?\\s*')
     hashed = literal(_PHONE_MASK) if key is None or mask_only else hmac_sql(key, "phone", column_sql)
     # length() is cheap and a phone number has 11 characters at least: most ids and short texts
@@ -218,7 +219,8 @@ def scrub_id_sql(column_sql: str, key: bytes | None) -> str:
     """
     if key is None:
         return scrub_sql(column_sql, None)
-    anywhere = literal(f"(?:^|[^0-9０-９]){PHONE_PATTERN}(?:[^0-9０-９]|$)")
+    # bounded by neither a digit nor a letter: a UUID's hex digits ("…-1490-4895-959e-…") are no phone
+    anywhere = literal(f"(?:^|[^0-9A-Za-z０-９]){PHONE_PATTERN}(?:[^0-9A-Za-z０-９]|$)")
     whole = literal(f'\\s*(?:=?"?){PHONE_PATTERN}"?\\s*')
     # strlen (bytes) is O(1) and a phone number has 11 bytes at least: short ids skip the pattern.
     return (

@@ -247,6 +247,7 @@ def test_every_reason_renders(locale: str) -> None:
 
     args = {"field": "f", "value": "v", "text": "t", "detail": "d", "encoding": "utf-8", "line": "l"}
     args |= {"expected": 2, "found": 3, "cell": "B2", "closest": None, "valid": "a"}
+    args |= {"path": "/batch/", "message": "m", "message_zh": "m"}
     for key in REASONS:
         text = render_reason(key, args, locale)
         assert "{" not in text and text, key
