@@ -659,10 +659,6 @@ _WEB: dict[str, tuple[str, str]] = {
         "One channel a line: CHANNEL: account1, account2",
         "每行一个渠道：渠道: 账号1, 账号2",
     ),
-    "web_topics_note": (
-        "Topics are set by the agenda analysis (canyu topics); they are not edited here yet.",
-        "话题由议程分析（canyu topics）设定，此处暂不能编辑。",
-    ),
     "web_save": ("Save", "保存"),
     "web_forget": ("Forget a person", "删除某人的数据"),
     "web_forget_user": ("User (CHANNEL:ID)", "用户（渠道:ID）"),

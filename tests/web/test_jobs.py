@@ -162,6 +162,39 @@ def test_a_running_job_shows_its_progress_and_keeps_polling(users: dict[str, Sig
     assert frag.status_code == 286 and "100%" in frag.text
 
 
+def test_a_finished_fit_shows_its_summary_table(users: dict[str, Signed], jobs_app) -> None:  # type: ignore[no-untyped-def]
+    """The job page renders the fit's summary as the fit job stores it (through ``_frame_table``)."""
+    import pandas as pd
+
+    from canyu.web._pages import _frame_table
+
+    summary = pd.DataFrame({"channel": ["weibo", "douyin"], "roas": [2.5, 0.75], "mroas": [1.25, 0.5]})
+    table = _frame_table(summary)
+    assert table == {
+        "columns": ["channel", "roas", "mroas"],
+        "rows": [["weibo", 2.5, 1.25], ["douyin", 0.75, 0.5]],
+    }
+    result = {
+        "target": "orders",
+        "weeks": 60,
+        "need_weeks": 52,
+        "channels": ["weibo", "douyin"],
+        "excluded": {"qzone": "spent in 3 of 60 weeks, need ≥ 8"},
+        "trusted": False,
+        "cached": False,
+        "summary": table,
+    }
+    job = jobs_app.state.web.jobs.submit("sim", "an_sim", "fit", lambda j: result)
+    for _ in range(100):
+        if job.state == "done":
+            break
+        time.sleep(0.02)
+    page = users["an_sim"].client.get(f"/w/sim/jobs/{job.job_id}").text
+    assert "on 60 weeks of spend (a fit needs at least 52)" in page
+    assert '<td class="">weibo</td><td class="num">2.5</td><td class="num">1.25</td>' in page
+    assert "too uncertain to judge" in page and "spent in 3 of 60 weeks" in page
+
+
 def test_an_internal_failure_shows_no_traceback(users: dict[str, Signed], jobs_app) -> None:  # type: ignore[no-untyped-def]
     def broken(job):  # type: ignore[no-untyped-def]
         raise ValueError("secret /srv/clients/sim detail")
