@@ -26,6 +26,7 @@ __all__ = [
     "TextSettings",
     "WorkspaceConfig",
     "load_config",
+    "parse_text_settings",
     "save_config",
 ]
 
@@ -284,6 +285,14 @@ def _text_settings(data: dict[str, Any], path: Path) -> tuple[TextSettings, dict
             )
         taxonomy[str(topic)] = got
     return TextSettings(words["brand_words"], words["stop_words"]), taxonomy
+
+
+def parse_text_settings(
+    data: dict[str, Any], path: str | Path = CONFIG_FILE
+) -> tuple[TextSettings, dict[str, tuple[str, ...]]]:
+    """The ``[text]`` and ``[topics]`` tables of a parsed canyu.toml ``data``, checked as
+    :func:`load_config` checks them (a :class:`~canyu.errors.ConfigError` naming the key)."""
+    return _text_settings(data, Path(path))
 
 
 def load_config(workspace: Path) -> WorkspaceConfig:

@@ -659,10 +659,6 @@ _WEB: dict[str, tuple[str, str]] = {
         "One channel a line: CHANNEL: account1, account2",
         "每行一个渠道：渠道: 账号1, 账号2",
     ),
-    "web_topics_note": (
-        "Topics are set by the agenda analysis (canyu topics); they are not edited here yet.",
-        "话题由议程分析（canyu topics）设定，此处暂不能编辑。",
-    ),
     "web_save": ("Save", "保存"),
     "web_forget": ("Forget a person", "删除某人的数据"),
     "web_forget_user": ("User (CHANNEL:ID)", "用户（渠道:ID）"),
@@ -771,9 +767,69 @@ _EVIDENCE = {
     "ev.windows": ("windows scanned", "扫描窗口数"),
 }
 
+# -- the console's background jobs: model fits and reports (issue 15) ---------------------------
+_CONSOLE_JOBS = {
+    "web_tab_jobs": ("Jobs", "任务"),
+    "web_jobkind_fit": ("media-mix fit", "媒体组合模型拟合"),
+    "cj_step": ("step: {step}", "步骤：{step}"),
+    "cj_kind": ("kind", "类型"),
+    "cj_state": ("state", "状态"),
+    "cj_progress": ("progress (share of the job done)", "进度（已完成的比例）"),
+    "cj_no_jobs": ("No background jobs for this workspace yet.", "该工作区还没有后台任务。"),
+    "cj_fit_target": ("Outcome to model", "建模的结果指标"),
+    "cj_start_fit": ("Fit the media-mix model", "拟合媒体组合模型"),
+    "cj_start_fit_hint": (
+        "runs in the background, as canyu mmm DIR --target T; the fit is kept for the budget and the report",
+        "在后台运行，与 canyu mmm DIR --target T 相同；拟合结果供预算和报告使用",
+    ),
+    "cj_fit_in_background": (
+        "Fit this model in the background (Jobs)",
+        "在后台拟合此模型（任务）",
+    ),
+    "cj_fit_caption": (
+        "Media-mix fit of {target} on {weeks} weeks of spend (a fit needs at least {need}); channels: {channels}",
+        "媒体组合模型：{target}，基于 {weeks} 周的花费（至少需要 {need} 周）；渠道：{channels}",
+    ),
+    "cj_fit_trusted": (
+        "The sampler's diagnostics passed: these figures can be acted on.",
+        "采样诊断通过：这些数字可以作为依据。",
+    ),
+    "cj_fit_untrusted": (
+        "The sampler's diagnostics failed: too uncertain to judge; do not act on these figures.",
+        "采样诊断未通过：不确定性太大，无法判断；请勿据此决策。",
+    ),
+    "cj_fit_excluded": ("{channel} left out: {why}", "{channel} 未纳入：{why}"),
+    "cj_download_report": ("Download the report {file}", "下载报告 {file}"),
+    "cj_report_sections": ("{n} sections", "{n} 个章节"),
+    "cj_topics_section": ("Topics and brand words", "话题与品牌词"),
+    "cj_topics_field": (
+        "Topics, one a line: TOPIC: seed word, seed word",
+        "话题，每行一个：话题: 种子词, 种子词",
+    ),
+    "cj_brand_words_field": (
+        "Brand words (kept whole by the tokenizer), comma separated",
+        "品牌词（分词时保持完整），用逗号分隔",
+    ),
+    "cj_topics_hint": (
+        "Saved to canyu.toml as [topics] and [text] brand_words, checked as canyu.toml is.",
+        "保存到 canyu.toml 的 [topics] 和 [text] brand_words，校验规则与 canyu.toml 相同。",
+    ),
+}
+
 
 MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(
-    _COMMON, _CLI, _CLI_TABLES, _REPORT, _MMM, _PLAN, _PRIVACY, _WEB, _LOOP, _COLLECT, _EVIDENCE
+    _COMMON,
+    _CLI,
+    _CLI_TABLES,
+    _REPORT,
+    _MMM,
+    _PLAN,
+    _PRIVACY,
+    _WEB,
+    _LOOP,
+    _COLLECT,
+    _EVIDENCE,
+    _CONSOLE_JOBS,
 )
 
 

@@ -152,6 +152,7 @@ def test_the_own_workspace_is_reachable(matrix_app, signed: dict[str, Signed], b
         "/imports",
         "/collector",
         "/settings",
+        "/jobs",
     ]
     for user in ("owner_a", "analyst_a", "viewer_a"):
         for p in pages:
@@ -170,6 +171,7 @@ def test_the_own_workspace_is_reachable(matrix_app, signed: dict[str, Signed], b
         ("viewer_a", "POST", "/w/brand-a/settings", 403),
         ("viewer_a", "POST", "/w/brand-a/imports", 403),
         ("viewer_a", "POST", "/w/brand-a/report", 403),
+        ("viewer_a", "POST", "/w/brand-a/fit", 403),
         ("viewer_a", "GET", "/w/brand-a/audit", 403),
         ("analyst_a", "POST", "/w/brand-a/forget", 403),
         ("analyst_a", "GET", "/w/brand-a/audit", 403),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -84,6 +85,7 @@ def build_report(
     locale: str | None = None,
     sections: Sequence[str] | str | None = None,
     period: PeriodLike = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> Report:
     """Run ``sections`` (default: all registered) over ``ws`` and render one HTML page.
 
@@ -98,6 +100,9 @@ def build_report(
         raises :class:`canyu.errors.UnknownNameError` listing the valid ones.
     period
         A :class:`Period` or ``(start, end)`` dates in the workspace's time zone; default all data.
+    progress
+        Called as ``progress(section, fraction)`` before each section runs (fraction of sections
+        done, in [0, 1)); the console's report job shows it.
     """
     from canyu import __version__
 
@@ -109,7 +114,9 @@ def build_report(
     rendered: list[RenderedSection] = []
     # The diagnosis: the rules whose evidence these sections show (canyu.plan), plus any a section adds.
     findings: list[Finding] = diagnose(session, sections=[s.name for s in chosen])
-    for sec in chosen:
+    for i, sec in enumerate(chosen):
+        if progress is not None:
+            progress(sec.name, i / max(1, len(chosen)))
         result = sec.render(ctx)
         if not isinstance(result, SectionResult):
             raise PluginError(
@@ -161,6 +168,7 @@ def write_report(
     locale: str | None = None,
     sections: Sequence[str] | str | None = None,
     period: PeriodLike = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> ReportResult:
     """Build the report (see :func:`build_report`) and write it as one self-contained HTML file.
 
@@ -170,7 +178,7 @@ def write_report(
         The workspace.
     path
         Where to write; default ``<workspace>/reports/report-<date>.<locale>.html``.
-    locale, sections, period
+    locale, sections, period, progress
         As in :func:`build_report`.
 
     Returns
@@ -194,7 +202,7 @@ def write_report(
             reason=f"{path} is a folder; give the report file to write, e.g. {Path(path) / 'report.html'}",
             reason_zh=f"{path} 是目录；请给出要写入的报告文件，例如 {Path(path) / 'report.html'}",
         )
-    report = build_report(ws, locale=locale, sections=sections, period=period)
+    report = build_report(ws, locale=locale, sections=sections, period=period, progress=progress)
     out = Path(path) if path is not None else default_report_path(ws, report.locale)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a reader never sees half a report.

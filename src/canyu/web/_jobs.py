@@ -1,4 +1,4 @@
-"""Background jobs (imports, reports, forget requests): a small thread pool and their status.
+"""Background jobs (imports, model fits, reports, forget requests): a small thread pool and their status.
 
 A job belongs to one workspace; its status is read through that workspace's URL only, so
 the same access check guards it. Progress is a fraction in [0, 1] the job reports itself.
@@ -6,10 +6,10 @@ the same access check guards it. Progress is a fraction in [0, 1] the job report
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +18,8 @@ from typing import Any
 from canyu.errors import CanyuError
 
 __all__ = ["Job", "JobRunner"]
+
+_log = logging.getLogger("canyu.web.jobs")
 
 
 @dataclass
@@ -81,12 +83,16 @@ class JobRunner:
         except CanyuError as exc:
             job.error = exc.to_dict()["error"]
             job.state = "failed"
-        except Exception as exc:  # a job never takes the server down; the reason is kept for the page
+        except Exception:  # a job never takes the server down
+            # The traceback goes to the server's log only; the person sees what failed and the job's
+            # id to quote to whoever reads that log.
+            _log.exception("job %s (%s, workspace %s) failed", job.job_id, job.kind, job.workspace)
             job.error = {
                 "type": "internal",
-                "message": f"{type(exc).__name__}: {exc}",
-                "message_zh": f"{type(exc).__name__}：{exc}",
-                "details": {"trace": traceback.format_exc(limit=5)},
+                "message": f"the {job.kind} job failed on an internal error; the server log has its"
+                f" details under job {job.job_id}",
+                "message_zh": f"{job.kind} 任务因内部错误失败；服务器日志中任务 {job.job_id} 下有详情",
+                "details": {"job_id": job.job_id},
             }
             job.state = "failed"
         finally:

@@ -343,6 +343,7 @@ def analyze(request: Request, ws: str, name: str = "") -> Response:
 
 @router.post("/w/{ws}/report")
 async def report_job(request: Request, ws: str) -> Response:
+    """Build the HTML report (:func:`canyu.report.write_report`) in the background (analysts, owners)."""
     p, view = require_role(request, ws, "analyst")
     st = _st(request)
     loc = request_locale(request)
@@ -351,14 +352,92 @@ async def report_job(request: Request, ws: str) -> Response:
         import canyu
         from canyu.report import write_report
 
+        def progress(section: str, fraction: float) -> None:
+            job.step = section
+            job.progress = min(0.99, max(job.progress, fraction))
+
         job.step = "report"
         with canyu.open(str(view.path)) as w:
-            res = write_report(w, locale=loc)
+            res = write_report(w, locale=loc, progress=progress)
         return {"file": res.path.name, "findings": len(res.findings), "sections": len(res.sections)}
 
     job = st.jobs.submit(ws, p.user, "report", run)
     st.audit.record("report", user=p.user, workspace=ws, ip=client_ip(request), job=job.job_id)
     return RedirectResponse(f"/w/{ws}/jobs/{job.job_id}", status_code=303)
+
+
+def _frame_table(frame: Any) -> dict[str, Any]:
+    """A small DataFrame as {"columns", "rows"} of plain values (the job's result is JSON)."""
+    import json
+
+    return {"columns": [str(c) for c in frame.columns], "rows": json.loads(frame.to_json(orient="values"))}
+
+
+@router.post("/w/{ws}/fit")
+async def fit_job(request: Request, ws: str) -> Response:
+    """Fit the media-mix model (the ``mmm`` analysis, as ``canyu mmm DIR --target T``) in the
+    background (analysts, owners). The fit is cached in the workspace (the ``mmm_fit`` derived table),
+    so ``canyu budget`` and the report's spend section read it afterwards. Too little data fails the
+    job with the analysis's own reason."""
+    from canyu.analytics.mmm import OUTCOMES
+    from canyu.errors import CanyuError
+
+    p, view = require_role(request, ws, "analyst")
+    st = _st(request)
+    form = await request.form()
+    target = str(form.get("target", "revenue") or "revenue")
+    if target not in OUTCOMES:
+        raise UnknownNameError("media-mix target", target, OUTCOMES)
+    ip = client_ip(request)
+
+    def run(job: Any) -> dict[str, Any]:
+        import canyu
+
+        job.step = "weekly frame"
+        job.progress = 0.05
+        with canyu.open(str(view.path)) as w:
+            s = w.session()
+            job.step = "mmm"
+            job.progress = 0.1
+            res = s.run("mmm", target=target)
+            if res.fit is None:
+                raise CanyuError(
+                    f"no media-mix fit: {res.reason}",
+                    message_zh=f"无法拟合媒体组合模型：{res.reason_zh}",
+                )
+            out: dict[str, Any] = {
+                "target": target,
+                "weeks": res.weeks,
+                "need_weeks": res.need,
+                "channels": list(res.channels),
+                "excluded": dict(res.excluded),
+                "trusted": res.trusted,
+                "cached": res.cached,
+                "summary": _frame_table(res.fit.summary),
+            }
+        st.audit.record(
+            "fit", user=p.user, workspace=ws, ip=ip, job=job.job_id, target=target, weeks=res.weeks
+        )
+        return out
+
+    job = st.jobs.submit(ws, p.user, "fit", run)
+    st.audit.record("fit", user=p.user, workspace=ws, ip=ip, outcome="queued", job=job.job_id, target=target)
+    return RedirectResponse(f"/w/{ws}/jobs/{job.job_id}", status_code=303)
+
+
+@router.get("/w/{ws}/jobs")
+def jobs_page(request: Request, ws: str) -> Response:
+    """This workspace's background jobs (anyone with a role on it; another's jobs are not listed)."""
+    from canyu.analytics.mmm import OUTCOMES
+
+    p, view = require_role(request, ws)
+    return page(
+        request,
+        "jobs.html",
+        jobs=_st(request).jobs.of(ws)[:50],
+        outcomes=OUTCOMES,
+        **_common(view, p.role(ws), "jobs"),
+    )
 
 
 @router.get("/w/{ws}/reports/{filename}")
@@ -617,7 +696,7 @@ def job_page(request: Request, ws: str, job_id: str) -> Response:
         job=job,
         rejected=rows,
         reason=lambda r: _reason(r, loc),
-        **_common(view, p.role(ws), "imports" if job.kind == "import" else "report"),
+        **_common(view, p.role(ws), {"import": "imports"}.get(job.kind, "jobs")),
     )
 
 
@@ -643,6 +722,7 @@ def _settings_ctx(view: WorkspaceView, cfg: Any) -> dict[str, Any]:
     return {
         "cfg": cfg,
         "accounts_text": accounts,
+        "topics_text": "\n".join(f"{topic}: {', '.join(seeds)}" for topic, seeds in cfg.topics.items()),
         "roles": vocab.CHANNEL_ROLES,
         "actions": tuple(vocab.ACTIONS),
         "channel_codes": tuple(vocab.CHANNELS),
@@ -681,6 +761,48 @@ def _parse_accounts(text: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _parse_topics(text: str) -> dict[str, list[str]]:
+    """``TOPIC: seed, seed`` lines as the ``[topics]`` table of canyu.toml (checked by the caller)."""
+    from canyu.errors import ConfigError
+
+    out: dict[str, list[str]] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        topic, sep, seeds = line.replace("：", ":").partition(":")
+        topic = topic.strip()
+        if not sep or not topic:
+            raise ConfigError(
+                f"topics: line {n} must be TOPIC: seed word, seed word (got {line.strip()!r})",
+                message_zh=f"topics：第 {n} 行应为 话题: 种子词, 种子词（实际为 {line.strip()!r}）",
+                path="canyu.toml",
+                key="topics",
+            )
+        if topic in out:
+            raise ConfigError(
+                f"topics.{topic} is given twice (lines of one topic go on one line)",
+                message_zh=f"topics.{topic} 出现了两次（同一话题的种子词请写在同一行）",
+                path="canyu.toml",
+                key=f"topics.{topic}",
+            )
+        out[topic] = [w.strip() for w in seeds.replace("，", ",").split(",") if w.strip()]
+    return out
+
+
+def _topics_and_words(cfg: Any, form: Any) -> dict[str, Any]:
+    """``[topics]`` and ``[text] brand_words`` from the form, validated as canyu.toml is."""
+    from canyu.config import parse_text_settings
+
+    if "topics" not in form and "brand_words" not in form:
+        return {}
+    topics = _parse_topics(str(form.get("topics", "")))
+    words = [w.strip() for w in str(form.get("brand_words", "")).replace("，", ",").split(",") if w.strip()]
+    text, taxonomy = parse_text_settings(
+        {"text": {"brand_words": words, "stop_words": list(cfg.text.stop_words)}, "topics": topics}
+    )
+    return {"text": text, "topics": taxonomy}
+
+
 def _new_config(cfg: Any, form: Any) -> Any:
     def field(name: str, default: str = "") -> str:
         v = form.get(name, default)
@@ -716,6 +838,7 @@ def _new_config(cfg: Any, form: Any) -> Any:
         "conversion_actions": actions or cfg.conversion_actions,
         "product": product,
         "accounts": _parse_accounts(field("accounts")),
+        **_topics_and_words(cfg, form),
     }
 
 
