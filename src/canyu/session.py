@@ -198,6 +198,10 @@ class AnalysisSession:
                 dict.fromkeys(str(c).strip() for c in campaigns if c is not None and str(c).strip())
             )
         self.campaigns: tuple[str, ...] | None = picked or None
+        # Whether an analysis that samples a model (the media mix) may fit one now. The console sets
+        # False, so that a page never samples inside a request: it reads a cached fit or says none is
+        # cached, and fits run as background jobs.
+        self.fit_models = True
         zone = Zone(self.config.timezone)
         if self.period.start or self.period.end:
             zone = zone.within(
@@ -243,9 +247,11 @@ class AnalysisSession:
 
     def with_period(self, period: Period | str | tuple[date | None, date | None] | None) -> AnalysisSession:
         """The same workspace, channels and campaigns over another period (a new memo)."""
-        return AnalysisSession(
+        other = AnalysisSession(
             self.workspace, period=period, channels=self.channels, campaigns=self.campaigns
         )
+        other.fit_models = self.fit_models
+        return other
 
     # -- tables --------------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:

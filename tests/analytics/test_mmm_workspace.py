@@ -186,3 +186,17 @@ def test_workspace_fit_takes_the_saturation_form_and_keys_its_cache_by_it(tmp_pa
         for ad in ("geometric", "delayed")
     }
     assert len(keys) == 4  # a cached logistic fit is never served for a Hill request
+
+
+def test_a_session_that_may_not_fit_reads_the_cache_or_says_none_is_cached(tmp_path: Path) -> None:
+    """The console's sessions (``fit_models = False``) never sample inside a request: on enough weeks
+    with no cached fit the analysis says so, in both languages, and the budget falls back."""
+    data = simulate_media_mix(weeks=104, seed=5, channels=("weibo", "douyin"), saturation="logistic")
+    with _workspace(tmp_path / "ws", data) as ws:
+        s = ws.session()
+        s.fit_models = False
+        mm = s.run("mmm")
+        assert not mm.fitted and mm.weeks == 104 and set(mm.channels) == {"weibo", "douyin"}
+        assert "no fit of these weeks is cached" in mm.reason and "任务" in mm.reason_zh
+        assert s.with_period("2026-01").fit_models is False  # the report's history session keeps it
+        assert ws.store.derived_versions("mmm_fit").num_rows == 0  # nothing sampled, nothing cached

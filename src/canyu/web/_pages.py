@@ -58,9 +58,11 @@ class Filters:
         return (self.period.start, self.period.end, self.channels, self.campaigns)
 
     def session(self, ws: Any) -> Any:
-        return ws.session(
+        s = ws.session(
             period=self.period, channels=list(self.channels) or None, campaigns=list(self.campaigns) or None
         )
+        s.fit_models = False  # a page reads cached model fits only; fits run as jobs (/w/{ws}/jobs)
+        return s
 
 
 def _day(text: str, param: str) -> date | None:

@@ -461,6 +461,15 @@ def media_mix(
     key = cache_key(data, settings)
     fit = _read_cache(session, key) if cache else None
     cached = fit is not None
+    if fit is None and not getattr(session, "fit_models", True):
+        return none(
+            "no fit of these weeks is cached yet, and a page does not sample the model: start a fit on "
+            "the console's Jobs page, or run canyu mmm DIR",
+            "尚无这些周的已缓存拟合，页面不会当场拟合模型：请在控制台的“任务”页启动拟合，或运行 canyu mmm DIR",
+            need_short,
+            keep,
+            excluded,
+        )
     if fit is None:
         try:
             fit = fit_mmm(
