@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,11 +52,24 @@ def make_root(base: Path, home: Path) -> Path:
             ws.import_files([DATA / "xhs_notes.xlsx"], table="content_stats", mapping="xiaohongshu_notes")
         with canyu.create(base / "brand-b", brand="Brand B", locale="en") as ws:
             ws.import_files([DATA / "events_basic.csv"], mapping="generic_events")
+    add_users(base, USERS)
+    return base
+
+
+def add_users(base: Path, users: dict[str, tuple[str, str]]) -> None:
+    """Each user with PASSWORD and its (workspace, role) grant, in the console's account store."""
     store = AccountStore(base)
-    for user, (workspace, role) in USERS.items():
+    for user, (workspace, role) in users.items():
         store.add_user(user, PASSWORD, now=time.time())
         store.grant(user, workspace, role)
-    return base
+
+
+def wait_for(job: Any, state: str) -> None:
+    """Poll a background job (the runner's own record) for up to 2 s until it reaches ``state``."""
+    for _ in range(100):
+        if job.state == state:
+            return
+        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")

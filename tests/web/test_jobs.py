@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 import canyu
 from canyu.config import load_config
 from canyu.simulate import import_simulation, simulate
-from canyu.web import AccountStore, create_app
+from canyu.web import create_app
 
-from .conftest import DATA, PASSWORD, Signed, sign_in
+from .conftest import DATA, Signed, add_users, sign_in, wait_for
 
 #: user -> (workspace, role) of this module's root
 JOB_USERS = {
@@ -38,10 +38,7 @@ def jobs_root(tmp_path_factory: pytest.TempPathFactory, web_home: Path) -> Path:
             import_simulation(ws, files.path)
         with canyu.create(base / "other", brand="Other Brand", locale="en") as ws:
             ws.import_files([DATA / "events_basic.csv"], mapping="generic_events")
-    store = AccountStore(base)
-    for user, (workspace, role) in JOB_USERS.items():
-        store.add_user(user, PASSWORD, now=time.time())
-        store.grant(user, workspace, role)
+    add_users(base, JOB_USERS)
     return base
 
 
@@ -154,10 +151,7 @@ def test_a_running_job_shows_its_progress_and_keeps_polling(users: dict[str, Sig
         assert frag.status_code == 200 and "40%" in frag.text and "step: mmm" in frag.text
     finally:
         go.set()
-    for _ in range(100):
-        if job.state == "done":
-            break
-        time.sleep(0.02)
+    wait_for(job, "done")
     frag = users["vw_sim"].client.get(f"/w/sim/jobs/{job.job_id}", headers={"hx-request": "true"})
     assert frag.status_code == 286 and "100%" in frag.text
 
@@ -185,10 +179,7 @@ def test_a_finished_fit_shows_its_summary_table(users: dict[str, Signed], jobs_a
         "summary": table,
     }
     job = jobs_app.state.web.jobs.submit("sim", "an_sim", "fit", lambda j: result)
-    for _ in range(100):
-        if job.state == "done":
-            break
-        time.sleep(0.02)
+    wait_for(job, "done")
     page = users["an_sim"].client.get(f"/w/sim/jobs/{job.job_id}").text
     assert "on 60 weeks of spend (a fit needs at least 52)" in page
     assert '<td class="">weibo</td><td class="num">2.5</td><td class="num">1.25</td>' in page
@@ -200,10 +191,7 @@ def test_an_internal_failure_shows_no_traceback(users: dict[str, Signed], jobs_a
         raise ValueError("secret /srv/clients/sim detail")
 
     job = jobs_app.state.web.jobs.submit("sim", "an_sim", "fit", broken)
-    for _ in range(100):
-        if job.state == "failed":
-            break
-        time.sleep(0.02)
+    wait_for(job, "failed")
     s = users["an_sim"]
     state = s.client.get(f"/w/sim/jobs/{job.job_id}", headers={"accept": "application/json"})
     page = s.client.get(f"/w/sim/jobs/{job.job_id}").text
@@ -217,10 +205,7 @@ def test_jobs_are_seen_only_by_the_workspace_people(users: dict[str, Signed], jo
     job = jobs_app.state.web.jobs.submit(
         "sim", "an_sim", "report", lambda j: {"file": "x.html", "findings": 0}
     )
-    for _ in range(100):
-        if job.state == "done":
-            break
-        time.sleep(0.02)
+    wait_for(job, "done")
     viewer, analyst, stranger = users["vw_sim"], users["an_sim"], users["an_other"]
     listing = viewer.client.get("/w/sim/jobs").text
     assert f'data-job="{job.job_id}"' in listing and 'id="start-fit"' not in listing

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from canyu.web import AccountStore, create_app
 from canyu.web._app import route_table
 
-from .conftest import USERS, Signed, sign_in
+from .conftest import USERS, Signed, sign_in, wait_for
 
 PUBLIC = {"/", "/login", "/logout", "/lang/{locale}", "/static/{name}", "/healthz"}
 DENIED = (403, 404)
@@ -40,10 +40,7 @@ def b_job(matrix_app) -> str:  # type: ignore[no-untyped-def]
     job = matrix_app.state.web.jobs.submit(
         "brand-b", "boss", "report", lambda j: {"file": "x.html", "findings": 0}
     )
-    for _ in range(100):
-        if job.state == "done":
-            break
-        time.sleep(0.02)
+    wait_for(job, "done")
     assert job.state == "done"
     return str(job.job_id)
 
