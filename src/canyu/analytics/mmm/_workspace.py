@@ -461,7 +461,7 @@ def media_mix(
     key = cache_key(data, settings)
     fit = _read_cache(session, key) if cache else None
     cached = fit is not None
-    if fit is None and not getattr(session, "fit_models", True):
+    if fit is None and not session.fit_models:
         return none(
             "no fit of these weeks is cached yet, and a page does not sample the model: start a fit on "
             "the console's Jobs page, or run canyu mmm DIR",
