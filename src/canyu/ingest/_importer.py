@@ -26,7 +26,14 @@ from canyu.config import WorkspaceConfig
 from canyu.errors import IngestError
 from canyu.ingest._mapping import Mapping, load_mapping
 from canyu.ingest._readers import Source, clean_stale_temp, open_source
-from canyu.ingest._validate import AGGREGATE, failure_reason, key_sql, plan_stage, render_reason
+from canyu.ingest._validate import (
+    AGGREGATE,
+    failure_reason,
+    key_sql,
+    plan_stage,
+    render_reason,
+    unpack_bad_sql,
+)
 from canyu.privacy import PHONE_PATTERN, check_key_fingerprint, hash_identifier, hmac_sql
 from canyu.store import (
     TABLES,
@@ -125,6 +132,8 @@ def _quarantine_rows(
     batch_id: str,
     key: bytes | None,
     first_rowid: int | None = None,
+    *,
+    row_column: bool = True,
 ) -> tuple[pa.Table, int, int]:
     """The quarantine rows of a staged source, how many, and how many broken rows named a forgotten id."""
     con = txn.con
@@ -154,7 +163,8 @@ def _quarantine_rows(
     bad = con.sql(
         # rowid follows file order; inside a transaction it starts at a large offset, hence the min
         f"SELECT rowid - {first_rowid if first_rowid is not None else f'(SELECT min(rowid) FROM {stage})'} + 1"
-        " AS _rn, _row, _err, _errv, _raw, _user_key"
+        f" AS _rn, {'_row' if row_column else 'NULL::BIGINT AS _row'}, _err, {unpack_bad_sql('errv')} AS _errv,"
+        f" {unpack_bad_sql('raw')} AS _raw, {unpack_bad_sql('uk')} AS _user_key"
         f" FROM {stage} WHERE _err IS NOT NULL ORDER BY _rn"
     ).to_arrow_table()
     n_bad = bad.num_rows
@@ -223,7 +233,9 @@ _PERSON_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _suppress(txn: Transaction, table: str, stage: str, key: bytes | None) -> tuple[int, int | None]:
+def _suppress(
+    txn: Transaction, table: str, stage: str, key: bytes | None, absent: tuple[str, ...] = ()
+) -> tuple[int, int | None]:
     """Delete from the stage the rows of forgotten people (keyed hashes in ``suppressions``).
 
     Return how many, and the stage's first rowid before the deletion (row numbers count from it).
@@ -237,6 +249,7 @@ def _suppress(txn: Transaction, table: str, stage: str, key: bytes | None) -> tu
         return 0, None
     cols = set(TABLES[table].names)
     pairs = _PERSON_KEYS.get(table) or ((("channel", "user_id"),) if {"channel", "user_id"} <= cols else ())
+    pairs = tuple((c, u) for c, u in pairs if c not in absent and u not in absent)
     if not pairs:
         return 0, None
     first = con.execute(f"SELECT min(rowid) FROM {ident(stage)}").fetchall()
@@ -244,9 +257,9 @@ def _suppress(txn: Transaction, table: str, stage: str, key: bytes | None) -> tu
     supp = f"(SELECT hash FROM {txn.source('suppressions')})"
     sep = " || ':' || "
     tests = [f"{hmac_sql(key, 'raw', ident(c) + sep + ident(u))} IN {supp}" for c, u in pairs]
-    tests.append(f"{hmac_sql(key, 'raw', '_user_key')} IN {supp}")
+    tests.append(f"{hmac_sql(key, 'raw', unpack_bad_sql('uk'))} IN {supp}")
     row = con.execute(f"DELETE FROM {ident(stage)} WHERE {' OR '.join(tests)}").fetchall()[0]
-    if table == "events":
+    if table == "events" and "parent_user_id" not in absent:
         parent = hmac_sql(key, "raw", "channel || ':' || parent_user_id")
         con.execute(
             f"UPDATE {ident(stage)} SET parent_user_id = NULL"
@@ -288,12 +301,18 @@ def _json_text(text: str) -> str:
     return json.dumps({"_line": text}, ensure_ascii=False)
 
 
+def _storage(sql_type: str) -> str:
+    return "VARCHAR" if sql_type == "JSON" else sql_type
+
+
 def _has_rows(txn: Transaction, source_sql: str) -> bool:
     row = txn.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source_sql} LIMIT 1)").fetchall()
     return bool(row and row[0][0])
 
 
-def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int, int]:
+def _load(
+    txn: Transaction, table: str, stage: str, batch_id: str, absent: tuple[str, ...] = ()
+) -> tuple[int, int]:
     """Insert the stage's valid, new rows; return (valid rows, loaded rows).
 
     A row is new when no stored row and no earlier row of the file has its key. The key's columns
@@ -318,6 +337,8 @@ def _load(txn: Transaction, table: str, stage: str, batch_id: str) -> tuple[int,
     for name in schema.names:
         if name == "batch_id":
             cols.append(f"{literal(batch_id)} AS batch_id")
+        elif name in absent:  # nothing in the file for it: not staged
+            cols.append(f"CAST(NULL AS {_storage(schema.column(name).type)}) AS {ident(name)}")
         elif name == "person_id":
             pid = person_id_sql("s.channel", "s.user_id")
             cols.append(f"COALESCE(i.person_id, {pid}) AS person_id" if resolved else f"{pid} AS person_id")
@@ -424,9 +445,9 @@ def _import_source(
     try:
         plan = plan_stage(source, mapping, timezone=cfg.timezone, key=key, stage_table=stage)
         _run(txn.con, plan.sql, report)
-        n_suppressed, first_rowid = _suppress(txn, mapping.table, stage, key)
+        n_suppressed, first_rowid = _suppress(txn, mapping.table, stage, key, plan.absent)
         quarantine, n_quarantined, n_broken_suppressed = _quarantine_rows(
-            txn, source, mapping, stage, batch_id, key, first_rowid
+            txn, source, mapping, stage, batch_id, key, first_rowid, row_column=plan.row_column
         )
         if quarantine.num_rows:
             txn.con.register("_canyu_quarantine_new", quarantine)
@@ -438,8 +459,10 @@ def _import_source(
                 " AND o.reason = q.reason AND o.raw IS NOT DISTINCT FROM q.raw",
             )
             txn.con.unregister("_canyu_quarantine_new")
-        load = _load_aggregate if mapping.table in AGGREGATE else _load
-        valid, loaded = load(txn, mapping.table, stage, batch_id)
+        if mapping.table in AGGREGATE:
+            valid, loaded = _load_aggregate(txn, mapping.table, stage, batch_id)
+        else:
+            valid, loaded = _load(txn, mapping.table, stage, batch_id, plan.absent)
         total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0]
         staged = int(total_row[0]) if total_row else 0
         rows_in = staged + (n_quarantined - (staged - valid)) + n_suppressed + n_broken_suppressed
