@@ -162,6 +162,12 @@ def canyu_case(
         "roas_hi": m["hi"].tolist(),
         **score(m["mean"].to_numpy(), m["lo"].to_numpy(), m["hi"].to_numpy(), data.truth.roas),
     }
+    # The posterior median is the point estimate that minimises expected absolute error; scored beside
+    # the mean (the figure the goals are stated on), not instead of it.
+    out["roas_median"] = m["median"].tolist()
+    out["roas_error_median"] = float(
+        np.mean(np.abs(m["median"].to_numpy() - data.truth.roas) / data.truth.roas)
+    )
     out["relative_error_per_channel"] = (
         ((m["mean"].to_numpy() - data.truth.roas) / data.truth.roas).round(3).tolist()
     )
@@ -308,7 +314,8 @@ def main() -> None:
             report["sweep"].append(r)
             print(
                 f"sweep {r['case']}: {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU  ROAS error "
-                f"{r['roas_error']:.3f}  coverage {r['coverage_90']:.2f}  ok={r['diagnostics_ok']}  load "
+                f"{r['roas_error']:.3f} (median {r['roas_error_median']:.3f})  coverage {r['coverage_90']:.2f}  "
+                f"ok={r['diagnostics_ok']}  load "
                 f"{r['load_average_1min']:.1f}  budget "
                 f"{r['budget_share_of_best']:.3f} of true best (current split {r['budget_current_share_of_best']:.3f})"
                 + (
@@ -326,6 +333,7 @@ def main() -> None:
         summary = {
             "fits": len(rows),
             "mean_roas_error": float(np.mean(errs)),
+            "mean_roas_error_of_medians": float(np.mean([r["roas_error_median"] for r in rows])),
             "mean_coverage_90": float(np.mean(covs)),
             "min_budget_share_of_best": float(np.min(shares)),
             "overspent_moved_out": f"{sum(moved)} of {len(moved)}",
@@ -334,7 +342,8 @@ def main() -> None:
         }
         report["summary"] = summary
         print(
-            f"summary over {len(rows)} fits: mean ROAS error {summary['mean_roas_error']:.3f} (goal <= 0.15), "
+            f"summary over {len(rows)} fits: mean ROAS error {summary['mean_roas_error']:.3f} (goal <= 0.15; of the "
+            f"posterior medians {summary['mean_roas_error_of_medians']:.3f}), "
             f"90% coverage {summary['mean_coverage_90']:.2f} of channels (goal >= 0.80), budget reaches >= "
             f"{summary['min_budget_share_of_best']:.3f} of the true best (goal >= 0.95), overspent channel cut in "
             f"{summary['overspent_moved_out']} overspent cases, diagnostics ok in {summary['diagnostics_ok']}, "

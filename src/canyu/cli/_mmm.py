@@ -127,7 +127,11 @@ def print_fit(out: Console, fit: MediaMixResult, title: str, loc: str) -> None:
         )
     if len(fit.effects):
         rows = [
-            [str(r.name), t(f"mmm.effects.{r.kind}", loc), _iv(r._asdict(), "{:,.3g}")]
+            [
+                str(r.name),
+                t(f"mmm.effects.{r.kind}", loc),
+                _iv(r._asdict(), "{:,.0f}" if abs(float(r.mean)) >= 100 else "{:,.3g}"),
+            ]
             for r in fit.effects.itertuples(index=False)
         ]
         out.print(
