@@ -339,3 +339,10 @@ def test_report_sections_show_a_fit_with_intervals_and_the_budget(
                 assert w in html, (loc, w)
             lo, hi = fit.metric("roas").loc["weibo", ["lo", "hi"]]
             assert f"[{lo:.2f}, {hi:.2f}]" in html
+            # Festival lifts with their intervals (the file fit's fixed-date festivals), no lift test.
+            d11 = fit.effects.set_index("name").loc["double11"]
+            iv = f"{d11['mean']:,.0f} [{d11['lo']:,.0f}, {d11['hi']:,.0f}]"
+            if loc == "en":
+                assert f"Double 11 week {iv}" in html and "No lift test calibrated this fit." in html
+            else:
+                assert f"双11周 {iv}" in html and "本次拟合没有增量实验校准" in html
