@@ -10,7 +10,12 @@ pymc-marketing==0.19.2``); without it the comparison is skipped with a message.
 ``--sweep`` adds canyu fits over more seeds and scenarios (carry-over 0.1-0.7, Hill and logistic
 truth, correlated spend) for the correctness figures.
 
-    python bench/mmm.py [--pymc-python /work/venv-pymc/bin/python] [--sweep] [--json out.json]
+``--held-out`` fits seeds 21-26 instead (never used to choose the model); ``--lift-tests`` calibrates
+those fits with one simulated 12-week lift test per channel; ``--saturation hill`` fits them with the
+Hill form. Each fit also reports the ROAS error of the posterior median beside the mean's.
+
+    python bench/mmm.py [--pymc-python /work/venv-pymc/bin/python] [--sweep | --held-out]
+                        [--lift-tests] [--saturation logistic|hill] [--json out.json]
 """
 
 from __future__ import annotations
