@@ -817,6 +817,20 @@ _CONSOLE_JOBS = {
 }
 
 
+# -- media mix, issue 13 follow-up: festivals, controls and lift tests (canyu mmm) ----------------
+_MMM_EFFECTS: dict[str, tuple[str, str]] = {
+    "mmm.effects.title": (
+        "Festivals and controls ({target} per week, [90% credible interval])",
+        "节日与控制变量（每周 {target}，[90% 可信区间]）",
+    ),
+    "mmm.effects.col.name": ("Effect", "效应"),
+    "mmm.effects.col.kind": ("Kind", "类型"),
+    "mmm.effects.col.value": ("Effect [90%]", "效应 [90%]"),
+    "mmm.effects.holiday": ("festival week: lift in that week", "节日周：当周的增量"),
+    "mmm.effects.control": ("control: per unit of it", "控制变量：每单位的影响"),
+}
+
+
 MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(
     _COMMON,
     _CLI,
@@ -830,6 +844,7 @@ MESSAGES: Final[Mapping[str, tuple[str, str]]] = _assemble(
     _COLLECT,
     _EVIDENCE,
     _CONSOLE_JOBS,
+    _MMM_EFFECTS,
 )
 
 

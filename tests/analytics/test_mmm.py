@@ -310,7 +310,7 @@ def test_report_sections_show_a_fit_with_intervals_and_the_budget(
     from test_mmm_workspace import _workspace  # the sibling test module (pytest puts its folder on the path)
 
     from canyu.analytics.mmm import weekly_frame
-    from canyu.analytics.mmm._workspace import cache_key, fit_settings, write_cache
+    from canyu.analytics.mmm._workspace import fit_inputs, fit_settings, write_cache
     from canyu.report import write_report
 
     data, fit = overspent_fit
@@ -319,7 +319,7 @@ def test_report_sections_show_a_fit_with_intervals_and_the_budget(
         frame = weekly_frame(s)
         chans = [c for c in frame.columns if c in data.truth.channels]
         settings = fit_settings("revenue", chans)
-        write_cache(s, cache_key(frame[["week", "revenue", *chans]], settings), fit, settings)
+        write_cache(s, fit_inputs(s, frame, chans, settings).key, fit, settings)
         mm = s.run("mmm")
         assert mm.cached and mm.fit is not None
         res = s.run("budget", total=400_000.0, days=30)
@@ -339,3 +339,10 @@ def test_report_sections_show_a_fit_with_intervals_and_the_budget(
                 assert w in html, (loc, w)
             lo, hi = fit.metric("roas").loc["weibo", ["lo", "hi"]]
             assert f"[{lo:.2f}, {hi:.2f}]" in html
+            # Festival lifts with their intervals (the file fit's fixed-date festivals), no lift test.
+            d11 = fit.effects.set_index("name").loc["double11"]
+            iv = f"{d11['mean']:,.0f} [{d11['lo']:,.0f}, {d11['hi']:,.0f}]"
+            if loc == "en":
+                assert f"Double 11 week {iv}" in html and "No lift test calibrated this fit." in html
+            else:
+                assert f"双11周 {iv}" in html and "本次拟合没有增量实验校准" in html

@@ -125,6 +125,24 @@ def print_fit(out: Console, fit: MediaMixResult, title: str, loc: str) -> None:
                 train_mape=f"{h.train_mape:.1%}",
             ),
         )
+    if len(fit.effects):
+        rows = [
+            [
+                str(r.name),
+                t(f"mmm.effects.{r.kind}", loc),
+                _iv(r._asdict(), "{:,.0f}" if abs(float(r.mean)) >= 100 else "{:,.3g}"),
+            ]
+            for r in fit.effects.itertuples(index=False)
+        ]
+        out.print(
+            table(
+                t("mmm.effects.col.name", loc),
+                t("mmm.effects.col.kind", loc),
+                t("mmm.effects.col.value", loc),
+                title=t("mmm.effects.title", loc, target=fit.target),
+                rows=rows,
+            )
+        )
     for note in fit.notes:
         say(out, "· " + note)
 

@@ -329,6 +329,7 @@ def media_mix(ctx: ReportContext) -> SectionResult:
             formats={"spend": "{:,.0f}"},
         )
     )
+    blocks.append(_effects_block(fit))
     blocks.append(
         TextBlock(
             (
@@ -472,3 +473,39 @@ def budget(ctx: ReportContext) -> SectionResult:
             )
         )
     return SectionResult(title=title, blocks=blocks)
+
+
+_FESTIVAL_NAMES = {
+    "618": ("618", "618"),
+    "double11": ("Double 11", "双11"),
+    "double12": ("Double 12", "双12"),
+    "new_year_goods": ("New Year goods festival", "年货节"),
+    "nianhuo": ("New Year goods festival", "年货节"),
+}
+
+
+def _effects_block(fit: Any) -> TextBlock:
+    """Festival lifts and controls with their intervals, and whether lift tests calibrated the fit."""
+    import re
+
+    en, zh = [], []
+    for r in fit.effects.itertuples(index=False):
+        iv = f"{r.mean:,.0f} [{r.lo:,.0f}, {r.hi:,.0f}]"
+        if r.kind == "holiday":
+            name_en, name_zh = _FESTIVAL_NAMES.get(str(r.name), (str(r.name), str(r.name)))
+            en.append(f"{name_en} week {iv}")
+            zh.append(f"{name_zh}周 {iv}")
+        else:
+            en.append(f"{r.name} {iv} per unit")
+            zh.append(f"{r.name} 每单位 {iv}")
+    text_en = "Festivals and controls, revenue per week [90%]: " + ("; ".join(en) if en else "none") + "."
+    text_zh = "节日与控制变量，每周收入 [90%]：" + ("；".join(zh) if zh else "无") + "。"
+    found = re.search(r"calibrated by (\d+) of (\d+) lift test", " ".join(fit.notes))
+    if found:
+        used, of = found.groups()
+        text_en += f" Calibrated by {used} of {of} lift tests from the experiments table."
+        text_zh += f" 已用实验表中 {of} 个增量实验中的 {used} 个校准。"
+    else:
+        text_en += " No lift test calibrated this fit."
+        text_zh += " 本次拟合没有增量实验校准。"
+    return TextBlock((text_en, text_zh))

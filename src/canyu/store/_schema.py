@@ -221,6 +221,27 @@ _TABLE_LIST = (
         doc="public discussion about the brand or its category: posts, comments and reposts",
     ),
     TableSchema(
+        "experiments",
+        (
+            _c("experiment_id", required=True),
+            _c("channel", required=True, enum=_CH),
+            _c("campaign_id"),
+            _c("starts", "DATE", required=True, doc="first day of the test (local date)"),
+            _c("ends", "DATE", required=True, doc="last day of the test (local date)"),
+            _c(
+                "incremental_conversions",
+                "DOUBLE",
+                required=True,
+                doc="conversions the channel's spend caused over the test, as the experiment measured",
+            ),
+            _c("se", "DOUBLE", required=True, doc="standard error of incremental_conversions"),
+            _c("batch_id"),
+        ),
+        key=("experiment_id",),
+        derived=("batch_id",),
+        doc="lift tests (geo or holdout experiments); the media-mix fit is calibrated by them",
+    ),
+    TableSchema(
         "paths",
         (
             _c("path", required=True, doc="touch sequence, channels joined by ' > '"),

@@ -280,6 +280,7 @@ def fit_mmm(
     channels: Sequence[str],
     controls: Sequence[str] = (),
     holidays: Sequence[str] = tuple(HOLIDAYS),
+    holiday_weeks: pd.DataFrame | None = None,
     saturation: str = "logistic",
     adstock: str = "geometric",
     experiments: pd.DataFrame | None = None,
@@ -303,7 +304,11 @@ def fit_mmm(
     saturation, adstock
         ``logistic`` (default) or ``hill``; ``geometric`` (default) or ``delayed``.
     holidays
-        Festival weeks given their own effect: any of ``618``, ``double11``, ``nianhuo``.
+        Festival weeks given their own effect: any of ``618``, ``double11``, ``nianhuo`` (fixed dates).
+    holiday_weeks
+        Instead of ``holidays``: festival indicators per week, indexed by the week's date, one column
+        per festival, values in [0, 1] (the workspace fit passes the plan's retail calendar,
+        :func:`~canyu.analytics.mmm._transforms.calendar_holidays`). Weeks missing from it are 0.
     experiments
         Lift tests, columns ``channel, starts, ends, incremental_conversions, se``: each adds a
         likelihood term for the channel's modelled contribution over the test's weeks.
@@ -365,6 +370,7 @@ def fit_mmm(
     x_scale = x.mean(axis=0)
     stack = lag_stack(x / x_scale)
     z = weekly[list(controls)].to_numpy(dtype=float) if controls else np.zeros((t_len, 0))
+    sd = np.ones(0)
     if controls:
         sd = z[train].std(axis=0)
         flat = [c for c, s in zip(controls, sd, strict=True) if s == 0]
@@ -376,8 +382,17 @@ def fit_mmm(
                 column=flat[0],
             )
         z = (z - z[train].mean(axis=0)) / sd
-    hol = holiday_indicators(dates, list(holidays))
-    hol = hol[:, hol[train].sum(axis=0) > 0]  # a festival never seen in training has no estimable effect
+    if holiday_weeks is not None:
+        hw = holiday_weeks.copy()
+        hw.index = pd.DatetimeIndex(pd.to_datetime(hw.index)).normalize()
+        hw = hw.reindex(dates, fill_value=0.0).fillna(0.0)
+        hol_names = [str(c) for c in hw.columns]
+        hol = hw.to_numpy(dtype=float).reshape(t_len, len(hol_names))
+    else:
+        hol_names = list(holidays)
+        hol = holiday_indicators(dates, hol_names)
+    seen = hol[train].sum(axis=0) > 0  # a festival never seen in training has no estimable effect
+    hol, hol_names = hol[:, seen], [n for n, k in zip(hol_names, seen, strict=True) if k]
     tw = np.arange(t_len, dtype=float)
     lift_mask, lift_obs, lift_se = _lift_arrays(experiments, dates, channels, y_scale)
     r_idx, r_obs, r_sd = [], [], []
@@ -494,6 +509,15 @@ def fit_mmm(
         if saturation == "hill":
             rows.append(_summary_rows("shape", ch, d["shape"][:, j]))
     summary = pd.DataFrame(rows, columns=["channel", "metric", "mean", "median", "lo", "hi"])
+    # Non-media effects in target units: a festival's lift in its week, a control's per unit of it.
+    eff = []
+    for j, name in enumerate(hol_names):
+        row = _summary_rows("holiday", name, d["holiday"][:, j] * y_scale)
+        eff.append((row[0], "holiday", *row[2:]))
+    for j, name in enumerate(controls):
+        row = _summary_rows("control", name, d["control"][:, j] * y_scale / sd[j])
+        eff.append((row[0], "control", *row[2:]))
+    effects = pd.DataFrame(eff, columns=["name", "kind", "mean", "median", "lo", "hi"])
     response = PosteriorResponse(
         channels=tuple(channels),
         saturation=saturation,
@@ -519,6 +543,7 @@ def fit_mmm(
         response=response,
         draws={k: v for k, v in d.items()},
         notes=tuple(notes),
+        effects=effects,
     )
 
 

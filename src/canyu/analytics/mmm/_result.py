@@ -197,6 +197,12 @@ class MediaMixResult:
     response: PosteriorResponse
     draws: dict[str, np.ndarray] = field(repr=False)
     notes: tuple[str, ...] = ()
+    #: Non-media effects, ``name, kind, mean, median, lo, hi`` in target units: ``holiday`` (the lift in
+    #: a festival's week) and ``control`` (per unit of the control).
+    effects: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["name", "kind", "mean", "median", "lo", "hi"]),
+        repr=False,
+    )
 
     def metric(self, name: str) -> pd.DataFrame:
         """One metric per channel, indexed by channel: ``mean, median, lo, hi``."""
@@ -256,5 +262,10 @@ class MediaMixResult:
             "channels": per,
             "diagnostics": self.diagnostics.to_dict(),
             "holdout": None if self.holdout is None else self.holdout.to_dict(),
+            "effects": [
+                {"name": str(r.name), "kind": str(r.kind)}
+                | {k: _f(getattr(r, k)) for k in ("mean", "median", "lo", "hi")}
+                for r in self.effects.itertuples(index=False)
+            ],
             "notes": list(self.notes),
         }

@@ -21,6 +21,7 @@ __all__ = [
     "LAGS",
     "SATURATION_FORMS",
     "adstock_np",
+    "calendar_holidays",
     "fourier_terms",
     "holiday_indicators",
     "lag_stack",
@@ -92,6 +93,49 @@ def holiday_indicators(dates: pd.DatetimeIndex, names: Sequence[str], *, days: i
                 if start <= d < start + pd.Timedelta(days=days):
                     out[i, j] = 1.0
     return out
+
+
+#: Festivals of the plan's retail calendar (:func:`canyu.plan.strategy.retail_dates`) the workspace fit
+#: models, by the key prefix there. The one-day sales (618, 双11, 双12) mark the week that contains the
+#: day; 年货节 is a month-long run (about 30 to 8 days before the Spring Festival), so each week gets the
+#: share of its 7 days inside the run.
+CALENDAR_FESTIVALS: Final = {"618": "day", "double11": "day", "double12": "day", "new_year_goods": "run"}
+
+
+def calendar_holidays(dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Festival indicators per Monday-start week from the plan's retail calendar, in ``[0, 1]``.
+
+    Columns are the festivals of :data:`CALENDAR_FESTIVALS` that touch at least one of the weeks;
+    years the calendar has no date for (年货节 follows the lunar calendar, tabulated from 2025) add
+    nothing.
+    """
+    import datetime as dt
+
+    from canyu.plan.strategy import retail_dates
+
+    idx = pd.DatetimeIndex(dates)
+    out: dict[str, np.ndarray] = {}
+    if len(idx) == 0:
+        return pd.DataFrame(index=idx)
+    first, last = idx.min().date(), (idx.max() + pd.Timedelta(days=6)).date()
+    # Widen the window: retail_dates clips a run to it, and the day itself must stay unclipped.
+    found = retail_dates(first - dt.timedelta(days=60), last + dt.timedelta(days=60))
+    starts = idx.to_numpy(dtype="datetime64[D]")
+    for name, kind in CALENDAR_FESTIVALS.items():
+        col = np.zeros(len(idx))
+        for r in found:
+            if r.key.rsplit("-", 1)[0] != name:
+                continue
+            if kind == "day":
+                day = np.datetime64(r.day, "D")
+                col[(starts <= day) & (day < starts + 7)] = 1.0
+            else:
+                lo, hi = np.datetime64(r.start, "D"), np.datetime64(r.day, "D") + 1
+                overlap = np.minimum(starts + 7, hi) - np.maximum(starts, lo)
+                col = np.maximum(col, np.clip(overlap.astype(float), 0.0, 7.0) / 7.0)
+        if col.any():
+            out[name] = col
+    return pd.DataFrame(out, index=idx)
 
 
 def jax_weights(alpha: Any, theta: Any | None, lags: int = LAGS) -> Any:

@@ -29,12 +29,13 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from canyu.analytics.mmm._fit import MediaMixError, fit_mmm, min_weeks
 from canyu.analytics.mmm._result import Diagnostics, HoldoutCheck, MediaMixResult, PosteriorResponse
-from canyu.analytics.mmm._transforms import ADSTOCK_FORMS, SATURATION_FORMS
+from canyu.analytics.mmm._transforms import ADSTOCK_FORMS, SATURATION_FORMS, calendar_holidays
 from canyu.analytics.registry import register_analysis
 
 if TYPE_CHECKING:
@@ -54,7 +55,11 @@ OUTCOMES = ("revenue", "orders", "new_followers", "leads")
 MIN_SPEND_WEEKS = 8
 MIN_SPEND_CV = 0.10
 CACHE_TABLE = "mmm_fit"
-_CACHE_VERSION = 2  # 2: the model's priors changed (media prior by spend share)
+# 2: the model's priors changed (media prior by spend share); 3: festivals from the retail calendar,
+# the price index control and lift tests from the experiments table, non-media effects cached.
+_CACHE_VERSION = 3
+#: Least variation (standard deviation over the weeks) of the price index for it to be a control.
+MIN_PRICE_SD = 0.01
 
 _OUTCOME_TEXT = {
     "revenue": ("revenue (yuan) of conversion events", "转化事件的收入（元）"),
@@ -225,6 +230,7 @@ def result_to_json(fit: MediaMixResult) -> str:
                 "current_weekly": r.current_weekly.tolist(),
             },
             "notes": list(fit.notes),
+            "effects": fit.effects.to_dict(orient="list"),
         },
         default=float,
     )
@@ -267,6 +273,7 @@ def result_from_json(text: str) -> MediaMixResult | None:
         response=response,
         draws={},
         notes=tuple(d["notes"]),
+        effects=pd.DataFrame(d["effects"]),
     )
 
 
@@ -329,6 +336,133 @@ def write_cache(session: AnalysisSession, key: str, fit: MediaMixResult, setting
     session.workspace.store.write_derived(
         CACHE_TABLE, pa.table({"result": [result_to_json(fit)]}), params={"key": key, **settings}
     )
+
+
+# -- controls and lift tests from the workspace -------------------------------------------------
+def price_index(session: AnalysisSession, weeks: pd.DatetimeIndex) -> pd.Series | None:
+    """Price paid relative to list price per local week, when the workspace records it; else None.
+
+    Per conversion event with a ``product_id`` whose product has a list ``price`` in ``products``:
+    ``value / price`` (1.0 at list price, 0.8 at 20% off); the week's index is their mean. Weeks with
+    no such order take the median of the others. It is a control only when at least half the weeks
+    have such orders and it varies (standard deviation ≥ :data:`MIN_PRICE_SD`): price changes and
+    promotions move sales whatever the media spend.
+    """
+    ev = session.events()
+    products = session.table("products")
+    orders = ev.filter(
+        ev.action.isin(list(session.conversion_actions)) & ev.product_id.notnull() & (ev.value > 0)
+    )
+    listed = products.filter(products.price > 0).select(pid=products.product_id, list_price=products.price)
+    j = orders.join(listed, orders.product_id == listed.pid)
+    per_week = session.to_pandas(
+        j.mutate(week=session.zone.period_start(j.ts, "week"), ratio=j.value / j.list_price)
+        .group_by("week")
+        .aggregate(price_index=ibis._.ratio.mean())
+    )
+    if per_week.empty:
+        return None
+    per_week["week"] = pd.to_datetime(per_week["week"])
+    idx = per_week.set_index("week")["price_index"].reindex(weeks)
+    if idx.notna().sum() < max(len(weeks) // 2, 1):
+        return None
+    idx = idx.fillna(float(idx.median()))
+    if float(idx.std(ddof=0)) < MIN_PRICE_SD:
+        return None
+    return idx.rename("price_index")
+
+
+def lift_tests(
+    session: AnalysisSession, frame: pd.DataFrame, channels: list[str], target: str
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """The ``experiments`` table's lift tests on the modelled channels, in the target's units.
+
+    ``incremental_conversions`` (and its ``se``) are conversions: used as they are for the ``orders``
+    target; for ``revenue`` each is multiplied by the mean order value of the test's weeks (revenue ÷
+    orders in the weekly frame), with the same relative standard error. Tests on other channels, with
+    ``se`` ≤ 0, outside the frame's weeks, or for ``new_followers`` / ``leads`` are left out, and the
+    notes say so.
+    """
+    from canyu.analytics.mmm._fit import EXPERIMENT_COLUMNS
+
+    tab = session.to_pandas(session.table("experiments"))
+    if tab.empty:
+        return None, []
+    notes: list[str] = []
+    if target not in ("orders", "revenue"):
+        return None, [f"{len(tab)} lift test(s) measure conversions, not {target}: not used"]
+    weeks = pd.DatetimeIndex(pd.to_datetime(frame["week"]))
+    rows = []
+    for r in tab.itertuples(index=False):
+        ch, eid = str(r.channel), str(r.experiment_id)
+        s, e = pd.Timestamp(r.starts), pd.Timestamp(r.ends)
+        inside = (weeks + pd.Timedelta(days=6) >= s) & (weeks <= e)
+        if ch not in channels:
+            notes.append(f"lift test {eid}: {ch} is not modelled, left out")
+            continue
+        if not (float(r.se) > 0 and np.isfinite(float(r.incremental_conversions))):
+            notes.append(f"lift test {eid}: se must be > 0, left out")
+            continue
+        if not inside.any():
+            notes.append(f"lift test {eid}: {s.date()}..{e.date()} is outside the fitted weeks, left out")
+            continue
+        scale = 1.0
+        if target == "revenue":
+            orders = float(frame.loc[inside, "orders"].sum())
+            if orders <= 0:
+                notes.append(f"lift test {eid}: no orders in its weeks to value it in revenue, left out")
+                continue
+            scale = float(frame.loc[inside, "revenue"].sum()) / orders
+        rows.append(
+            {
+                "channel": ch,
+                "starts": s,
+                "ends": e,
+                "incremental_conversions": float(r.incremental_conversions) * scale,
+                "se": float(r.se) * scale,
+            }
+        )
+    if not rows:
+        return None, notes
+    used = pd.DataFrame(rows, columns=list(EXPERIMENT_COLUMNS))
+    what = "conversions" if target == "orders" else "conversions x the mean order value of their weeks"
+    notes.append(f"calibrated by {len(used)} of {len(tab)} lift test(s) from the experiments table ({what})")
+    return used, notes
+
+
+@dataclass(frozen=True)
+class FitInputs:
+    """What a workspace fit reads besides the weekly frame, and the cache key of it all."""
+
+    data: pd.DataFrame  # week, target, the channels' spend, price_index when recorded
+    controls: list[str]
+    festivals: pd.DataFrame
+    price: pd.Series | None
+    experiments: pd.DataFrame | None
+    lift_notes: list[str]
+    settings: dict[str, Any]
+    key: str
+
+
+def fit_inputs(
+    session: AnalysisSession, frame: pd.DataFrame, channels: list[str], settings: dict[str, Any]
+) -> FitInputs:
+    """The weekly data, festivals (retail calendar), price index and lift tests of a workspace fit,
+    and its cache key (:func:`cache_key` of the data and the settings with festivals and tests)."""
+    target = str(settings["target"])
+    dates = pd.DatetimeIndex(pd.to_datetime(frame["week"]))
+    festivals = calendar_holidays(dates)
+    price = price_index(session, dates)
+    experiments, lift_notes = lift_tests(session, frame, channels, target)
+    data = frame[["week", target, *channels]].copy()
+    controls = []
+    if price is not None:
+        data["price_index"] = price.to_numpy()
+        controls.append("price_index")
+    full = dict(settings)
+    full["festivals"] = list(festivals.columns)
+    full["experiments"] = None if experiments is None else experiments.astype(str).to_dict(orient="list")
+    return FitInputs(data, controls, festivals, price, experiments, lift_notes, full, cache_key(data, full))
 
 
 # -- the analysis ------------------------------------------------------------------------------
@@ -457,8 +591,14 @@ def media_mix(
         saturation=saturation,
         adstock=adstock,
     )
-    data = frame[["week", target, *keep]]
-    key = cache_key(data, settings)
+    inputs = fit_inputs(session, frame, keep, settings)
+    data, controls, festivals, experiments = (
+        inputs.data,
+        inputs.controls,
+        inputs.festivals,
+        inputs.experiments,
+    )
+    price, lift_notes, key = inputs.price, inputs.lift_notes, inputs.key
     fit = _read_cache(session, key) if cache else None
     cached = fit is not None
     if fit is None and not session.fit_models:
@@ -477,6 +617,9 @@ def media_mix(
                 date="week",
                 target=target,
                 channels=keep,
+                controls=controls,
+                holiday_weeks=festivals,
+                experiments=experiments,
                 holdout_weeks=holdout_weeks,
                 chains=chains,
                 warmup=warmup,
@@ -493,8 +636,20 @@ def media_mix(
                 fit,
                 f"{weeks} weeks is less than the {need_year} a yearly seasonality needs: fitted without it",
             )
+        fit = _with_note(
+            fit,
+            "festival weeks from the retail calendar: "
+            + (", ".join(festivals.columns) if len(festivals.columns) else "none in these weeks")
+            + (
+                "; control: price index (price paid / list price)"
+                if price is not None
+                else "; no price changes recorded (no control)"
+            ),
+        )
+        for note in lift_notes:
+            fit = _with_note(fit, note)
         if cache:
-            write_cache(session, key, fit, settings)
+            write_cache(session, key, fit, inputs.settings)
     return WorkspaceMediaMix(
         fitted=True,
         target=target,
