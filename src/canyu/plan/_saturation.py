@@ -36,6 +36,7 @@ its draws (:func:`posterior_elasticity`): the channel is saturated when fewer th
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -123,6 +124,7 @@ def spend_elasticity(
     when even a slope of exactly 0 would not be significantly below ``bound`` (too thin).
     """
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     s = np.asarray(spend, dtype=float)
     y = np.asarray(impressions, dtype=float)
@@ -131,16 +133,20 @@ def spend_elasticity(
     if int(keep.sum()) < MIN_DAYS or float(y[keep].sum()) < MIN_IMPRESSIONS:
         return None
     best: tuple[float, float, object, np.ndarray] | None = None
-    for d in decays:
-        x = np.log(adstock(s, d)[keep])
-        design = sm.add_constant(x, has_constant="add")
-        model = sm.GLM(y[keep], design, family=sm.families.Poisson())
-        res = model.fit()
-        if best is None or res.llf > best[0]:
-            best = (float(res.llf), d, model, x)
-    assert best is not None
-    _, decay, model, x = best
-    res = model.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags})  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        # an exact or flat fit (the simulator's saturated channel) is a result here, not a problem
+        warnings.simplefilter("ignore", category=PerfectSeparationWarning)
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
+        for d in decays:
+            x = np.log(adstock(s, d)[keep])
+            design = sm.add_constant(x, has_constant="add")
+            model = sm.GLM(y[keep], design, family=sm.families.Poisson())
+            res = model.fit()
+            if best is None or res.llf > best[0]:
+                best = (float(res.llf), d, model, x)
+        assert best is not None
+        _, decay, model, x = best
+        res = model.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags})  # type: ignore[attr-defined]
     slope, se = float(res.params[1]), float(res.bse[1])
     z = float(norm.ppf(confidence))
     p = float(norm.cdf((slope - bound) / se)) if se > 0 else (0.0 if slope < bound else 1.0)
