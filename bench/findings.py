@@ -110,6 +110,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,5000,50000")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=1, help="run seeds first-seed .. seeds")
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--scenarios", default=",".join(PLANTED))
     ap.add_argument("--work", type=Path, default=Path("/tmp/canyu-bench-findings"))
@@ -124,7 +125,7 @@ def main() -> None:
     tally: Counter[tuple[str, int, str]] = Counter()
     for scenario in args.scenarios.split(","):
         for people in (int(x) for x in args.sizes.split(",")):
-            for seed in range(1, args.seeds + 1):
+            for seed in range(args.first_seed, args.seeds + 1):
                 counts, verdict, build, wall, cpu = run_one(args.work, scenario, people, seed, args.days)
                 tally[(scenario, people, verdict.split(" ")[0])] += 1
                 cells = " ".join(f"{counts[s]:>6}" for s in sev)
@@ -135,7 +136,7 @@ def main() -> None:
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     for (scenario, people, verdict), n in sorted(tally.items()):
-        print(f"{scenario:<16} {people:>7}  {verdict}: {n} of {args.seeds} seeds")
+        print(f"{scenario:<16} {people:>7}  {verdict}: {n} of {args.seeds - args.first_seed + 1} seeds")
 
 
 if __name__ == "__main__":
