@@ -101,6 +101,9 @@ def run_one(
         hit = any(f.key.startswith(planted) and f.severity not in ("info",) for f in findings)
         verdict = "caught" if hit else "MISSED"
     extra = ",".join(sorted({f.key.split(":")[0] for f in findings if f.severity in ("critical", "high")}))
+    if planted is None:  # what a null scenario does raise, below high
+        medium = sorted({f.key for f in findings if f.severity == "medium"})
+        extra += (" " if extra else "") + (f"medium: {','.join(medium)}" if medium else "")
     if wrong:
         extra += f" untrue: {','.join(wrong)}"
     return counts, verdict + (f" [{extra}]" if extra else ""), build, wall, cpu
