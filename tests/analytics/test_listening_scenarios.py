@@ -71,8 +71,11 @@ def test_a_crisis_is_a_negative_spike_with_its_posts(tmp_path: Path) -> None:
         spike_days = [pd.Timestamp(f.evidence["day"]) for f in findings]
         assert [f.severity for f in findings] == [
             "high"
-            if f.evidence["q_value"] < 0.01
-            or any(j != i and abs((d - spike_days[i]).days) <= 3 for j, d in enumerate(spike_days))
+            if (
+                f.evidence["q_value"] < 0.01
+                or any(j != i and abs((d - spike_days[i]).days) <= 3 for j, d in enumerate(spike_days))
+            )
+            and f.evidence["negative"] / f.evidence["posts"] >= 1.3 * f.evidence["baseline_share"]
             else "medium"
             for i, f in enumerate(findings)
         ]

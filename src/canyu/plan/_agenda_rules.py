@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HIGH_Q",
+    "HIGH_RATIO",
     "LEAD_MIN_CONVERTED",
     "SUSTAINED_DAYS",
     "WEAK_STRENGTH",
@@ -40,6 +41,12 @@ HIGH_Q = 0.01
 """A negative spike is of high severity when its q-value is below this (the other rules' level, 0.01);
 between it and 0.05 it is medium: with about 75 days tested, BH at 0.05 lets a quiet 90 days raise a
 false spike in about one run in twenty (2 of 25 simulated runs without a crisis at 1,000 people did)."""
+HIGH_RATIO = 1.3
+"""High severity also needs a large effect: the day's negative share at least this multiple of its baseline.
+At 50,000 people (about 1,000 audience texts a day) two neighbouring days of the default scenario, which
+has no crisis, reached 60% and 59% negative against 50% (q = 0.017 and 0.043): significant, and adjacent
+because the audience's topic mix persists from day to day, but a tenth more negative talk is no crisis.
+The crisis scenario's days run 65-75% against 47% (1.4-1.6x)."""
 SUSTAINED_DAYS = 3
 """A spike day with another within this many days is a sustained episode: high severity at any q < 0.05
 (two false spikes so close together in one quiet period are far rarer than one)."""
@@ -302,10 +309,11 @@ def lead_topic_findings(agenda: AgendaAnalysis, *, min_converted: int = LEAD_MIN
         "one-sided Fisher exact test per day that the share of negative audience texts exceeds its pooled trailing "
         "28-day baseline (Benjamini-Hochberg q < 0.05 across days, at least 5 negative texts); high severity when "
         f"q < {HIGH_Q} (the level of the other rules) or another spike day lies within {SUSTAINED_DAYS} days "
-        "(a sustained episode), medium otherwise; too thin below 14 days of history",
+        f"(a sustained episode), in both cases with a negative share at least {HIGH_RATIO:g}x the baseline; medium "
+        "otherwise; too thin below 14 days of history",
         "逐日单侧 Fisher 精确检验：受众负面讨论占比是否高于此前 28 天合并基线（各日 BH 校正 q < 0.05，且至少 5 条负面）；"
         f"q < {HIGH_Q}（与其他规则同一水平）或 {SUSTAINED_DAYS} 天内另有高峰日（持续事件）为高严重度，否则为中；"
-        "历史不足 14 天时为数据不足",
+        f"两种情况均要求负面占比至少为基线的 {HIGH_RATIO:g} 倍；历史不足 14 天时为数据不足",
     ),
 )
 def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
@@ -343,7 +351,10 @@ def negative_spikes_rule(session: AnalysisSession) -> list[Finding]:
                     f"a negative share near the trailing baseline of {row.baseline_share:.0%}",
                     f"负面占比应接近此前基线 {row.baseline_share:.0%}",
                 ),
-                severity="high" if float(row.q_value) < HIGH_Q or sustained else "medium",
+                severity="high"
+                if (float(row.q_value) < HIGH_Q or sustained)
+                and float(row.share) >= HIGH_RATIO * float(row.baseline_share)
+                else "medium",
                 action=(
                     "Answer the complaints in public and in private within the day, find the cause in the posts "
                     f"(e.g. {' / '.join(examples)}), and hold promotional posts until it is handled.",

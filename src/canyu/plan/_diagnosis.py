@@ -28,8 +28,18 @@ import pandas as pd
 from scipy.stats import binomtest, fisher_exact
 
 from canyu import vocab
+from canyu.errors import CanyuError
 from canyu.plan._findings import Finding
 from canyu.plan._rules import benjamini_hochberg, register_rule
+from canyu.plan._saturation import BOUND as SAT_BOUND
+from canyu.plan._saturation import MIN_DAYS as SAT_MIN_DAYS
+from canyu.plan._saturation import MIN_IMPRESSIONS as SAT_MIN_IMPRESSIONS
+from canyu.plan._saturation import (
+    PosteriorElasticity,
+    SpendElasticity,
+    posterior_elasticity,
+    spend_elasticity,
+)
 
 if TYPE_CHECKING:
     from canyu.session import AnalysisSession
@@ -37,8 +47,10 @@ if TYPE_CHECKING:
 __all__ = [
     "RateRatio",
     "community_too_thin",
+    "daily_paid",
     "overspend_findings",
     "rate_ratio_test",
+    "saturation_tests",
 ]
 
 ALPHA = 0.01
@@ -708,16 +720,80 @@ SPEND_MIN_SHARE = 0.10
 SPEND_RATIO = 0.5
 """Its orders per yuan must be significantly below this multiple of the other channels'."""
 
+Saturation = SpendElasticity | PosteriorElasticity
+
+
+def _saturation_p(s: Saturation) -> float:
+    """The saturation test's p-value: the z test's, or the posterior share of draws at or above the bound."""
+    return s.p_value if isinstance(s, SpendElasticity) else s.share_at_or_above
+
+
+def _saturation_text(ch: str, s: Saturation, currency: str, spend: float) -> tuple[str, str]:
+    en, zh = _channel_names(ch)
+    if isinstance(s, SpendElasticity):
+        return (
+            f"{en}: past saturation. Over {s.days} days with paid spend ({spend:,.0f} {currency}, "
+            f"{s.impressions:,} paid impressions), 1% more adstocked spend went with {s.slope:+.2f}% paid "
+            f"impressions (elasticity {s.slope:.2f}, 99% upper bound {s.high:.2f}; carry-over {s.decay:.1f}): "
+            f"the last yuan buys about {max(s.slope, 0):.2f}x what the average yuan buys",
+            f"{zh}：投放已过饱和点。在有投放的 {s.days} 天里（花费 {spend:,.0f} {currency}，付费曝光 {s.impressions:,} 次），"
+            f"累积花费每多 1%，付费曝光只变化 {s.slope:+.2f}%（弹性 {s.slope:.2f}，99% 上限 {s.high:.2f}；延续率 {s.decay:.1f}）："
+            f"最后一元买到的约为平均一元的 {max(s.slope, 0):.2f} 倍",
+        )
+    return (
+        f"{en}: past saturation. The media-mix fit puts its marginal return at {s.mean:.2f}x its average return "
+        f"at the current {s.weekly_spend:,.0f} {currency} a week (90% interval {s.low:.2f}-{s.high:.2f}; "
+        f"{s.share_at_or_above:.1%} of the posterior draws reach {s.bound:.2f}x)",
+        f"{zh}：投放已过饱和点。媒体组合模型估计，在当前每周 {s.weekly_spend:,.0f} {currency} 的花费下，"
+        f"边际回报为平均回报的 {s.mean:.2f} 倍（90% 区间 {s.low:.2f}-{s.high:.2f}；后验抽样中 {s.share_at_or_above:.1%} "
+        f"达到 {s.bound:.2f} 倍）",
+    )
+
+
+def _saturation_evidence(s: Saturation) -> dict[str, object]:
+    if isinstance(s, SpendElasticity):
+        return {
+            "saturation_test": "daily dose-response",
+            "elasticity": round(s.slope, 4),
+            "elasticity_se": round(s.se, 4),
+            "elasticity_high": round(s.high, 4),
+            "elasticity_bound": round(s.bound, 4),
+            "carry_over": s.decay,
+            "days_with_spend": s.days,
+            "paid_impressions": s.impressions,
+            "p_value_saturation": s.p_value,
+        }
+    return {
+        "saturation_test": "media-mix posterior",
+        "elasticity": round(s.mean, 4),
+        "elasticity_low": round(s.low, 4),
+        "elasticity_high": round(s.high, 4),
+        "elasticity_bound": round(s.bound, 4),
+        "weekly_spend": round(s.weekly_spend, 2),
+        "posterior_share_at_or_above": s.share_at_or_above,
+    }
+
 
 def overspend_findings(
-    costs: pd.DataFrame, *, roles: Mapping[str, str] | None = None, currency: str = "CNY"
+    costs: pd.DataFrame,
+    *,
+    roles: Mapping[str, str] | None = None,
+    currency: str = "CNY",
+    saturation: Mapping[str, Saturation | None] | None = None,
 ) -> list[Finding]:
-    """The ``overspent_channel`` rule's test on the ``spend`` analysis's table (see the rule's ``test``).
+    """The ``overspent_channel`` rule's two tests on the ``spend`` analysis's table (see the rule's ``test``).
 
-    Orders per yuan are Poisson rates with the cost as exposure; attributed orders
-    are fractional (Markov credits) and rounded to whole orders for the test. With
-    ``roles`` (the product profile), a channel is compared with the other channels
-    of its planned role only: a broadcast channel is not meant to convert like a shop.
+    Average return: orders per yuan are Poisson rates with the cost as exposure;
+    attributed orders are fractional (Markov credits) and rounded to whole orders for
+    the test. With ``roles`` (the product profile), a channel is compared with the
+    other channels of its planned role only: a broadcast channel is not meant to
+    convert like a shop.
+
+    Marginal return: ``saturation`` maps a channel to its dose-response test
+    (:func:`canyu.plan._saturation.spend_elasticity`, or the media-mix posterior's
+    :func:`~canyu.plan._saturation.posterior_elasticity`), ``None`` where the data were
+    below the test's minimums. Both tests' p-values go through one Benjamini–Hochberg
+    correction.
     """
     need = {"channel", "cost", "orders", "revenue"}
     if costs.empty or not need <= set(costs.columns):
@@ -726,11 +802,45 @@ def overspend_findings(
     total_cost = float(df["cost"].sum())
     tests: dict[str, RateRatio] = {}
     peers_of: dict[str, pd.DataFrame] = {}
+    sat: dict[str, Saturation] = {}
     thin: list[Finding] = []
     for r in df.itertuples(index=False):
         ch = str(r.channel)
         if float(r.cost) < SPEND_MIN_SHARE * total_cost:  # type: ignore[arg-type]
             continue
+        en, zh = _channel_names(ch)
+        if saturation is not None and ch in saturation:
+            s = saturation[ch]
+            if s is not None and (not isinstance(s, SpendElasticity) or s.testable):
+                sat[ch] = s
+            else:
+                thin.append(
+                    _thin(
+                        f"overspent_channel_curve_thin:{ch}",
+                        (
+                            f"{en}: whether its paid spend is past saturation"
+                            + (
+                                ""
+                                if s is None
+                                else f" ({s.days} days with spend, elasticity {s.slope:.2f} ± {s.se:.2f})"
+                            ),
+                            f"{zh}：付费投放是否已过饱和点"
+                            + (
+                                ""
+                                if s is None
+                                else f"（有投放 {s.days} 天，弹性 {s.slope:.2f} ± {s.se:.2f}）"
+                            ),
+                        ),
+                        (
+                            f"at least {SAT_MIN_DAYS} days with paid spend and {SAT_MIN_IMPRESSIONS} paid impressions, "
+                            f"varied enough that a flat response would be significant (p < {ALPHA})",
+                            f"至少 {SAT_MIN_DAYS} 天有投放、{SAT_MIN_IMPRESSIONS} 次付费曝光，且花费变化足以使平坦的响应显著"
+                            f"（p < {ALPHA}）",
+                        ),
+                        "attribution",
+                        0 if s is None else round(s.slope, 4),
+                    )
+                )
         peers = df[df["channel"] != ch]
         if roles is not None:
             peers = peers[peers["channel"].map(lambda c: roles.get(str(c))) == roles.get(ch)]
@@ -741,7 +851,6 @@ def overspend_findings(
             continue
         # too thin when no outcome could be significant: even no orders at all on it would not be
         if rate_ratio_test(0, t1, x0, t0, ratio0=SPEND_RATIO, alternative="less").p_value >= ALPHA:
-            en, zh = _channel_names(ch)
             thin.append(
                 _thin(
                     f"overspent_channel_thin:{ch}",
@@ -760,52 +869,119 @@ def overspend_findings(
             continue
         peers_of[ch] = peers
         tests[ch] = rate_ratio_test(x1, t1, x0, t0, ratio0=SPEND_RATIO, alternative="less")
-    found = benjamini_hochberg({c: t.p_value for c, t in tests.items()}, q=ALPHA)
+    p_values = {f"average:{c}": t.p_value for c, t in tests.items()}
+    p_values |= {f"marginal:{c}": _saturation_p(s) for c, s in sat.items()}
+    found = benjamini_hochberg(p_values, q=ALPHA)
+    low_average = {k.split(":", 1)[1] for k in found if k.startswith("average:")}
+    saturated = {k.split(":", 1)[1] for k in found if k.startswith("marginal:")}
     out: list[Finding] = thin
-    for ch in sorted(found):
-        t = tests[ch]
+    for ch in sorted(low_average | saturated):
         row = df[df["channel"] == ch].iloc[0]
         en, zh = _channel_names(ch)
-        roas = float(row["revenue"]) / float(row["cost"])
-        others = float(peers_of[ch]["revenue"].sum()) / t.t0
-        peer_en = "the other channels" if roles is None else f"the other {roles.get(ch, '')} channels"
-        peer_zh = (
-            "其他渠道"
-            if roles is None
-            else f"同为「{vocab.CHANNEL_ROLES.get(roles.get(ch, ''), '')}」角色的其他渠道"
-        )
+        cost = float(row["cost"])
+        roas = float(row["revenue"]) / cost
+        parts_en: list[str] = []
+        parts_zh: list[str] = []
+        evidence: dict[str, object] = {
+            "cost": round(cost, 2),
+            "cost_share": round(cost / total_cost, 4),
+            "orders": round(float(row["orders"]), 2),
+            "roas": round(roas, 4),
+        }
+        expect_en: list[str] = []
+        expect_zh: list[str] = []
+        if ch in low_average:
+            t = tests[ch]
+            others = float(peers_of[ch]["revenue"].sum()) / t.t0
+            peer_en = "the other channels" if roles is None else f"the other {roles.get(ch, '')} channels"
+            peer_zh = (
+                "其他渠道"
+                if roles is None
+                else f"同为「{vocab.CHANNEL_ROLES.get(roles.get(ch, ''), '')}」角色的其他渠道"
+            )
+            parts_en.append(
+                f"{en}: {float(row['orders']):,.1f} attributed orders for {t.t1:,.0f} {currency} "
+                f"({t.t1 / total_cost:.0%} of all cost), ROAS {roas:.2f} against {others:.2f} on {peer_en}; "
+                f"orders per yuan {t.ratio:.2f}x theirs (99% upper bound {t.high:.2f}x)"
+            )
+            parts_zh.append(
+                f"{zh}：花费 {t.t1:,.0f} {currency}（占总成本 {t.t1 / total_cost:.0%}）获得 {float(row['orders']):,.1f} "
+                f"笔归因订单，ROAS {roas:.2f}，{peer_zh} {others:.2f}；每元订单为其的 {t.ratio:.2f} 倍（99% 上限 {t.high:.2f} 倍）"
+            )
+            expect_en.append(f"orders per yuan at least {SPEND_RATIO:g}x the other channels'")
+            expect_zh.append(f"每元订单不低于其他渠道的 {SPEND_RATIO:g} 倍")
+            evidence |= {
+                "roas_others": round(others, 4),
+                "ratio_high": round(t.high, 4),
+                "p_value": t.p_value,
+            }
+        if ch in saturated:
+            s = sat[ch]
+            spend = float(row["spend"]) if "spend" in row else cost
+            s_en, s_zh = _saturation_text(ch, s, currency, spend)
+            parts_en.append(s_en if not parts_en else s_en.split(": ", 1)[1])
+            parts_zh.append(s_zh if not parts_zh else s_zh.split("：", 1)[1])
+            expect_en.append(f"the last yuan buys at least {SAT_BOUND:.2f}x what the average yuan buys")
+            expect_zh.append(f"最后一元买到的不少于平均一元的 {SAT_BOUND:.2f} 倍")
+            evidence |= _saturation_evidence(s)
         out.append(
             Finding(
                 key=f"overspent_channel:{ch}",
-                metric=(
-                    f"{en}: {float(row['orders']):,.1f} attributed orders for {t.t1:,.0f} {currency} "
-                    f"({t.t1 / total_cost:.0%} of all cost), ROAS {roas:.2f} against {others:.2f} on {peer_en}; "
-                    f"orders per yuan {t.ratio:.2f}x theirs (99% upper bound {t.high:.2f}x)",
-                    f"{zh}：花费 {t.t1:,.0f} {currency}（占总成本 {t.t1 / total_cost:.0%}）获得 {float(row['orders']):,.1f} "
-                    f"笔归因订单，ROAS {roas:.2f}，{peer_zh} {others:.2f}；每元订单为其的 {t.ratio:.2f} 倍（99% 上限 {t.high:.2f} 倍）",
-                ),
+                metric=("; ".join(parts_en), "；".join(parts_zh)),
                 value=round(roas, 4),
-                expectation=(
-                    f"orders per yuan at least {SPEND_RATIO:g}x the other channels'",
-                    f"每元订单不低于其他渠道的 {SPEND_RATIO:g} 倍",
-                ),
+                expectation=("; ".join(expect_en), "；".join(expect_zh)),
                 severity="medium",
                 action=(
-                    f"Move budget out of {en} to channels with a higher return (see the budget plan).",
-                    f"把 {zh} 的预算转移到回报更高的渠道（见预算方案）。",
+                    f"Move budget out of {en} to channels with a higher return at the margin (see the budget plan)"
+                    + (", down to where more spend still buys more exposures." if ch in saturated else "."),
+                    f"把 {zh} 的预算转移到边际回报更高的渠道（见预算方案）"
+                    + ("，降到多花钱仍能买到更多曝光的水平。" if ch in saturated else "。"),
                 ),
-                evidence={
-                    "cost": round(t.t1, 2),
-                    "cost_share": round(t.t1 / total_cost, 4),
-                    "orders": round(float(row["orders"]), 2),
-                    "roas": round(roas, 4),
-                    "roas_others": round(others, 4),
-                    "ratio_high": round(t.high, 4),
-                    "p_value": t.p_value,
-                },
+                evidence=evidence,
                 section="attribution",
             )
         )
+    return out
+
+
+def daily_paid(session: AnalysisSession) -> dict[str, pd.DataFrame]:
+    """Per channel: paid spend and impressions per day (``amount``, ``impressions``), every day of the spend
+    table's range (0 on days without a row), grouped in the engine."""
+    sp = session.on_channels(session.in_period("spend", "date"))
+    df = session.to_pandas(
+        sp.group_by(["channel", "date"]).aggregate(amount=sp.amount.sum(), impressions=sp.impressions.sum())
+    )
+    if df.empty:
+        return {}
+    df["date"] = pd.to_datetime(df["date"])
+    days = pd.date_range(df["date"].min(), df["date"].max(), freq="D")
+    out: dict[str, pd.DataFrame] = {}
+    for ch, part in df.groupby("channel"):
+        out[str(ch)] = (
+            part.set_index("date")[["amount", "impressions"]]
+            .reindex(days, fill_value=0)
+            .astype({"amount": float, "impressions": float})
+            .fillna(0.0)
+        )
+    return out
+
+
+def saturation_tests(session: AnalysisSession) -> dict[str, Saturation | None]:
+    """Each paid channel's saturation test: the media-mix posterior's when a fit passed its diagnostics,
+    otherwise the daily dose-response of paid impressions on adstocked spend (``None``: too little data)."""
+    out: dict[str, Saturation | None] = {}
+    try:
+        mm = session.run("mmm")
+    except CanyuError:
+        mm = None
+    fit = getattr(mm, "fit", None) if mm is not None and getattr(mm, "trusted", False) else None
+    if fit is not None:
+        for ch in fit.channels:
+            out[str(ch)] = posterior_elasticity(fit.response, str(ch))
+    for ch, d in daily_paid(session).items():
+        if ch in out or float(d["amount"].sum()) <= 0:
+            continue
+        out[ch] = spend_elasticity(d["amount"].to_numpy(), d["impressions"].to_numpy(), confidence=1 - ALPHA)
     return out
 
 
@@ -814,17 +990,25 @@ def overspend_findings(
     reads=("spend",),
     section="attribution",
     test=(
-        f"per channel taking at least {SPEND_MIN_SHARE:.0%} of the cost (spend plus fixed costs): fires when the "
-        f"conditional binomial test of attributed orders per yuan (Markov credits, rounded) says it is below "
-        f"{SPEND_RATIO:g}x that of the other channels of its planned role (one-sided, p < {ALPHA}, Benjamini–Hochberg across channels); "
-        "too thin when even no orders on it would not be significant",
-        f"对占总成本（投放加固定成本）至少 {SPEND_MIN_SHARE:.0%} 的渠道：每元归因订单（马尔可夫归因，取整）的条件二项检验表明低于"
-        f"同一计划角色其他渠道的 {SPEND_RATIO:g} 倍时触发（单侧，p < {ALPHA}，渠道间 Benjamini–Hochberg 校正）；"
-        "该渠道零订单也不显著时报告数据不足",
+        f"per channel taking at least {SPEND_MIN_SHARE:.0%} of the cost (spend plus fixed costs), two tests: (1) "
+        f"average return: the conditional binomial test of attributed orders per yuan (Markov credits, rounded) "
+        f"says it is below {SPEND_RATIO:g}x that of the other channels of its planned role; (2) marginal return: "
+        f"the elasticity of daily paid impressions to adstocked spend (Poisson regression on log spend, carry-over "
+        f"0-0.9 by maximum likelihood, Newey-West standard error) is below {SAT_BOUND:.2f}, i.e. the last yuan "
+        f"buys less than a third of what the average yuan buys (with a media-mix fit that passed its diagnostics: "
+        f"under {ALPHA} of its posterior draws of marginal over average ROAS reach {SAT_BOUND:.2f}). One-sided, "
+        f"p < {ALPHA}, Benjamini-Hochberg across both tests and the channels; too thin when even no orders, or a "
+        f"flat response to spend, would not be significant, or under {SAT_MIN_DAYS} days with spend",
+        f"对占总成本（投放加固定成本）至少 {SPEND_MIN_SHARE:.0%} 的渠道做两项检验：(1) 平均回报：每元归因订单（马尔可夫归因，取整）"
+        f"的条件二项检验表明低于同一计划角色其他渠道的 {SPEND_RATIO:g} 倍；(2) 边际回报：每日付费曝光对累积花费（adstock）的弹性"
+        f"（对数花费的泊松回归，延续率 0-0.9 取最大似然，Newey-West 标准误）低于 {SAT_BOUND:.2f}，即最后一元买到的不到平均一元的"
+        f"三分之一（若媒体组合模型通过诊断：其边际与平均 ROAS 之比的后验抽样中达到 {SAT_BOUND:.2f} 的不足 {ALPHA}）。单侧，"
+        f"p < {ALPHA}，两项检验与各渠道合并做 Benjamini-Hochberg 校正；零订单或对花费完全无响应也不显著、或有投放不足 "
+        f"{SAT_MIN_DAYS} 天时报告数据不足",
     ),
 )
 def overspent_channel(session: AnalysisSession) -> list[Finding]:
-    """Channels that take a large share of the cost and return significantly less per yuan."""
+    """Channels that take a large share of the cost and return significantly less per yuan, on average or at the margin."""
     # no cost in the data, nothing to judge (and the spend analysis needs some to merge on)
     if (
         not session.config.channel_costs
@@ -832,7 +1016,10 @@ def overspent_channel(session: AnalysisSession) -> list[Finding]:
     ):
         return []
     return overspend_findings(
-        session.run("spend"), roles=session.config.product.roles, currency=session.currency
+        session.run("spend"),
+        roles=session.config.product.roles,
+        currency=session.currency,
+        saturation=saturation_tests(session),
     )
 
 
