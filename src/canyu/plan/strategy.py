@@ -512,9 +512,13 @@ class Strategy:
 
 #: Brand posts per day each role asks for (low, high): a channel outside its band is brought into it, and a
 #: channel whose posts convert (more than CONVERTING_ORDERS orders attributed to it in the baseline) goes
-#: to the band's top (on the simulator, posting more within the band lifts orders and active people:
-#: bench/plan.py).
-CADENCE = {"broadcast": (1.0, 4.0), "service": (0.3, 1.0), "retention": (1.0, 3.0), "conversion": (0.5, 2.0)}
+#: to the band's top, or keeps its cadence where that is higher (a converting channel is never cut back).
+#: The tops are a stated prior, the heaviest cadence a team sustains per role: a broadcast channel up to
+#: 8 posts a day and a community up to 6 threads (the market leader's Weibo and forum cadence that
+#: bench/plan.py's follow-the-leader arm copies), a service account once a day (WeChat subscription
+#: accounts get one mass push a day), a shop's own posts twice. On the simulator, posting more where posts
+#: convert lifts orders and active people (bench/plan.py, docs/plan.md).
+CADENCE = {"broadcast": (1.0, 8.0), "service": (0.3, 1.0), "retention": (1.0, 6.0), "conversion": (0.5, 2.0)}
 CONVERTING_ORDERS = 0.0
 #: Service targets: median first reply (minutes) and the share of messages answered.
 REPLY_TARGET_MINUTES = 10.0
@@ -673,7 +677,7 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
         # the data say posting there converts: the cadence goes to the top of its role's band; elsewhere
         # it is only brought into the band (no evidence to post more, none to post less)
         converts = now > 0 and orders > CONVERTING_ORDERS
-        target = hi if converts else min(max(now, lo), hi)
+        target = max(hi, now) if converts else min(max(now, lo), hi)
         cadence[ch] = {
             "now": round(now, 3),
             "target": round(target, 3),

@@ -162,6 +162,7 @@ class ArmOutcome:
     active_people: int
     spend: float
     paid_exposures: int
+    expected_conversions: float = float("nan")  # the sum of the period's purchase probabilities (truth)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +171,7 @@ class ArmOutcome:
             "active_people": self.active_people,
             "spend": round(self.spend, 2),
             "paid_exposures": self.paid_exposures,
+            "expected_conversions": round(self.expected_conversions, 4),
         }
 
 
@@ -177,7 +179,9 @@ def outcome(sim: Simulation) -> ArmOutcome:
     """The continuation period's outcome (the days from ``sim.start_day``), counted on the simulator's log.
 
     Conversions count purchases (orders) in the period, revenue their paid value (refunds not deducted);
-    active people are those with any action but an exposure or a brand reply in the period.
+    active people are those with any action but an exposure or a brand reply in the period; expected
+    conversions are the sum of the period's daily purchase probabilities (the simulator's own
+    expectation of the orders, without the purchase draws' noise).
     """
     cols = sim.log.columns()
     lo = sim.start_day * DAY
@@ -193,4 +197,7 @@ def outcome(sim: Simulation) -> ArmOutcome:
         active_people=len(np.unique(cols["person"][active])),
         spend=float(sim.spend[sim.start_day :].sum()),
         paid_exposures=int(sim.paid_impressions[sim.start_day :].sum()),
+        expected_conversions=float(sum(getattr(sim.state, "expected", [])[sim.start_day :]))
+        if sim.state is not None
+        else float("nan"),
     )

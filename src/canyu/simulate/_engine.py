@@ -526,6 +526,9 @@ class Engine:
     seeds: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # day -> (channel, person)
     ignored: list[str] = field(default_factory=list)  # levers the simulator has no channel for
     first: tuple[int, int, int, int] = (0, 0, 0, 0)  # a continuation's first (row, post, mention, campaign)
+    # each day's expected purchases (the sum of the day's purchase probabilities of those who can buy):
+    # the truth's own expectation, free of the purchase draws' noise (an oracle searches on it)
+    expected: list[float] = field(default_factory=list)
 
     # -- set-up ---------------------------------------------------------------------------------
     @classmethod
@@ -955,6 +958,7 @@ class Engine:
         if discount > 0:  # a promotion's discount raises the purchase hazard (price elasticity 2)
             hazard *= 1.0 + 2.0 * discount
         can_buy = world.member["ecommerce"] | world.member["mini_program"]
+        self.expected.append(float(np.minimum(hazard[can_buy], 1.0).sum()))
         buyers = np.flatnonzero(can_buy & (u < hazard))
         if len(buyers) == 0:
             return
