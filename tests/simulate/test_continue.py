@@ -168,3 +168,24 @@ def test_a_spend_split_is_the_whole_budget(world) -> None:  # type: ignore[no-un
     assert spent.sum() == pytest.approx(10 * 15.5)  # the default scenario also pays qzone and xiaohongshu
     assert spent[:, SOCIAL.index("qzone")].sum() == 0 and spent[:, SOCIAL.index("xiaohongshu")].sum() == 0
     assert outcome(cont).spend == pytest.approx(155.0)
+
+
+def test_expected_orders_are_the_mean_of_the_purchase_draws(world) -> None:  # type: ignore[no-untyped-def]
+    """The engine's expected orders (the sum of each day's purchase probabilities) against the orders
+    drawn: given the path, the draws are independent Bernoulli trials with those probabilities, so their
+    count lies within a few standard deviations of the sum (variance at most the sum)."""
+    sim, ids = world
+    gaps = []
+    for lv in (Levers(), Levers(posts_per_day={ch: 8.0 for ch in SOCIAL})):
+        out = outcome(continue_run(sim, lv, days=20, start=START, ids=ids))
+        assert out.expected_conversions > 20
+        gaps.append((out.conversions - out.expected_conversions) / np.sqrt(out.expected_conversions))
+        assert abs(gaps[-1]) < 3.5, (out.conversions, out.expected_conversions)
+    # the history's days are recorded too, one a day, and a continuation adds one per new day
+    assert len(sim.state.expected) == sim.days
+    # more posting raises the expected orders (every touch adds to the purchase hazard)
+    lo = outcome(continue_run(sim, Levers(), days=20, start=START, ids=ids)).expected_conversions
+    hi = outcome(
+        continue_run(sim, Levers(posts_per_day={ch: 8.0 for ch in SOCIAL}), days=20, start=START, ids=ids)
+    ).expected_conversions
+    assert hi > lo * 1.1
