@@ -189,3 +189,29 @@ def test_expected_orders_are_the_mean_of_the_purchase_draws(world) -> None:  # t
         continue_run(sim, Levers(posts_per_day={ch: 8.0 for ch in SOCIAL}), days=20, start=START, ids=ids)
     ).expected_conversions
     assert hi > lo * 1.1
+
+
+def test_a_plans_word_of_mouth_event_sells_at_its_own_discount(world) -> None:  # type: ignore[no-untyped-def]
+    """The first period's word-of-mouth event (晒单有礼) sold at 10% off; a plan's sells at the discount its
+    lever names: full price by default, 20% off when it says 0.2. Every order's value is its product's
+    price times that factor (the world's price list, an independent reading of the log)."""
+    sim, ids = world
+    first = START + dt.timedelta(days=sim.days)
+    for discount, factor in ((0.0, 1.0), (0.2, 0.8)):
+        wom = Campaign("W1", "weibo", first, first + dt.timedelta(days=9), "word_of_mouth", 0.0, discount)
+        c = _new(continue_run(sim, Levers(campaigns=(wom,)), days=10, start=START, ids=ids))
+        buy = c["act"] == A["purchase"]
+        assert buy.sum() > 10
+        np.testing.assert_allclose(c["value"][buy], sim.world.prices[c["product"][buy]] * factor)
+    # the first period's own event, in the history: 10% off while it ran
+    h = sim.log.columns()
+    wom_c = next(x for x in sim.campaigns if x["kind"] == "wom_event")
+    day = h["t"] // DAY
+    on = (
+        (h["act"] == A["purchase"])
+        & (day >= wom_c["start"])
+        & (day <= wom_c["end"])
+        & (h["t"] < sim.days * DAY)
+    )
+    assert on.sum() > 0
+    np.testing.assert_allclose(h["value"][on], sim.world.prices[h["product"][on]] * 0.9)

@@ -17,9 +17,10 @@ Lever → engine:
 ``reply_minutes/rate``  the channel's median reply time and answer rate (an answer raises the purchase
                         hazard for 7 days by the channel's effect times exp(-minutes / 240))
 ``campaigns``           dated campaigns on the channel: participation nodes and interactions lift the
-                        activity of those who engage, word-of-mouth events double share probabilities,
-                        promotions raise the purchase hazard by 2 x discount and cut prices by it; a
-                        campaign's budget is paid spend on its channel over its dates
+                        activity of those who engage, word-of-mouth events double share probabilities
+                        and sell at their discount (none unless given; the first period's own event sold
+                        at 10% off), promotions raise the purchase hazard by 2 x discount and cut prices
+                        by it; a campaign's budget is paid spend on its channel over its dates
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ def apply_levers(sim: Simulation, levers: Any, *, days: int, start: dt.date, ids
                 "topic": TOPICS.index(topic),
                 "budget": float(c.budget),
                 "discount": float(c.discount),
+                # what the plan's event sells at: its own discount (the first period's word-of-mouth
+                # event gave 10% off; a plan's gives the cut its lever names, none by default)
+                "price_cut": float(c.discount),
             }
         )
     eng.seeds = {}

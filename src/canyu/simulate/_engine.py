@@ -962,10 +962,14 @@ class Engine:
         buyers = np.flatnonzero(can_buy & (u < hazard))
         if len(buyers) == 0:
             return
-        promo = any(c["kind"] in ("launch", "wom_event") for c in active)
+        # a launch or word-of-mouth event sells at its price cut while it runs: 10% off for the first
+        # period's own (晒单有礼's incentive, the launch offer); a plan's event at the cut its lever names
+        cut = max(
+            [float(c.get("price_cut", 0.1)) for c in active if c["kind"] in ("launch", "wom_event")] or [0.0]
+        )
         cum = np.cumsum(world.appeal * self.hit_boost)
         product = np.minimum(np.searchsorted(cum, pu[buyers] * cum[-1], side="right"), len(cum) - 1)
-        value = world.prices[product] * (0.9 if promo else 1.0) * (1.0 - discount)
+        value = world.prices[product] * (1.0 - cut) * (1.0 - discount)
         in_shop = world.member["ecommerce"][buyers] & (
             (su[buyers] < 0.7) | ~world.member["mini_program"][buyers]
         )
