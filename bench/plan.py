@@ -117,7 +117,7 @@ def _greedy_split(sim: Any, total: float, steps: int = 200) -> dict[str, float]:
 #: The staffing the oracle's service targets assume on every channel (the planner's targets: canyu.plan.strategy)
 ORACLE_REPLY = (10.0, 0.95)
 #: Random streams the oracle's cadence search averages its expected orders over
-SEARCH_STREAMS = 2
+SEARCH_STREAMS = 3
 
 
 def cadence_caps(sim: Any) -> dict[str, float]:

@@ -511,7 +511,8 @@ class Strategy:
 
 
 #: Brand posts per day each role asks for (low, high): a channel outside its band is brought into it, and a
-#: channel whose posts convert (more than CONVERTING_ORDERS orders attributed to it in the baseline) goes
+#: channel whose posts convert (more than CONVERTING_ORDERS orders attributed to it in the baseline, or in all
+#: the data when the baseline credits none to any channel: :func:`attributed_orders`) goes
 #: to the band's top, or keeps its cadence where that is higher (a converting channel is never cut back).
 #: The tops are a stated prior, the heaviest cadence a team sustains per role: a broadcast channel up to
 #: 8 posts a day and a community up to 6 threads (the market leader's Weibo and forum cadence that
@@ -558,6 +559,29 @@ def posts_per_day(session: AnalysisSession) -> dict[str, float]:
         ct = ct.filter(ct.account_id.isnull() | ct.account_id.isin(own))
     out = session.to_pandas(ct.group_by("channel").aggregate(posts=ct.count()))
     return {str(r.channel): float(r.posts) / days for r in out.itertuples(index=False)}
+
+
+def attributed_orders(session: AnalysisSession) -> tuple[dict[str, float], str]:
+    """Orders the Markov model credits to each channel (spend analysis) over the baseline, and its scope.
+
+    When the baseline credits no order to any channel (a thin baseline: at 1,500 people the model can
+    credit nothing in 30 days), the workspace's whole data are read instead (``scope = "all_data"``),
+    so that one quiet month does not read as "posting converts nowhere".
+    """
+
+    def read(s: AnalysisSession) -> dict[str, float]:
+        sp = _safe(s, "spend")
+        if sp is None or not len(sp) or "orders" not in sp:
+            return {}
+        return {str(r["channel"]): float(r["orders"] or 0.0) for r in sp.to_dict("records")}
+
+    out = read(session)
+    if sum(v for v in out.values() if v == v) > 0:
+        return out, "baseline"
+    whole = read(session.with_period(None))
+    if sum(v for v in whole.values() if v == v) > 0:
+        return whole, "all_data"
+    return out, "baseline"
 
 
 def _topic_mix(session: AnalysisSession) -> tuple[dict[str, float], Text | None]:
@@ -664,9 +688,7 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
                 )
     # 做自媒体: cadence per channel by role, raised where the channel's posts convert
     cadence: dict[str, dict[str, Any]] = {}
-    attributed: dict[str, float] = {}
-    if spend is not None and len(spend) and "orders" in spend:
-        attributed = {str(r["channel"]): float(r["orders"] or 0.0) for r in spend.to_dict("records")}
+    attributed, evidence_scope = attributed_orders(session)
     for ch, cr in layout.items():
         now = 0.0 if ch not in cadence_now and not cr.has_data else cadence_now.get(ch, 0.0)
         if vocab.CHANNEL_INFO.get(ch) and vocab.CHANNEL_INFO[ch].kind == "commerce":
@@ -687,6 +709,7 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
             if now > 0
             else 0.0,
             "reason": "converts" if converts else "band",
+            "evidence": evidence_scope,
         }
     topic_mix, note = _topic_mix(session)
     if note:
