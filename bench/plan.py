@@ -16,16 +16,27 @@ day, so arms differ only by their levers):
                  xiaohongshu 10%, wechat_oa 10% (Xiaomi's early playbook: Weibo for reach, the MIUI forum
                  for fans, QQ Zone for the young; the layout the playbook warns against copying)
 ``oracle``       from the truth: the same total budget split greedily to the true best marginal revenue per
-                 yuan on each channel's true curve, and the top-5 IMM seeds on the true Weibo graph
+                 yuan on each channel's true curve, the top-5 IMM seeds on the true Weibo graph (free),
+                 every channel answering at the planner's staffing targets (10 minutes, 95%), and each
+                 channel's cadence searched on the true model (``oracle``: a coordinate ascent trying the
+                 status quo's cadence and the channel's cap, scored by the continuation's expected orders
+                 averaged over 3 random streams independent of the evaluation's)
+
+Cadence caps (:func:`cadence_caps`): no arm may plan more posts a day on a channel than the top of its role's
+band in ``canyu.plan.strategy.CADENCE`` (broadcast 8, retention 6, service 1, conversion 2); the oracle's
+caps use the channel's TRUE role (or the status quo's cadence where higher), canyu's its planned role.
+Follow-the-leader's cadence is within those caps.
 
 Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
 is given it as ``budget`` and pays its seeds' fees, at the population's scale, and its campaigns out of it;
 the oracle's seeds are free). A spend split is the whole always-on budget: a channel it leaves out spends
-nothing. Posting is free in yuan in every arm; the oracle keeps the status quo's cadence. Printed per scenario: conversions (orders in the period), revenue (yuan, their
-paid value) and active people (any action but exposure or reply) per arm, mean over seeds with a 90%
-interval, uplift vs status quo paired across seeds (t interval), and canyu's share of the oracle's uplift.
+nothing. Posting is free in yuan in every arm, and the simulator has no posting fatigue (nobody unfollows):
+no mechanism makes more posts cost orders. Printed per scenario: conversions (orders in the period),
+revenue (yuan, their paid value), active people (any action but exposure or reply) and expected conversions
+(the sum of the true purchase probabilities) per arm, mean over seeds with a 90% interval, uplift vs status
+quo paired across seeds (t interval), canyu's share of the oracle's uplift, and the goal's verdict.
 
-    PYTHONPATH=src python bench/plan.py                      # 7 scenarios x 5 seeds, 1,500 people, 45 + 30 days
+    PYTHONPATH=src python bench/plan.py --seeds 10           # 7 scenarios x 10 seeds, 1,500 people, 45 + 30 days
     PYTHONPATH=src python bench/plan.py --people 5000 --scenarios default,overspent
 """
 
