@@ -689,6 +689,13 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
     # 做自媒体: cadence per channel by role, raised where the channel's posts convert
     cadence: dict[str, dict[str, Any]] = {}
     attributed, evidence_scope = attributed_orders(session)
+    if evidence_scope == "all_data":
+        notes.append(
+            (
+                "the baseline credits no order to any channel, so where posting converts is read from all the data",
+                "基线期没有订单归因到任何渠道，各渠道发布是否带来转化按全部数据判断",
+            )
+        )
     for ch, cr in layout.items():
         now = 0.0 if ch not in cadence_now and not cr.has_data else cadence_now.get(ch, 0.0)
         if vocab.CHANNEL_INFO.get(ch) and vocab.CHANNEL_INFO[ch].kind == "commerce":
