@@ -16,16 +16,27 @@ day, so arms differ only by their levers):
                  xiaohongshu 10%, wechat_oa 10% (Xiaomi's early playbook: Weibo for reach, the MIUI forum
                  for fans, QQ Zone for the young; the layout the playbook warns against copying)
 ``oracle``       from the truth: the same total budget split greedily to the true best marginal revenue per
-                 yuan on each channel's true curve, and the top-5 IMM seeds on the true Weibo graph
+                 yuan on each channel's true curve, the top-5 IMM seeds on the true Weibo graph (free),
+                 every channel answering at the planner's staffing targets (10 minutes, 95%), and each
+                 channel's cadence searched on the true model (``oracle``: a coordinate ascent trying the
+                 status quo's cadence and the channel's cap, scored by the continuation's expected orders
+                 averaged over 3 random streams independent of the evaluation's)
+
+Cadence caps (:func:`cadence_caps`): no arm may plan more posts a day on a channel than the top of its role's
+band in ``canyu.plan.strategy.CADENCE`` (broadcast 8, retention 6, service 1, conversion 2); the oracle's
+caps use the channel's TRUE role (or the status quo's cadence where higher), canyu's its planned role.
+Follow-the-leader's cadence is within those caps.
 
 Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
 is given it as ``budget`` and pays its seeds' fees, at the population's scale, and its campaigns out of it;
 the oracle's seeds are free). A spend split is the whole always-on budget: a channel it leaves out spends
-nothing. Posting is free in yuan in every arm; the oracle keeps the status quo's cadence. Printed per scenario: conversions (orders in the period), revenue (yuan, their
-paid value) and active people (any action but exposure or reply) per arm, mean over seeds with a 90%
-interval, uplift vs status quo paired across seeds (t interval), and canyu's share of the oracle's uplift.
+nothing. Posting is free in yuan in every arm, and the simulator has no posting fatigue (nobody unfollows):
+no mechanism makes more posts cost orders. Printed per scenario: conversions (orders in the period),
+revenue (yuan, their paid value), active people (any action but exposure or reply) and expected conversions
+(the sum of the true purchase probabilities) per arm, mean over seeds with a 90% interval, uplift vs status
+quo paired across seeds (t interval), canyu's share of the oracle's uplift, and the goal's verdict.
 
-    PYTHONPATH=src python bench/plan.py                      # 7 scenarios x 5 seeds, 1,500 people, 45 + 30 days
+    PYTHONPATH=src python bench/plan.py --seeds 10           # 7 scenarios x 10 seeds, 1,500 people, 45 + 30 days
     PYTHONPATH=src python bench/plan.py --people 5000 --scenarios default,overspent
 """
 
@@ -52,6 +63,8 @@ from canyu.simulate._world import SOCIAL, build_world
 
 START = dt.date(2026, 8, 1)
 METRICS = ("conversions", "revenue", "active_people")
+#: printed too: the sum of the period's true purchase probabilities (the orders without the draws' noise)
+SHOWN = (*METRICS, "expected_conversions")
 XIAOMI_POSTS = {
     "weibo": 8.0,
     "forum": 6.0,
@@ -112,16 +125,78 @@ def _greedy_split(sim: Any, total: float, steps: int = 200) -> dict[str, float]:
     return {ch: round(v, 2) for ch, v in alloc.items() if v > 0}
 
 
-def oracle(sim: Any, total: float, ids: ChannelIds, first: dt.date, truth_seeds: list[str]) -> Levers:
+#: The staffing the oracle's service targets assume on every channel (the planner's targets: canyu.plan.strategy)
+ORACLE_REPLY = (10.0, 0.95)
+#: Random streams the oracle's cadence search averages its expected orders over
+SEARCH_STREAMS = 3
+
+
+def cadence_caps(sim: Any) -> dict[str, float]:
+    """The most posts a day any arm may plan per channel: the top of its TRUE role's band
+    (``canyu.plan.strategy.CADENCE``, the capacity canyu's planner works under too), or the status quo's
+    cadence where that is higher. A channel the scenario leaves without a role gets its default role's."""
+    from canyu.plan.strategy import CADENCE
+    from canyu.simulate._scenarios import TRUE_ROLES_DEFAULT
+
+    roles = sim.scenario.true_roles
+    return {
+        ch: max(CADENCE[roles.get(ch, TRUE_ROLES_DEFAULT[ch])][1], sim.state.channels[ch].posts_per_day)
+        for ch in SOCIAL
+    }
+
+
+def _expected(sim: Any, lv: Levers, days: int, ids: ChannelIds) -> float:
+    return outcome(continue_run(sim, lv, days=days, start=START, ids=ids)).expected_conversions
+
+
+def oracle(
+    sim: Any, total: float, ids: ChannelIds, first: dt.date, truth_seeds: list[str], horizon: int
+) -> tuple[Levers, dict[str, Any]]:
+    """The oracle, from the truth: the budget to the true best marginal returns, the top-5 IMM seeds on
+    the true Weibo graph, every channel answering at the planner's staffing targets, and each channel's
+    cadence searched on the true model itself.
+
+    The cadence search is a coordinate ascent over the channels, each trying the status quo's cadence and
+    its cap (:func:`cadence_caps`), scored by the continuation's expected orders (the sum of the true
+    purchase probabilities, free of the purchase draws' noise) on the world's state under an independent
+    random streams (``SEARCH_STREAMS``, averaged), so that the search does not tune itself to the evaluation's own draws.
+    """
+    import copy
+    from dataclasses import replace
+
     sq = status_quo(sim)
     seeds = tuple(Seed("weibo", s, start=first + dt.timedelta(days=i)) for i, s in enumerate(truth_seeds[:5]))
-    return Levers(
-        posts_per_day=sq.posts_per_day,
+    minutes, rate = ORACLE_REPLY
+    base = Levers(
+        posts_per_day=dict(sq.posts_per_day),
         spend_per_day=_greedy_split(sim, total),
-        reply_minutes=sq.reply_minutes,
-        reply_rate=sq.reply_rate,
+        reply_minutes={ch: min(v, minutes) for ch, v in sq.reply_minutes.items()},
+        reply_rate={ch: max(v, rate) for ch, v in sq.reply_rate.items()},
         seeds=seeds,
     )
+    searches = []
+    for k in range(SEARCH_STREAMS):  # independent streams for the search, common to its trials
+        state = copy.copy(sim.state)
+        state.base = (int(sim.state.base) + 1_000_003 * (k + 1)) % 2**62
+        searches.append(replace(sim, state=state))
+
+    def score_of(lv: Levers) -> float:
+        return float(np.mean([_expected(s, lv, horizon, ids) for s in searches]))
+
+    caps = cadence_caps(sim)
+    posts = dict(base.posts_per_day)
+    best = score_of(base)
+    tried = 1
+    for ch in SOCIAL:
+        for value in sorted({posts[ch], caps[ch]}):
+            if value == posts[ch]:
+                continue
+            trial = replace(base, posts_per_day={**posts, ch: value})
+            score = score_of(trial)
+            tried += 1
+            if score > best:
+                best, posts = score, {**posts, ch: value}
+    return replace(base, posts_per_day=posts), {"expected_orders_search": best, "tried": tried, "caps": caps}
 
 
 def _stand_in_plan(sim: Any, total: float) -> Levers:
@@ -216,8 +291,15 @@ def bench(scenarios: list[str], seeds: int, people: int, days: int, horizon: int
                 "status_quo": sq,
                 "canyu": _canyu_plan(sim, seed, name, people, days, horizon, total),
                 "follow": follow_the_leader(sim, total),
-                "oracle": oracle(sim, total, ids, first, truth_seeds),
             }
+            levers["oracle"], info = oracle(sim, total, ids, first, truth_seeds, horizon)
+            print(
+                f"  seed {seed}: oracle cadence "
+                + ", ".join(f"{ch} {v:g}" for ch, v in levers["oracle"].posts_per_day.items())
+                + f" ({info['tried']} tried); canyu cadence "
+                + ", ".join(f"{ch} {v:g}" for ch, v in levers["canyu"].posts_per_day.items()),
+                flush=True,
+            )
             for arm, lv in levers.items():
                 out = outcome(continue_run(sim, lv, days=horizon, start=START, ids=ids))
                 arms[arm].append(out.to_dict())
@@ -229,10 +311,10 @@ def bench(scenarios: list[str], seeds: int, people: int, days: int, horizon: int
 def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -> None:
     n = len(arms["status_quo"])
     print(f"\n== {name} ({n} seeds, {seconds:.0f} s) ==")
-    col = {m: {a: np.array([r[m] for r in rows], dtype=float) for a, rows in arms.items()} for m in METRICS}
+    col = {m: {a: np.array([r[m] for r in rows], dtype=float) for a, rows in arms.items()} for m in SHOWN}
     for arm in arms:
         parts = []
-        for m in METRICS:
+        for m in SHOWN:
             mean, lo, hi = _interval(col[m][arm])
             parts.append(f"{m} {mean:,.0f} [{lo:,.0f}, {hi:,.0f}]")
         print(f"  {arm:<10} " + "; ".join(parts))
@@ -243,7 +325,7 @@ def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -
         ("follow", "status_quo"),
     ):
         parts = []
-        for m in METRICS:
+        for m in SHOWN:
             du, dlo, dhi = _interval(col[m][a] - col[m][b])
             parts.append(f"{m} {du:+,.0f} [{dlo:+,.0f}, {dhi:+,.0f}]")
         print(f"  {a} - {b}: " + "; ".join(parts))
@@ -257,6 +339,16 @@ def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -
             else f"{m} undefined (the oracle's uplift is {oracle_up:+,.1f}, not above status quo)"
         )
     print("  canyu's uplift as a share of the oracle's: " + "; ".join(shares))
+    verdict = []
+    for m in METRICS:
+        beats = [_interval(col[m]["canyu"] - col[m][b])[1] > 0 for b in ("status_quo", "follow")]
+        up = float(np.mean(col[m]["oracle"] - col[m]["status_quo"]))
+        share = float(np.mean(col[m]["canyu"] - col[m]["status_quo"])) / up if up > 0 else float("nan")
+        verdict.append(
+            f"{m}: beats status quo {'yes' if beats[0] else 'NO'}, beats follow {'yes' if beats[1] else 'NO'}, "
+            f">= 70% of the oracle {'yes' if share >= 0.7 else 'NO'}"
+        )
+    print("  goal: " + " | ".join(verdict))
     print(
         f"  (means over {n} seeds with 90% t intervals; differences paired by seed on common random numbers)"
     )

@@ -168,3 +168,50 @@ def test_a_spend_split_is_the_whole_budget(world) -> None:  # type: ignore[no-un
     assert spent.sum() == pytest.approx(10 * 15.5)  # the default scenario also pays qzone and xiaohongshu
     assert spent[:, SOCIAL.index("qzone")].sum() == 0 and spent[:, SOCIAL.index("xiaohongshu")].sum() == 0
     assert outcome(cont).spend == pytest.approx(155.0)
+
+
+def test_expected_orders_are_the_mean_of_the_purchase_draws(world) -> None:  # type: ignore[no-untyped-def]
+    """The engine's expected orders (the sum of each day's purchase probabilities) against the orders
+    drawn: given the path, the draws are independent Bernoulli trials with those probabilities, so their
+    count lies within a few standard deviations of the sum (variance at most the sum)."""
+    sim, ids = world
+    gaps = []
+    for lv in (Levers(), Levers(posts_per_day={ch: 8.0 for ch in SOCIAL})):
+        out = outcome(continue_run(sim, lv, days=20, start=START, ids=ids))
+        assert out.expected_conversions > 20
+        gaps.append((out.conversions - out.expected_conversions) / np.sqrt(out.expected_conversions))
+        assert abs(gaps[-1]) < 3.5, (out.conversions, out.expected_conversions)
+    # the history's days are recorded too, one a day, and a continuation adds one per new day
+    assert len(sim.state.expected) == sim.days
+    # more posting raises the expected orders (every touch adds to the purchase hazard)
+    lo = outcome(continue_run(sim, Levers(), days=20, start=START, ids=ids)).expected_conversions
+    hi = outcome(
+        continue_run(sim, Levers(posts_per_day={ch: 8.0 for ch in SOCIAL}), days=20, start=START, ids=ids)
+    ).expected_conversions
+    assert hi > lo * 1.1
+
+
+def test_a_plans_word_of_mouth_event_sells_at_its_own_discount(world) -> None:  # type: ignore[no-untyped-def]
+    """The first period's word-of-mouth event (晒单有礼) sold at 10% off; a plan's sells at the discount its
+    lever names: full price by default, 20% off when it says 0.2. Every order's value is its product's
+    price times that factor (the world's price list, an independent reading of the log)."""
+    sim, ids = world
+    first = START + dt.timedelta(days=sim.days)
+    for discount, factor in ((0.0, 1.0), (0.2, 0.8)):
+        wom = Campaign("W1", "weibo", first, first + dt.timedelta(days=9), "word_of_mouth", 0.0, discount)
+        c = _new(continue_run(sim, Levers(campaigns=(wom,)), days=10, start=START, ids=ids))
+        buy = c["act"] == A["purchase"]
+        assert buy.sum() > 10
+        np.testing.assert_allclose(c["value"][buy], sim.world.prices[c["product"][buy]] * factor)
+    # the first period's own event, in the history: 10% off while it ran
+    h = sim.log.columns()
+    wom_c = next(x for x in sim.campaigns if x["kind"] == "wom_event")
+    day = h["t"] // DAY
+    on = (
+        (h["act"] == A["purchase"])
+        & (day >= wom_c["start"])
+        & (day <= wom_c["end"])
+        & (h["t"] < sim.days * DAY)
+    )
+    assert on.sum() > 0
+    np.testing.assert_allclose(h["value"][on], sim.world.prices[h["product"][on]] * 0.9)

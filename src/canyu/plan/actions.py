@@ -475,7 +475,9 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
             )
         )
     for i in s.interactions:
-        mid = start + dt.timedelta(days=ctx.days // 2)
+        # at the period's start: the activity lift it is chosen for stays with those who took part, so
+        # the earlier it runs the more of the period it works in (it used to sit mid-period)
+        mid = start
         node_items.append(
             (
                 f"interaction:{i['campaign_id']}",

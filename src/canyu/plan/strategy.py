@@ -511,10 +511,15 @@ class Strategy:
 
 
 #: Brand posts per day each role asks for (low, high): a channel outside its band is brought into it, and a
-#: channel whose posts convert (more than CONVERTING_ORDERS orders attributed to it in the baseline) goes
-#: to the band's top (on the simulator, posting more within the band lifts orders and active people:
-#: bench/plan.py).
-CADENCE = {"broadcast": (1.0, 4.0), "service": (0.3, 1.0), "retention": (1.0, 3.0), "conversion": (0.5, 2.0)}
+#: channel whose posts convert (more than CONVERTING_ORDERS orders attributed to it in the baseline, or in all
+#: the data when the baseline credits none to any channel: :func:`attributed_orders`) goes
+#: to the band's top, or keeps its cadence where that is higher (a converting channel is never cut back).
+#: The tops are a stated prior, the heaviest cadence a team sustains per role: a broadcast channel up to
+#: 8 posts a day and a community up to 6 threads (the market leader's Weibo and forum cadence that
+#: bench/plan.py's follow-the-leader arm copies), a service account once a day (WeChat subscription
+#: accounts get one mass push a day), a shop's own posts twice. On the simulator, posting more where posts
+#: convert lifts orders and active people (bench/plan.py, docs/plan.md).
+CADENCE = {"broadcast": (1.0, 8.0), "service": (0.3, 1.0), "retention": (1.0, 6.0), "conversion": (0.5, 2.0)}
 CONVERTING_ORDERS = 0.0
 #: Service targets: median first reply (minutes) and the share of messages answered.
 REPLY_TARGET_MINUTES = 10.0
@@ -554,6 +559,29 @@ def posts_per_day(session: AnalysisSession) -> dict[str, float]:
         ct = ct.filter(ct.account_id.isnull() | ct.account_id.isin(own))
     out = session.to_pandas(ct.group_by("channel").aggregate(posts=ct.count()))
     return {str(r.channel): float(r.posts) / days for r in out.itertuples(index=False)}
+
+
+def attributed_orders(session: AnalysisSession) -> tuple[dict[str, float], str]:
+    """Orders the Markov model credits to each channel (spend analysis) over the baseline, and its scope.
+
+    When the baseline credits no order to any channel (a thin baseline: at 1,500 people the model can
+    credit nothing in 30 days), the workspace's whole data are read instead (``scope = "all_data"``),
+    so that one quiet month does not read as "posting converts nowhere".
+    """
+
+    def read(s: AnalysisSession) -> dict[str, float]:
+        sp = _safe(s, "spend")
+        if sp is None or not len(sp) or "orders" not in sp:
+            return {}
+        return {str(r["channel"]): float(r["orders"] or 0.0) for r in sp.to_dict("records")}
+
+    out = read(session)
+    if sum(v for v in out.values() if v == v) > 0:
+        return out, "baseline"
+    whole = read(session.with_period(None))
+    if sum(v for v in whole.values() if v == v) > 0:
+        return whole, "all_data"
+    return out, "baseline"
 
 
 def _topic_mix(session: AnalysisSession) -> tuple[dict[str, float], Text | None]:
@@ -660,9 +688,14 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
                 )
     # 做自媒体: cadence per channel by role, raised where the channel's posts convert
     cadence: dict[str, dict[str, Any]] = {}
-    attributed: dict[str, float] = {}
-    if spend is not None and len(spend) and "orders" in spend:
-        attributed = {str(r["channel"]): float(r["orders"] or 0.0) for r in spend.to_dict("records")}
+    attributed, evidence_scope = attributed_orders(session)
+    if evidence_scope == "all_data":
+        notes.append(
+            (
+                "the baseline credits no order to any channel, so where posting converts is read from all the data",
+                "基线期没有订单归因到任何渠道，各渠道发布是否带来转化按全部数据判断",
+            )
+        )
     for ch, cr in layout.items():
         now = 0.0 if ch not in cadence_now and not cr.has_data else cadence_now.get(ch, 0.0)
         if vocab.CHANNEL_INFO.get(ch) and vocab.CHANNEL_INFO[ch].kind == "commerce":
@@ -673,7 +706,7 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
         # the data say posting there converts: the cadence goes to the top of its role's band; elsewhere
         # it is only brought into the band (no evidence to post more, none to post less)
         converts = now > 0 and orders > CONVERTING_ORDERS
-        target = hi if converts else min(max(now, lo), hi)
+        target = max(hi, now) if converts else min(max(now, lo), hi)
         cadence[ch] = {
             "now": round(now, 3),
             "target": round(target, 3),
@@ -683,6 +716,7 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
             if now > 0
             else 0.0,
             "reason": "converts" if converts else "band",
+            "evidence": evidence_scope,
         }
     topic_mix, note = _topic_mix(session)
     if note:

@@ -17,9 +17,10 @@ Lever → engine:
 ``reply_minutes/rate``  the channel's median reply time and answer rate (an answer raises the purchase
                         hazard for 7 days by the channel's effect times exp(-minutes / 240))
 ``campaigns``           dated campaigns on the channel: participation nodes and interactions lift the
-                        activity of those who engage, word-of-mouth events double share probabilities,
-                        promotions raise the purchase hazard by 2 x discount and cut prices by it; a
-                        campaign's budget is paid spend on its channel over its dates
+                        activity of those who engage, word-of-mouth events double share probabilities
+                        and sell at their discount (none unless given; the first period's own event sold
+                        at 10% off), promotions raise the purchase hazard by 2 x discount and cut prices
+                        by it; a campaign's budget is paid spend on its channel over its dates
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ def apply_levers(sim: Simulation, levers: Any, *, days: int, start: dt.date, ids
                 "topic": TOPICS.index(topic),
                 "budget": float(c.budget),
                 "discount": float(c.discount),
+                # what the plan's event sells at: its own discount (the first period's word-of-mouth
+                # event gave 10% off; a plan's gives the cut its lever names, none by default)
+                "price_cut": float(c.discount),
             }
         )
     eng.seeds = {}
@@ -162,6 +166,7 @@ class ArmOutcome:
     active_people: int
     spend: float
     paid_exposures: int
+    expected_conversions: float = float("nan")  # the sum of the period's purchase probabilities (truth)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +175,7 @@ class ArmOutcome:
             "active_people": self.active_people,
             "spend": round(self.spend, 2),
             "paid_exposures": self.paid_exposures,
+            "expected_conversions": round(self.expected_conversions, 4),
         }
 
 
@@ -177,7 +183,9 @@ def outcome(sim: Simulation) -> ArmOutcome:
     """The continuation period's outcome (the days from ``sim.start_day``), counted on the simulator's log.
 
     Conversions count purchases (orders) in the period, revenue their paid value (refunds not deducted);
-    active people are those with any action but an exposure or a brand reply in the period.
+    active people are those with any action but an exposure or a brand reply in the period; expected
+    conversions are the sum of the period's daily purchase probabilities (the simulator's own
+    expectation of the orders, without the purchase draws' noise).
     """
     cols = sim.log.columns()
     lo = sim.start_day * DAY
@@ -193,4 +201,7 @@ def outcome(sim: Simulation) -> ArmOutcome:
         active_people=len(np.unique(cols["person"][active])),
         spend=float(sim.spend[sim.start_day :].sum()),
         paid_exposures=int(sim.paid_impressions[sim.start_day :].sum()),
+        expected_conversions=float(sum(getattr(sim.state, "expected", [])[sim.start_day :]))
+        if sim.state is not None
+        else float("nan"),
     )

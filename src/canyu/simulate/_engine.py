@@ -526,6 +526,9 @@ class Engine:
     seeds: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # day -> (channel, person)
     ignored: list[str] = field(default_factory=list)  # levers the simulator has no channel for
     first: tuple[int, int, int, int] = (0, 0, 0, 0)  # a continuation's first (row, post, mention, campaign)
+    # each day's expected purchases (the sum of the day's purchase probabilities of those who can buy):
+    # the truth's own expectation, free of the purchase draws' noise (an oracle searches on it)
+    expected: list[float] = field(default_factory=list)
 
     # -- set-up ---------------------------------------------------------------------------------
     @classmethod
@@ -955,13 +958,18 @@ class Engine:
         if discount > 0:  # a promotion's discount raises the purchase hazard (price elasticity 2)
             hazard *= 1.0 + 2.0 * discount
         can_buy = world.member["ecommerce"] | world.member["mini_program"]
+        self.expected.append(float(np.minimum(hazard[can_buy], 1.0).sum()))
         buyers = np.flatnonzero(can_buy & (u < hazard))
         if len(buyers) == 0:
             return
-        promo = any(c["kind"] in ("launch", "wom_event") for c in active)
+        # a launch or word-of-mouth event sells at its price cut while it runs: 10% off for the first
+        # period's own (晒单有礼's incentive, the launch offer); a plan's event at the cut its lever names
+        cut = max(
+            [float(c.get("price_cut", 0.1)) for c in active if c["kind"] in ("launch", "wom_event")] or [0.0]
+        )
         cum = np.cumsum(world.appeal * self.hit_boost)
         product = np.minimum(np.searchsorted(cum, pu[buyers] * cum[-1], side="right"), len(cum) - 1)
-        value = world.prices[product] * (0.9 if promo else 1.0) * (1.0 - discount)
+        value = world.prices[product] * (1.0 - cut) * (1.0 - discount)
         in_shop = world.member["ecommerce"][buyers] & (
             (su[buyers] < 0.7) | ~world.member["mini_program"][buyers]
         )
