@@ -7,7 +7,7 @@ import pytest
 
 import canyu
 from canyu.analytics.roles import channel_roles
-from canyu.plan._rules import _role_counts, role_findings, role_p_values
+from canyu.plan._rules import ROLE_REPLICATES, _role_counts, role_findings, role_p_values
 from canyu.session import AnalysisSession
 from canyu.simulate import import_simulation, simulate
 
@@ -79,8 +79,8 @@ def test_point_estimate_mismatch_without_significance_is_only_unclear(
     assert weak and all(f.severity == "info" for f in weak)
     assert any(f.key == "channel_role_unclear:weibo" for f in weak)
     # with the bootstrap's p-values Weibo, where nobody orders, is a significant mismatch as a conversion
-    # channel: its conversion score is 0 in every replicate, so p is the smallest possible, 1 / 401
-    assert p["weibo"] == pytest.approx(1 / 401)
+    # channel: its conversion score is 0 in every replicate, so p is the smallest possible, 1 / (replicates + 1)
+    assert p["weibo"] == pytest.approx(1 / (ROLE_REPLICATES + 1))
     strong = role_findings(swapped, p_values=p)
     assert "channel_role_mismatch:weibo" in {f.key for f in strong}
 
