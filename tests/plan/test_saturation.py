@@ -190,3 +190,76 @@ def test_the_rule_catches_the_overspent_scenario_end_to_end(tmp_path: Path) -> N
     truth = sim.truth["spend"]["channels"]["douyin"]
     assert ev["paid_impressions"] == truth["paid_exposures"]  # the platform's count is the simulator's
     assert ev["elasticity_high"] < BOUND and truth["marginal_roas"] / truth["roas"] < BOUND
+
+
+# -- the media-mix path inside findings --------------------------------------------------------
+def _weekly_workspace(path: Path, weeks: int) -> canyu.Workspace:
+    """Two channels' weekly spend from the media-mix simulator and one order a week on each, after a
+    view on it: enough weeks (>= 34) for the media mix to fit."""
+    import pyarrow as pa
+
+    from canyu.simulate import simulate_media_mix
+
+    data = simulate_media_mix(weeks=weeks, seed=5, channels=("weibo", "douyin"))
+    ws = canyu.create(path, brand="T", locale="en", timezone="Asia/Shanghai")
+    spend: dict[str, list[object]] = {"date": [], "channel": [], "amount": [], "impressions": []}
+    ev: dict[str, list[object]] = {k: [] for k in ("event_id", "ts", "channel", "action", "user_id", "value")}
+    for i, row in data.frame.iterrows():
+        monday = pd.Timestamp(row["week"])
+        for j, ch in enumerate(("weibo", "douyin")):
+            spend["date"].append(monday.date())
+            spend["channel"].append(ch)
+            spend["amount"].append(float(row[ch]))
+            spend["impressions"].append(int(10 * float(row[ch]) ** 0.5))
+            for k, (action, hours, value) in enumerate(
+                (("view", 28, None), ("purchase", 30, float(row["revenue"]) / 2))
+            ):
+                ev["event_id"].append(f"e{i}_{j}_{k}")
+                ev["ts"].append((monday + pd.Timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S"))
+                ev["channel"].append(ch)
+                ev["action"].append(action)
+                ev["user_id"].append(f"u{i}_{j}")
+                ev["value"].append(value)
+    ws.import_batches(pa.table(spend), source="test", table="spend")
+    ws.import_batches(pa.table(ev), source="test", table="events")
+    return ws
+
+
+def test_the_overspent_rule_never_samples_a_media_mix_when_the_session_may_not_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 60 weeks (enough for a fit) a session with ``fit_models = False`` (the console's) reads the
+    cache once, finds nothing, samples nothing and falls back to the daily dose-response test; the
+    same call with ``fit_models = True`` does reach the sampler (so the guard is what stops it), and a
+    second call in one session costs no second cache read (the session's memo)."""
+    import canyu.analytics.mmm._workspace as mw
+    from canyu.plan._diagnosis import saturation_tests
+
+    sampled: list[int] = []
+    reads: list[str] = []
+    real_read = mw._read_cache
+
+    def no_fit(*args: object, **kwargs: object) -> None:
+        sampled.append(1)
+        raise AssertionError("the media mix was sampled inside findings")
+
+    def counted_read(session: object, key: str) -> object:
+        reads.append(key)
+        return real_read(session, key)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mw, "fit_mmm", no_fit)
+    monkeypatch.setattr(mw, "_read_cache", counted_read)
+    with _weekly_workspace(tmp_path / "ws", 60) as ws:
+        s = ws.session()
+        s.fit_models = False
+        out = saturation_tests(s)
+        assert not s.run("mmm").fitted
+        assert set(out) == {"weibo", "douyin"}
+        assert all(v is None or isinstance(v, SpendElasticity) for v in out.values())
+        saturation_tests(s)
+        assert sampled == [] and len(reads) == 1  # one cache read for both calls, no sampling
+        assert ws.store.derived_versions("mmm_fit").num_rows == 0
+        fitting = ws.session()  # fit_models = True: the default outside the console
+        with pytest.raises(AssertionError, match="sampled inside findings"):
+            saturation_tests(fitting)
+        assert sampled == [1]
