@@ -179,3 +179,23 @@ def test_rate_ratio_dataclass_is_frozen() -> None:
     assert isinstance(t, RateRatio)
     with pytest.raises(AttributeError):
         t.ratio = 2.0  # type: ignore[misc]
+
+
+def test_overspent_average_return_needs_a_fixed_cost_not_paid_spend_alone() -> None:
+    """Attributed orders include organic reach, which paid spend does not buy: with the spend analysis's
+    ``fixed_cost`` column, a spend-only channel is not judged on average return (nor used as a peer);
+    the same returns with a fixed cost paying for the channel's operation are."""
+    rows = [("douyin", 20, 4_000), ("weibo", 200, 40_000), ("xiaohongshu", 220, 44_000)]
+    cost = {"douyin": 100_000, "weibo": 50_000, "xiaohongshu": 50_000}
+
+    def table(fixed: dict[str, float]) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(ch, cost[ch] - fixed.get(ch, 0.0), fixed.get(ch, 0.0), cost[ch], o, r) for ch, o, r in rows],
+            columns=["channel", "spend", "fixed_cost", "cost", "orders", "revenue"],
+        )
+
+    assert overspend_findings(table({})) == []  # paid spend only: the marginal test's job
+    operated = {"douyin": 100_000.0, "weibo": 50_000.0, "xiaohongshu": 50_000.0}
+    assert [f.key for f in overspend_findings(table(operated))] == ["overspent_channel:douyin"]
+    # a fixed-cost channel is compared with fixed-cost peers only: none here, nothing to compare with
+    assert overspend_findings(table({"douyin": 100_000.0})) == []

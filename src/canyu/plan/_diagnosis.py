@@ -787,7 +787,13 @@ def overspend_findings(
     attributed orders are fractional (Markov credits) and rounded to whole orders for
     the test. With ``roles`` (the product profile), a channel is compared with the
     other channels of its planned role only: a broadcast channel is not meant to
-    convert like a shop.
+    convert like a shop. With a ``fixed_cost`` column (the ``spend`` analysis), only
+    channels with a fixed cost are tested and compared: attribution credits every
+    order a channel's posts touched, organic reach included, which paid spend alone
+    does not buy (in the wrong-roles scenario at 50,000 people, Weibo's and
+    Xiaohongshu's attributed orders per yuan were 0.19x and 0.32x their peers' while
+    their true paid ROAS was 0.78x and 1.19x; Qzone's was highest while its true paid
+    ROAS was the lowest, 0.19x).
 
     Marginal return: ``saturation`` maps a channel to its dose-response test
     (:func:`canyu.plan._saturation.spend_elasticity`, or the media-mix posterior's
@@ -800,11 +806,16 @@ def overspend_findings(
         return []
     df = costs[costs["cost"] > 0].copy()
     total_cost = float(df["cost"].sum())
+    # The average-return test's orders are what the cost buys only where the cost pays for the channel's
+    # whole operation (a fixed cost: staff, agency, 代运营). Attribution credits a channel with every order
+    # its posts touched, organic reach included, which paid spend does not buy: a channel whose cost is
+    # paid spend alone is judged at the margin only (the paid impressions its spend buys).
+    operated = df["fixed_cost"] > 0 if "fixed_cost" in df.columns else pd.Series(True, index=df.index)
     tests: dict[str, RateRatio] = {}
     peers_of: dict[str, pd.DataFrame] = {}
     sat: dict[str, Saturation] = {}
     thin: list[Finding] = []
-    for r in df.itertuples(index=False):
+    for r in df.itertuples():
         ch = str(r.channel)
         if float(r.cost) < SPEND_MIN_SHARE * total_cost:  # type: ignore[arg-type]
             continue
@@ -841,7 +852,9 @@ def overspend_findings(
                         0 if s is None else round(s.slope, 4),
                     )
                 )
-        peers = df[df["channel"] != ch]
+        if not bool(operated[r.Index]):
+            continue
+        peers = df[(df["channel"] != ch) & operated]
         if roles is not None:
             peers = peers[peers["channel"].map(lambda c: roles.get(str(c))) == roles.get(ch)]
         x1 = round(float(r.orders))  # type: ignore[arg-type]
@@ -991,16 +1004,19 @@ def saturation_tests(session: AnalysisSession) -> dict[str, Saturation | None]:
     section="attribution",
     test=(
         f"per channel taking at least {SPEND_MIN_SHARE:.0%} of the cost (spend plus fixed costs), two tests: (1) "
-        f"average return: the conditional binomial test of attributed orders per yuan (Markov credits, rounded) "
-        f"says it is below {SPEND_RATIO:g}x that of the other channels of its planned role; (2) marginal return: "
+        f"average return, on channels with a fixed cost (which pays for the whole operation, organic reach "
+        f"included): the conditional binomial test of attributed orders per yuan (Markov credits, rounded) "
+        f"says it is below {SPEND_RATIO:g}x that of the other such channels of its planned role (paid spend alone "
+        f"does not buy the organic orders attribution credits, so it is judged at the margin only); (2) marginal return: "
         f"the elasticity of daily paid impressions to adstocked spend (Poisson regression on log spend, carry-over "
         f"0-0.9 by maximum likelihood, Newey-West standard error) is below {SAT_BOUND:.2f}, i.e. the last yuan "
         f"buys less than a third of what the average yuan buys (with a media-mix fit that passed its diagnostics: "
         f"under {ALPHA} of its posterior draws of marginal over average ROAS reach {SAT_BOUND:.2f}). One-sided, "
         f"p < {ALPHA}, Benjamini-Hochberg across both tests and the channels; too thin when even no orders, or a "
         f"flat response to spend, would not be significant, or under {SAT_MIN_DAYS} days with spend",
-        f"对占总成本（投放加固定成本）至少 {SPEND_MIN_SHARE:.0%} 的渠道做两项检验：(1) 平均回报：每元归因订单（马尔可夫归因，取整）"
-        f"的条件二项检验表明低于同一计划角色其他渠道的 {SPEND_RATIO:g} 倍；(2) 边际回报：每日付费曝光对累积花费（adstock）的弹性"
+        f"对占总成本（投放加固定成本）至少 {SPEND_MIN_SHARE:.0%} 的渠道做两项检验：(1) 平均回报，仅用于有固定成本的渠道（固定成本支付整个运营，"
+        f"含自然触达）：每元归因订单（马尔可夫归因，取整）的条件二项检验表明低于同一计划角色其他此类渠道的 {SPEND_RATIO:g} 倍"
+        f"（归因计入的自然流量订单并非付费投放所买，只有投放的渠道只做边际检验）；(2) 边际回报：每日付费曝光对累积花费（adstock）的弹性"
         f"（对数花费的泊松回归，延续率 0-0.9 取最大似然，Newey-West 标准误）低于 {SAT_BOUND:.2f}，即最后一元买到的不到平均一元的"
         f"三分之一（若媒体组合模型通过诊断：其边际与平均 ROAS 之比的后验抽样中达到 {SAT_BOUND:.2f} 的不足 {ALPHA}）。单侧，"
         f"p < {ALPHA}，两项检验与各渠道合并做 Benjamini-Hochberg 校正；零订单或对花费完全无响应也不显著、或有投放不足 "
