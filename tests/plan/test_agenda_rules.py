@@ -56,3 +56,18 @@ def test_weak_strong_or_unclear(
         assert "0.12–0.22" in f.text("metric", "en") and "0.12–0.22" in f.text("metric", "zh-CN")
     if keys == ["agenda_join_audience"]:
         assert found[0].severity == "medium"
+
+
+def test_the_unclear_finding_states_its_power_limit() -> None:
+    """Seed 4 of weak-agenda at 1,000 people: 0.185 (0.12-0.216) over 90 days. The half-width 0.048
+    shrinks as 1/sqrt(days), so it clears 0.2 after 90 * (0.048 / 0.015) ** 2 = 921.6 -> 922 days."""
+    from canyu.plan._agenda_rules import days_to_separate
+
+    assert days_to_separate(0.185, (0.12, 0.216), 90) == 922
+    assert days_to_separate(0.1, (0.05, 0.15), 90) == 23  # 90 * (0.05 / 0.1) ** 2 = 22.5
+    (f,) = join_audience_findings(_agenda("brand_leads", 0.185, 0.12, 0.216))  # type: ignore[arg-type]
+    assert f.evidence["days_to_separate"] == 922 and f.evidence["audience_texts_per_day"] == 19.4
+    assert "needs about 922 days" in f.text("action", "en") and "±0.05" in f.text("action", "en")
+    assert "约 922 天" in f.text("action", "zh-CN") and "每天 19 条受众讨论" in f.text("action", "zh-CN")
+    (g,) = join_audience_findings(_agenda("brand_leads", 0.199, 0.10, 0.30))  # type: ignore[arg-type]
+    assert "more than 3,650 days" in g.text("action", "en") and "超过 3,650 天" in g.text("action", "zh-CN")
