@@ -365,7 +365,7 @@ def agenda_setting(
     alpha: float = 0.05,
     ic: str = "aic",
     boot: int = 200,
-    block_days: int = 14,
+    block_days: int = 7,
     period_days: int = 7,
     seed: int = 0,
 ) -> AgendaResult:
