@@ -298,19 +298,19 @@ def role_p_values(
     values = counts[names].to_numpy(np.float32)
     # one person x (channel, count) matrix, so each chunk of replicates is a single matrix product
     chan = pd.Categorical(counts["channel"], categories=channels).codes
-    per_person = np.zeros((len(uniques), len(channels), len(names)), np.float32)
+    cube = np.zeros((len(uniques), len(channels), len(names)), np.float32)
     keep = chan >= 0
-    np.add.at(per_person, (codes[keep], chan[keep]), values[keep])
-    per_person = per_person.reshape(len(uniques), -1)
-    sums = np.zeros((replicates, len(channels) * len(names)))
+    np.add.at(cube, (codes[keep], chan[keep]), values[keep])
+    per_person = cube.reshape(len(uniques), -1)
+    flat = np.zeros((replicates, len(channels) * len(names)))
     chunk = 50  # replicates at a time: 50 x people weights, a few MB even at 100,000 people
     for first in range(0, replicates, chunk):
         size = min(chunk, replicates - first)
         weights = rng.poisson(1.0, size=(size, len(uniques))).astype(np.float32)
         if len(fixed_person):
             weights[:, fixed_person[0]] = 1.0  # events with no person are not resampled
-        sums[first : first + size] = weights @ per_person
-    sums = sums.reshape(replicates, len(channels), len(names))
+        flat[first : first + size] = weights @ per_person
+    sums = flat.reshape(replicates, len(channels), len(names))
     s = {n: sums[:, :, i] for i, n in enumerate(names)}
     with np.errstate(divide="ignore", invalid="ignore"):
         # reach per post: the events' reach is resampled over a fixed effective number of posts (the
