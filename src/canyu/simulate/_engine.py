@@ -529,6 +529,8 @@ class Engine:
     # each day's expected purchases (the sum of the day's purchase probabilities of those who can buy):
     # the truth's own expectation, free of the purchase draws' noise (an oracle searches on it)
     expected: list[float] = field(default_factory=list)
+    # each day's expected revenue (yuan): expected purchases x the expected value of an order that day
+    expected_revenue: list[float] = field(default_factory=list)
 
     # -- set-up ---------------------------------------------------------------------------------
     @classmethod
@@ -958,16 +960,22 @@ class Engine:
         if discount > 0:  # a promotion's discount raises the purchase hazard (price elasticity 2)
             hazard *= 1.0 + 2.0 * discount
         can_buy = world.member["ecommerce"] | world.member["mini_program"]
-        self.expected.append(float(np.minimum(hazard[can_buy], 1.0).sum()))
-        buyers = np.flatnonzero(can_buy & (u < hazard))
-        if len(buyers) == 0:
-            return
         # a launch or word-of-mouth event sells at its price cut while it runs: 10% off for the first
         # period's own (晒单有礼's incentive, the launch offer); a plan's event at the cut its lever names
         cut = max(
             [float(c.get("price_cut", 0.1)) for c in active if c["kind"] in ("launch", "wom_event")] or [0.0]
         )
-        cum = np.cumsum(world.appeal * self.hit_boost)
+        weight = world.appeal * self.hit_boost
+        expected = float(np.minimum(hazard[can_buy], 1.0).sum())
+        self.expected.append(expected)
+        # the product is drawn by appeal (x the hit boost) whoever buys, so an order's expected value is
+        # the appeal-weighted mean price at the day's cut and discount
+        mean_value = float(weight @ world.prices / weight.sum()) * (1.0 - cut) * (1.0 - discount)
+        self.expected_revenue.append(expected * mean_value)
+        buyers = np.flatnonzero(can_buy & (u < hazard))
+        if len(buyers) == 0:
+            return
+        cum = np.cumsum(weight)
         product = np.minimum(np.searchsorted(cum, pu[buyers] * cum[-1], side="right"), len(cum) - 1)
         value = world.prices[product] * (1.0 - cut) * (1.0 - discount)
         in_shop = world.member["ecommerce"][buyers] & (
