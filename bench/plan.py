@@ -21,7 +21,8 @@ day, so arms differ only by their levers):
                  channel's cadence searched on the true model (``oracle``: from the best of the status
                  quo's, the caps', canyu's and follow-the-leader's cadences, a coordinate ascent over a grid
                  per channel up to the largest cap any arm has there, scored by the continuation's expected
-                 revenue averaged over 2 random streams independent of the evaluation's)
+                 revenue averaged over 2 random streams independent of the evaluation's; then the best of
+                 that and every other arm's whole levers, so it can do whatever another arm does)
 
 Cadence caps: no arm may plan more posts a day on a channel than the top of its role's band in
 ``canyu.plan.strategy.CADENCE`` (broadcast 8, retention 6, service 1, conversion 2): canyu by the role it
@@ -182,7 +183,9 @@ def oracle(
     The cadence search starts from the best (on the search's own streams) of the status quo's cadences, the
     caps (:func:`cadence_caps`) and every arm in ``others`` (canyu's, follow-the-leader's), then runs a
     coordinate ascent over the channels, each trying :func:`cadence_grid` up to the largest cap any arm has
-    there. A trial is scored by the continuation's expected revenue (the true purchase probabilities times
+    there; last it compares the result with every arm in ``others`` whole (its own spend, seeds, service and
+    campaigns, with its own cadence and with the searched one) and keeps the best, so it can do anything
+    another arm does. A trial is scored by the continuation's expected revenue (the true purchase probabilities times
     an order's expected value, free of the purchase draws' noise) averaged over ``SEARCH_STREAMS`` random
     streams independent of the evaluation's, so the search does not tune itself to the draws it is judged
     on.
@@ -231,11 +234,26 @@ def oracle(
             tried += 1
             if score > best:
                 best, posts = score, trial
-    return replace(base, posts_per_day=posts), {
+    # last, the whole levers of every other arm (its spend, seeds, service and campaigns), with its own
+    # cadence and with the searched one: the oracle takes whichever scores best on the search's streams,
+    # so it can do anything another arm does (canyu's campaigns are levers the oracle does not search)
+    found = replace(base, posts_per_day=posts)
+    chosen, label = found, "searched"
+    for name, lv in zip(("canyu", "follow"), others, strict=False):
+        for tag, cand in (
+            (name, lv),
+            (f"{name}'s levers, searched cadence", replace(lv, posts_per_day=posts)),
+        ):
+            score = float(np.mean([_expected(s, cand, horizon, ids) for s in searches]))
+            tried += 1
+            if score > best:
+                best, chosen, label = score, cand, tag
+    return chosen, {
         "expected_revenue_search": best,
         "tried": tried,
         "caps": caps,
         "start": ("status quo", "caps", "canyu", "follow")[i_best],
+        "chosen": label,
     }
 
 
@@ -340,7 +358,7 @@ def bench(
             print(
                 f"  seed {seed}: oracle cadence "
                 + ", ".join(f"{ch} {v:g}" for ch, v in levers["oracle"].posts_per_day.items())
-                + f" ({info['tried']} tried, from {info['start']}); canyu cadence "
+                + f" ({info['tried']} tried, from {info['start']}; levers: {info['chosen']}); canyu cadence "
                 + ", ".join(f"{ch} {v:g}" for ch, v in levers["canyu"].posts_per_day.items()),
                 flush=True,
             )
