@@ -384,6 +384,7 @@ def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -
         ("canyu", "status_quo"),
         ("canyu", "follow"),
         ("oracle", "status_quo"),
+        ("oracle", "canyu"),
         ("follow", "status_quo"),
     ):
         parts = []
