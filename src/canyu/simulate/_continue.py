@@ -47,6 +47,8 @@ _KINDS = {
     "promotion": ("promotion", "价格优惠"),
 }
 _A = {a: i for i, a in enumerate(ACTIONS)}
+#: the channels where people buy: a plan's hit promotion there features its product in the shop
+SHOPS = ("ecommerce", "mini_program")
 
 
 def seed_people(ids: ChannelIds, channel: str, account: str) -> int | None:
@@ -107,6 +109,15 @@ def apply_levers(sim: Simulation, levers: Any, *, days: int, start: dt.date, ids
         lo, hi = max(lo, first), min(hi, first + days - 1)
         if hi < lo:
             ignored.append(f"campaigns.{c.key} (outside the period)")
+            continue
+        if c.channel in SHOPS and c.kind == "promotion" and c.key.startswith("hit:"):
+            # a hit promotion in the shop: features the product its key names (hit:<product_id>)
+            names = eng.world.product_names
+            product = c.key[len("hit:") :]
+            if product in names:
+                eng.featured.append((lo, hi, names.index(product), float(c.discount)))
+                continue
+            ignored.append(f"campaigns.{c.key} (no product {product})")
             continue
         if c.channel not in SOCIAL:
             ignored.append(f"campaigns.{c.key} (channel {c.channel})")
