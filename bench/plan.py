@@ -18,22 +18,26 @@ day, so arms differ only by their levers):
 ``oracle``       from the truth: the same total budget split greedily to the true best marginal revenue per
                  yuan on each channel's true curve, the top-5 IMM seeds on the true Weibo graph (free),
                  every channel answering at the planner's staffing targets (10 minutes, 95%), and each
-                 channel's cadence searched on the true model (``oracle``: a coordinate ascent trying the
-                 status quo's cadence and the channel's cap, scored by the continuation's expected orders
-                 averaged over 3 random streams independent of the evaluation's)
+                 channel's cadence searched on the true model (``oracle``: from the best of the status
+                 quo's, the caps', canyu's and follow-the-leader's cadences, a coordinate ascent over a grid
+                 per channel up to the largest cap any arm has there, scored by the continuation's expected
+                 revenue averaged over 2 random streams independent of the evaluation's; then the best of
+                 that and every other arm's whole levers, so it can do whatever another arm does)
 
-Cadence caps (:func:`cadence_caps`): no arm may plan more posts a day on a channel than the top of its role's
-band in ``canyu.plan.strategy.CADENCE`` (broadcast 8, retention 6, service 1, conversion 2); the oracle's
-caps use the channel's TRUE role (or the status quo's cadence where higher), canyu's its planned role.
-Follow-the-leader's cadence is within those caps.
+Cadence caps: no arm may plan more posts a day on a channel than the top of its role's band in
+``canyu.plan.strategy.CADENCE`` (broadcast 8, retention 6, service 1, conversion 2): canyu by the role it
+plans for the channel, follow-the-leader within those; the oracle may go up to the largest of the channel's
+TRUE role's top, the status quo's cadence and any other arm's cadence there (:func:`cadence_caps`), so it
+can do whatever another arm does.
 
 Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
 is given it as ``budget`` and pays its seeds' fees, at the population's scale, and its campaigns out of it;
 the oracle's seeds are free). A spend split is the whole always-on budget: a channel it leaves out spends
 nothing. Posting is free in yuan in every arm, and the simulator has no posting fatigue (nobody unfollows):
 no mechanism makes more posts cost orders. Printed per scenario: conversions (orders in the period),
-revenue (yuan, their paid value), active people (any action but exposure or reply) and expected conversions
-(the sum of the true purchase probabilities) per arm, mean over seeds with a 90% interval, uplift vs status
+revenue (yuan, their paid value), active people (any action but exposure or reply), expected conversions
+(the sum of the true purchase probabilities) and expected revenue (those times an order's expected value) per
+arm, mean over seeds with a 90% interval, uplift vs status
 quo paired across seeds (t interval), canyu's share of the oracle's uplift, and the goal's verdict.
 
     PYTHONPATH=src python bench/plan.py --seeds 10           # 7 scenarios x 10 seeds, 1,500 people, 45 + 30 days
@@ -63,8 +67,10 @@ from canyu.simulate._world import SOCIAL, build_world
 
 START = dt.date(2026, 8, 1)
 METRICS = ("conversions", "revenue", "active_people")
+#: the goal is judged on these too: the truth's expectations of orders and revenue, free of the draws' noise
+EXPECTED = ("expected_conversions", "expected_revenue")
 #: printed too: the sum of the period's true purchase probabilities (the orders without the draws' noise)
-SHOWN = (*METRICS, "expected_conversions")
+SHOWN = (*METRICS, *EXPECTED)
 XIAOMI_POSTS = {
     "weibo": 8.0,
     "forum": 6.0,
@@ -127,39 +133,62 @@ def _greedy_split(sim: Any, total: float, steps: int = 200) -> dict[str, float]:
 
 #: The staffing the oracle's service targets assume on every channel (the planner's targets: canyu.plan.strategy)
 ORACLE_REPLY = (10.0, 0.95)
-#: Random streams the oracle's cadence search averages its expected orders over
-SEARCH_STREAMS = 3
+#: Random streams the oracle's cadence search averages its expected revenue over
+SEARCH_STREAMS = 2
 
 
-def cadence_caps(sim: Any) -> dict[str, float]:
-    """The most posts a day any arm may plan per channel: the top of its TRUE role's band
-    (``canyu.plan.strategy.CADENCE``, the capacity canyu's planner works under too), or the status quo's
-    cadence where that is higher. A channel the scenario leaves without a role gets its default role's."""
+def cadence_caps(sim: Any, *others: Levers) -> dict[str, float]:
+    """The most posts a day the oracle may plan per channel: the largest any arm may use there — the top of
+    the channel's TRUE role's band (``canyu.plan.strategy.CADENCE``), the status quo's cadence, and the
+    cadence each of ``others`` (canyu's plan, follow-the-leader) plans, whichever is highest. A channel the
+    scenario leaves without a role gets its default role's band."""
     from canyu.plan.strategy import CADENCE
     from canyu.simulate._scenarios import TRUE_ROLES_DEFAULT
 
     roles = sim.scenario.true_roles
     return {
-        ch: max(CADENCE[roles.get(ch, TRUE_ROLES_DEFAULT[ch])][1], sim.state.channels[ch].posts_per_day)
+        ch: max(
+            CADENCE[roles.get(ch, TRUE_ROLES_DEFAULT[ch])][1],
+            sim.state.channels[ch].posts_per_day,
+            *(lv.posts_per_day.get(ch, 0.0) for lv in others),
+        )
         for ch in SOCIAL
     }
 
 
+def cadence_grid(sq: float, cap: float, *others: float) -> list[float]:
+    """The cadences the oracle tries on a channel: the status quo's, the midpoint between it and the cap, the
+    cap, and every other arm's cadence there."""
+    pts = {sq, (sq + cap) / 2, cap, *(v for v in others if 0 <= v <= cap)}
+    return sorted(round(v, 3) for v in pts)
+
+
 def _expected(sim: Any, lv: Levers, days: int, ids: ChannelIds) -> float:
-    return outcome(continue_run(sim, lv, days=days, start=START, ids=ids)).expected_conversions
+    return outcome(continue_run(sim, lv, days=days, start=START, ids=ids)).expected_revenue
 
 
 def oracle(
-    sim: Any, total: float, ids: ChannelIds, first: dt.date, truth_seeds: list[str], horizon: int
+    sim: Any,
+    total: float,
+    ids: ChannelIds,
+    first: dt.date,
+    truth_seeds: list[str],
+    horizon: int,
+    others: tuple[Levers, ...] = (),
 ) -> tuple[Levers, dict[str, Any]]:
     """The oracle, from the truth: the budget to the true best marginal returns, the top-5 IMM seeds on
     the true Weibo graph, every channel answering at the planner's staffing targets, and each channel's
     cadence searched on the true model itself.
 
-    The cadence search is a coordinate ascent over the channels, each trying the status quo's cadence and
-    its cap (:func:`cadence_caps`), scored by the continuation's expected orders (the sum of the true
-    purchase probabilities, free of the purchase draws' noise) on the world's state under an independent
-    random streams (``SEARCH_STREAMS``, averaged), so that the search does not tune itself to the evaluation's own draws.
+    The cadence search starts from the best (on the search's own streams) of the status quo's cadences, the
+    caps (:func:`cadence_caps`) and every arm in ``others`` (canyu's, follow-the-leader's), then runs a
+    coordinate ascent over the channels, each trying :func:`cadence_grid` up to the largest cap any arm has
+    there; last it compares the result with every arm in ``others`` whole (its own spend, seeds, service and
+    campaigns, with its own cadence and with the searched one) and keeps the best, so it can do anything
+    another arm does. A trial is scored by the continuation's expected revenue (the true purchase probabilities times
+    an order's expected value, free of the purchase draws' noise) averaged over ``SEARCH_STREAMS`` random
+    streams independent of the evaluation's, so the search does not tune itself to the draws it is judged
+    on.
     """
     import copy
     from dataclasses import replace
@@ -180,23 +209,52 @@ def oracle(
         state.base = (int(sim.state.base) + 1_000_003 * (k + 1)) % 2**62
         searches.append(replace(sim, state=state))
 
-    def score_of(lv: Levers) -> float:
+    def score_of(posts: dict[str, float]) -> float:
+        lv = replace(base, posts_per_day=posts)
         return float(np.mean([_expected(s, lv, horizon, ids) for s in searches]))
 
-    caps = cadence_caps(sim)
-    posts = dict(base.posts_per_day)
-    best = score_of(base)
-    tried = 1
+    caps = cadence_caps(sim, *others)
+    starts = [dict(sq.posts_per_day), dict(caps)]
+    starts += [
+        {ch: min(lv.posts_per_day.get(ch, sq.posts_per_day[ch]), caps[ch]) for ch in SOCIAL} for lv in others
+    ]
+    scored = [(score_of(p), i) for i, p in enumerate(starts)]
+    best, i_best = max(scored)
+    posts = starts[i_best]
+    tried = len(starts)
     for ch in SOCIAL:
-        for value in sorted({posts[ch], caps[ch]}):
+        grid = cadence_grid(
+            sq.posts_per_day[ch], caps[ch], *(lv.posts_per_day.get(ch, -1.0) for lv in others)
+        )
+        for value in grid:
             if value == posts[ch]:
                 continue
-            trial = replace(base, posts_per_day={**posts, ch: value})
+            trial = {**posts, ch: value}
             score = score_of(trial)
             tried += 1
             if score > best:
-                best, posts = score, {**posts, ch: value}
-    return replace(base, posts_per_day=posts), {"expected_orders_search": best, "tried": tried, "caps": caps}
+                best, posts = score, trial
+    # last, the whole levers of every other arm (its spend, seeds, service and campaigns), with its own
+    # cadence and with the searched one: the oracle takes whichever scores best on the search's streams,
+    # so it can do anything another arm does (canyu's campaigns are levers the oracle does not search)
+    found = replace(base, posts_per_day=posts)
+    chosen, label = found, "searched"
+    for name, lv in zip(("canyu", "follow"), others, strict=False):
+        for tag, cand in (
+            (name, lv),
+            (f"{name}'s levers, searched cadence", replace(lv, posts_per_day=posts)),
+        ):
+            score = float(np.mean([_expected(s, cand, horizon, ids) for s in searches]))
+            tried += 1
+            if score > best:
+                best, chosen, label = score, cand, tag
+    return chosen, {
+        "expected_revenue_search": best,
+        "tried": tried,
+        "caps": caps,
+        "start": ("status quo", "caps", "canyu", "follow")[i_best],
+        "chosen": label,
+    }
 
 
 def _stand_in_plan(sim: Any, total: float) -> Levers:
@@ -263,7 +321,9 @@ def _interval(x: np.ndarray) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def bench(scenarios: list[str], seeds: int, people: int, days: int, horizon: int) -> dict[str, Any]:
+def bench(
+    scenarios: list[str], seeds: int, people: int, days: int, horizon: int, first_seed: int = 1
+) -> dict[str, Any]:
     planner = _canyu_planner()
     print(
         "canyu arm: canyu.plan.actions.build_plan"
@@ -276,7 +336,7 @@ def bench(scenarios: list[str], seeds: int, people: int, days: int, horizon: int
         sc = get_scenario(name)
         arms: dict[str, list[dict[str, float]]] = {a: [] for a in ("status_quo", "canyu", "follow", "oracle")}
         t0 = time.time()
-        for seed in range(1, seeds + 1):
+        for seed in range(first_seed, first_seed + seeds):
             rng = np.random.default_rng(seed)
             world = build_world(rng, sc, people)
             sim = run(rng, world, sc, days)
@@ -292,11 +352,13 @@ def bench(scenarios: list[str], seeds: int, people: int, days: int, horizon: int
                 "canyu": _canyu_plan(sim, seed, name, people, days, horizon, total),
                 "follow": follow_the_leader(sim, total),
             }
-            levers["oracle"], info = oracle(sim, total, ids, first, truth_seeds, horizon)
+            levers["oracle"], info = oracle(
+                sim, total, ids, first, truth_seeds, horizon, others=(levers["canyu"], levers["follow"])
+            )
             print(
                 f"  seed {seed}: oracle cadence "
                 + ", ".join(f"{ch} {v:g}" for ch, v in levers["oracle"].posts_per_day.items())
-                + f" ({info['tried']} tried); canyu cadence "
+                + f" ({info['tried']} tried, from {info['start']}; levers: {info['chosen']}); canyu cadence "
                 + ", ".join(f"{ch} {v:g}" for ch, v in levers["canyu"].posts_per_day.items()),
                 flush=True,
             )
@@ -322,6 +384,7 @@ def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -
         ("canyu", "status_quo"),
         ("canyu", "follow"),
         ("oracle", "status_quo"),
+        ("oracle", "canyu"),
         ("follow", "status_quo"),
     ):
         parts = []
@@ -330,7 +393,7 @@ def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -
             parts.append(f"{m} {du:+,.0f} [{dlo:+,.0f}, {dhi:+,.0f}]")
         print(f"  {a} - {b}: " + "; ".join(parts))
     shares = []
-    for m in METRICS:
+    for m in (*METRICS, *EXPECTED):
         oracle_up = float(np.mean(col[m]["oracle"] - col[m]["status_quo"]))
         canyu_up = float(np.mean(col[m]["canyu"] - col[m]["status_quo"]))
         shares.append(
@@ -340,7 +403,7 @@ def _print(name: str, arms: dict[str, list[dict[str, float]]], seconds: float) -
         )
     print("  canyu's uplift as a share of the oracle's: " + "; ".join(shares))
     verdict = []
-    for m in METRICS:
+    for m in (*METRICS, *EXPECTED):
         beats = [_interval(col[m]["canyu"] - col[m][b])[1] > 0 for b in ("status_quo", "follow")]
         up = float(np.mean(col[m]["oracle"] - col[m]["status_quo"]))
         share = float(np.mean(col[m]["canyu"] - col[m]["status_quo"])) / up if up > 0 else float("nan")
@@ -364,14 +427,33 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--people", type=int, default=1500)
     p.add_argument("--days", type=int, default=45)
     p.add_argument("--horizon", type=int, default=30)
+    p.add_argument("--first-seed", type=int, default=1, help="seeds first-seed .. first-seed + seeds - 1")
     p.add_argument("--json", type=Path, default=None, help="write every arm's outcomes per seed here")
+    p.add_argument(
+        "--combine",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="print the tables of earlier --json files together (their seeds pooled per scenario); runs nothing",
+    )
     a = p.parse_args(argv)
+    if a.combine:
+        import json
+
+        pooled: dict[str, dict[str, list[dict[str, float]]]] = {}
+        for f in a.combine:
+            for name, arms in json.loads(f.read_text()).items():
+                for arm, rows in arms.items():
+                    pooled.setdefault(name, {}).setdefault(arm, []).extend(rows)
+        for name, arms in pooled.items():
+            _print(name, arms, float("nan"))
+        return
     names = [s for s in a.scenarios.split(",") if s]
     unknown = [s for s in names if s not in SCENARIOS]
     if unknown:
         sys.exit(f"unknown scenario {unknown[0]}; valid: {', '.join(SCENARIOS)}")
     t0 = time.time()
-    results = bench(names, a.seeds, a.people, a.days, a.horizon)
+    results = bench(names, a.seeds, a.people, a.days, a.horizon, a.first_seed)
     print(f"\nwall {time.time() - t0:.0f} s")
     if a.json:
         import json

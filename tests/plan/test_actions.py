@@ -287,3 +287,23 @@ def test_attributed_orders_fall_back_to_all_the_data(planned: tuple[canyu.Worksp
     assert out == pytest.approx({str(r.channel): float(r.orders) for r in whole.itertuples(index=False)})
     base, scope = attributed_orders(ws.session(period=(plan.baseline.start, plan.baseline.end)))
     assert scope == "baseline" and sum(base.values()) > 0
+
+
+def test_for_revenue_only_hits_dearer_than_the_shops_average_order_are_pushed(
+    planned: tuple[canyu.Workspace, Plan],
+) -> None:
+    """Pushing a hit shifts which product sells; under the revenue objective a hit whose revenue per order
+    in the baseline is below the shop's (every purchase, read from the raw events in pandas) is not pushed,
+    and the conversions objective's plan still pushes its best sellers whatever their price."""
+    ws, plan = planned
+    ev = ws.to_pandas(ws.table("events").select("action", "product_id", "value"))
+    buy = ev[(ev["action"] == "purchase") & ev["product_id"].notna()]
+    per_product = buy.groupby("product_id")["value"].agg(["sum", "count"])
+    shop = float(per_product["sum"].sum() / per_product["count"].sum())
+    value = per_product["sum"] / per_product["count"]
+    revenue_plan = build_plan(ws.session(), period=PERIOD, budget=BUDGET, objective="revenue")
+    pushed = [t.key.removeprefix("hit:") for t in revenue_plan.tasks if t.kind == "hit"]
+    for product in pushed:
+        assert value[product] >= shop - 1e-6, (product, value[product], shop)
+    cheap = [t.key.removeprefix("hit:") for t in plan.tasks if t.kind == "hit" and value[t.key[4:]] < shop]
+    assert set(cheap).isdisjoint(pushed)

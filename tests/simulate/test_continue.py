@@ -215,3 +215,73 @@ def test_a_plans_word_of_mouth_event_sells_at_its_own_discount(world) -> None:  
     )
     assert on.sum() > 0
     np.testing.assert_allclose(h["value"][on], sim.world.prices[h["product"][on]] * 0.9)
+
+
+def test_expected_revenue_is_the_mean_of_the_drawn_revenue(world) -> None:  # type: ignore[no-untyped-def]
+    """The engine's expected revenue: each day's expected orders times an order's expected value, the
+    products' appeal-weighted (x hit boost) mean price at the day's cut. Checked against the closed form
+    from the world's price list, and against the revenue drawn: given the path, revenue is a sum of
+    independent orders, so it lies within a few standard deviations (variance at most the expected
+    orders x an order's mean squared value) of its expectation."""
+    sim, ids = world
+    first = START + dt.timedelta(days=sim.days)
+    w = sim.world
+    for discount in (0.0, 0.2):
+        camps = (
+            (Campaign("W1", "weibo", first, first + dt.timedelta(days=19), "word_of_mouth", 0.0, discount),)
+            if discount
+            else ()
+        )
+        cont = continue_run(
+            sim,
+            Levers(posts_per_day={ch: 8.0 for ch in SOCIAL}, campaigns=camps),
+            days=20,
+            start=START,
+            ids=ids,
+        )
+        out, eng = outcome(cont), cont.state
+        weight = w.appeal * eng.hit_boost
+        mean_price = float(weight @ w.prices / weight.sum())
+        per_day = np.array(eng.expected_revenue[sim.days :]) / np.array(eng.expected[sim.days :])
+        np.testing.assert_allclose(per_day, mean_price * (1.0 - discount), rtol=1e-9)
+        assert out.expected_revenue == pytest.approx(sum(eng.expected_revenue[sim.days :]))
+        second = float(weight @ w.prices**2 / weight.sum()) * (1.0 - discount) ** 2
+        gap = (out.revenue - out.expected_revenue) / np.sqrt(out.expected_conversions * second)
+        assert abs(gap) < 3.5, (out.revenue, out.expected_revenue)
+    assert len(sim.state.expected_revenue) == sim.days
+
+
+def test_a_hit_promotion_in_the_shop_features_its_product(world) -> None:  # type: ignore[no-untyped-def]
+    """A plan's hit promotion on ecommerce (``hit:<product_id>``) features that product while it runs: its
+    appeal x FEATURE_BOOST in which product a buyer takes, so its share of the orders rises and an order's
+    expected value is the boosted appeal-weighted mean price (closed form from the world's price list).
+    A key naming no product is reported as ignored, not silently dropped."""
+    from canyu.simulate._engine import FEATURE_BOOST
+
+    sim, ids = world
+    w = sim.world
+    first = START + dt.timedelta(days=sim.days)
+    j = int(np.argmin(w.appeal * sim.state.hit_boost))  # the least-sold product: the plainest test
+    promo = Campaign(
+        f"hit:{w.product_names[j]}", "ecommerce", first, first + dt.timedelta(days=19), "promotion"
+    )
+    posts = {ch: 8.0 for ch in SOCIAL}
+    plain = continue_run(sim, Levers(posts_per_day=posts), days=20, start=START, ids=ids)
+    shop = continue_run(sim, Levers(posts_per_day=posts, campaigns=(promo,)), days=20, start=START, ids=ids)
+    assert shop.state.ignored == []
+    boost = sim.state.hit_boost.copy()
+    boost[j] = max(boost[j], FEATURE_BOOST)
+    weight = w.appeal * boost
+    per_day = np.array(shop.state.expected_revenue[sim.days :]) / np.array(shop.state.expected[sim.days :])
+    np.testing.assert_allclose(per_day, weight @ w.prices / weight.sum(), rtol=1e-9)
+    # the purchase hazard is not changed by which product is featured: the same expected orders
+    assert outcome(shop).expected_conversions == pytest.approx(outcome(plain).expected_conversions)
+    orders = [_new(c) for c in (plain, shop)]
+    n_j = [int(((o["act"] == A["purchase"]) & (o["product"] == j)).sum()) for o in orders]
+    n_all = [int((o["act"] == A["purchase"]).sum()) for o in orders]
+    share = [weight[j] / weight.sum(), (w.appeal * sim.state.hit_boost)[j] / weight.sum()]
+    assert n_j[1] > n_j[0] and n_j[1] > 0, (n_j, n_all, share)
+    bad = Campaign("hit:no-such-product", "ecommerce", first, first + dt.timedelta(days=3), "promotion")
+    assert continue_run(sim, Levers(campaigns=(bad,)), days=5, start=START, ids=ids).state.ignored == [
+        "campaigns.hit:no-such-product (no product no-such-product)"
+    ]

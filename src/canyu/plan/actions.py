@@ -299,6 +299,16 @@ def _kpi(
     return KPI(metric, channel, float(baseline), float(tgt), effect, label, of, kind, better, subject)
 
 
+def _order_value(hit: Mapping[str, Any]) -> float:
+    """A hit's revenue per order in the baseline."""
+    return float(hit.get("revenue", 0.0)) / hit["orders"] if hit.get("orders") else 0.0
+
+
+def _shop_order_value(hit: Mapping[str, Any]) -> float:
+    """The shop's revenue per order in the baseline (every product), from a hit's record."""
+    return float(hit.get("of_revenue", 0.0)) / hit["of_orders"] if hit.get("of_orders") else math.inf
+
+
 def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list[Task]:
     s = ctx.strategy
     findings = s.findings
@@ -710,7 +720,13 @@ def _tasks(ctx: _Ctx, split: BudgetSplit, budget: float, objective: str) -> list
 
     # -- hits (爆品)
     conv_channel = next((ch for ch, r in s.layout.items() if r.role == "conversion" and r.has_data), lead)
-    for h in s.hits[:2]:
+    hits = s.hits[:2]
+    if objective == "revenue":
+        # pushing a hit shifts which product sells more than whether anyone buys, so for revenue only a
+        # hit whose order value is at least the shop's average one is pushed (a cheap best seller would
+        # lower the revenue per order)
+        hits = [h for h in s.hits if _order_value(h) >= _shop_order_value(h)][:2]
+    for h in hits:
         g = h["growth"] if h["growth"] is not None else 0.0
         base_orders = float(h["orders"])
         grow = max(min(g - 1.0, 1.0), 0.1) if g else 0.1

@@ -650,6 +650,7 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
     products = _safe(session, "products")
     if products is not None and len(products):
         total_orders = int(products["orders"].sum())
+        total_revenue = float(products["revenue"].fillna(0).sum()) if "revenue" in products else 0.0
         declared = set(profile.hit_products)
         ranked = products.assign(
             declared=products["declared_hit"]
@@ -665,6 +666,8 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
                     "name": str(r["name"]),
                     "orders": int(r["orders"]),
                     "of_orders": total_orders,
+                    "revenue": float(r.get("revenue") or 0.0),
+                    "of_revenue": total_revenue,
                     "share": float(r["share"]),
                     "growth": growth,
                     "declared": bool(r["declared"]),

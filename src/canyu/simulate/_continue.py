@@ -47,6 +47,8 @@ _KINDS = {
     "promotion": ("promotion", "价格优惠"),
 }
 _A = {a: i for i, a in enumerate(ACTIONS)}
+#: the channels where people buy: a plan's hit promotion there features its product in the shop
+SHOPS = ("ecommerce", "mini_program")
 
 
 def seed_people(ids: ChannelIds, channel: str, account: str) -> int | None:
@@ -108,6 +110,15 @@ def apply_levers(sim: Simulation, levers: Any, *, days: int, start: dt.date, ids
         if hi < lo:
             ignored.append(f"campaigns.{c.key} (outside the period)")
             continue
+        if c.channel in SHOPS and c.kind == "promotion" and c.key.startswith("hit:"):
+            # a hit promotion in the shop: features the product its key names (hit:<product_id>)
+            names = eng.world.product_names
+            product = c.key[len("hit:") :]
+            if product in names:
+                eng.featured.append((lo, hi, names.index(product), float(c.discount)))
+                continue
+            ignored.append(f"campaigns.{c.key} (no product {product})")
+            continue
         if c.channel not in SOCIAL:
             ignored.append(f"campaigns.{c.key} (channel {c.channel})")
             continue
@@ -167,6 +178,9 @@ class ArmOutcome:
     spend: float
     paid_exposures: int
     expected_conversions: float = float("nan")  # the sum of the period's purchase probabilities (truth)
+    expected_revenue: float = float(
+        "nan"
+    )  # the sum of those probabilities x an order's expected value (truth)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,6 +190,7 @@ class ArmOutcome:
             "spend": round(self.spend, 2),
             "paid_exposures": self.paid_exposures,
             "expected_conversions": round(self.expected_conversions, 4),
+            "expected_revenue": round(self.expected_revenue, 2),
         }
 
 
@@ -185,7 +200,9 @@ def outcome(sim: Simulation) -> ArmOutcome:
     Conversions count purchases (orders) in the period, revenue their paid value (refunds not deducted);
     active people are those with any action but an exposure or a brand reply in the period; expected
     conversions are the sum of the period's daily purchase probabilities (the simulator's own
-    expectation of the orders, without the purchase draws' noise).
+    expectation of the orders, without the purchase draws' noise), expected revenue that sum with each
+    day's probabilities times the expected value of an order that day (the products' appeal-weighted mean
+    price at the day's price cut and discount; who buys does not change which product).
     """
     cols = sim.log.columns()
     lo = sim.start_day * DAY
@@ -202,6 +219,9 @@ def outcome(sim: Simulation) -> ArmOutcome:
         spend=float(sim.spend[sim.start_day :].sum()),
         paid_exposures=int(sim.paid_impressions[sim.start_day :].sum()),
         expected_conversions=float(sum(getattr(sim.state, "expected", [])[sim.start_day :]))
+        if sim.state is not None
+        else float("nan"),
+        expected_revenue=float(sum(getattr(sim.state, "expected_revenue", [])[sim.start_day :]))
         if sim.state is not None
         else float("nan"),
     )

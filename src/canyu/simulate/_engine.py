@@ -490,6 +490,11 @@ def paid_curve(prm: Any, people: int, spend: np.ndarray | float) -> np.ndarray:
     return prm.paid_reach * saturate(x, kind=prm.paid_curve, half=half, shape=np.asarray(prm.paid_shape))
 
 
+#: A product the shop features (a plan's hit promotion on ecommerce or the mini program) sells as the
+#: launch's hit does: its appeal times this while the promotion runs
+FEATURE_BOOST = 3.0
+
+
 @dataclass
 class Engine:
     """The simulated world's state between days, so a run can be continued (``continue_days``).
@@ -525,10 +530,15 @@ class Engine:
     always_on: dict[str, float] | None = None  # a continuation's spend per day per channel (None: scenario's)
     seeds: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # day -> (channel, person)
     ignored: list[str] = field(default_factory=list)  # levers the simulator has no channel for
+    # a plan's shop promotions of one product (first day, last day, product, discount): while one runs the
+    # shop features the product (its appeal x FEATURE_BOOST, as the launch's hit) at its discount
+    featured: list[tuple[int, int, int, float]] = field(default_factory=list)
     first: tuple[int, int, int, int] = (0, 0, 0, 0)  # a continuation's first (row, post, mention, campaign)
     # each day's expected purchases (the sum of the day's purchase probabilities of those who can buy):
     # the truth's own expectation, free of the purchase draws' noise (an oracle searches on it)
     expected: list[float] = field(default_factory=list)
+    # each day's expected revenue (yuan): expected purchases x the expected value of an order that day
+    expected_revenue: list[float] = field(default_factory=list)
 
     # -- set-up ---------------------------------------------------------------------------------
     @classmethod
@@ -631,7 +641,7 @@ class Engine:
         all_topics = np.concatenate(list(day_topics.values()))
         sal = self.agenda.posted(day, all_topics)
         if day == min(sc.launch_day, len(self.agenda.plan) - 1):
-            self.hit_boost[world.hit_products[0]] = 3.0
+            self.hit_boost[world.hit_products[0]] = FEATURE_BOOST
         online = rng.random(n) < np.clip(0.35 * world.activity * lift, 0, 1)
         latest: dict[str, Post] = {}
         for p in reversed(self.posts):
@@ -949,7 +959,11 @@ class Engine:
         hazard = (sc.base_purchase * world.activity * self.lift * (1.5 - world.price_sensitivity)).astype(
             np.float64
         )
-        discount = max([float(c.get("discount", 0.0)) for c in active if c["kind"] == "promotion"] or [0.0])
+        shop = [f for f in self.featured if f[0] <= day <= f[1]]
+        discount = max(
+            [float(c.get("discount", 0.0)) for c in active if c["kind"] == "promotion"] + [f[3] for f in shop]
+            or [0.0]
+        )
         for ch in SOCIAL:  # touched in the last 7 days
             hazard[np.flatnonzero(self.last_touch[C[ch]] > day - 7)] += self.channels[ch].effect
         # answered messages: for 7 days, up to the channel's effect again, less the slower the reply
@@ -958,16 +972,27 @@ class Engine:
         if discount > 0:  # a promotion's discount raises the purchase hazard (price elasticity 2)
             hazard *= 1.0 + 2.0 * discount
         can_buy = world.member["ecommerce"] | world.member["mini_program"]
-        self.expected.append(float(np.minimum(hazard[can_buy], 1.0).sum()))
-        buyers = np.flatnonzero(can_buy & (u < hazard))
-        if len(buyers) == 0:
-            return
         # a launch or word-of-mouth event sells at its price cut while it runs: 10% off for the first
         # period's own (晒单有礼's incentive, the launch offer); a plan's event at the cut its lever names
         cut = max(
             [float(c.get("price_cut", 0.1)) for c in active if c["kind"] in ("launch", "wom_event")] or [0.0]
         )
-        cum = np.cumsum(world.appeal * self.hit_boost)
+        boost = self.hit_boost
+        if shop:
+            boost = boost.copy()
+            for f in shop:
+                boost[f[2]] = max(boost[f[2]], FEATURE_BOOST)
+        weight = world.appeal * boost
+        expected = float(np.minimum(hazard[can_buy], 1.0).sum())
+        self.expected.append(expected)
+        # the product is drawn by appeal (x the hit boost) whoever buys, so an order's expected value is
+        # the appeal-weighted mean price at the day's cut and discount
+        mean_value = float(weight @ world.prices / weight.sum()) * (1.0 - cut) * (1.0 - discount)
+        self.expected_revenue.append(expected * mean_value)
+        buyers = np.flatnonzero(can_buy & (u < hazard))
+        if len(buyers) == 0:
+            return
+        cum = np.cumsum(weight)
         product = np.minimum(np.searchsorted(cum, pu[buyers] * cum[-1], side="right"), len(cum) - 1)
         value = world.prices[product] * (1.0 - cut) * (1.0 - discount)
         in_shop = world.member["ecommerce"][buyers] & (
