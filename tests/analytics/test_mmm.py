@@ -49,6 +49,33 @@ def test_simulated_truth_matches_an_independent_computation(saturation: str, ads
     json.dumps(t.to_dict())
 
 
+def test_averaged_curves_are_each_draw_s_own_form() -> None:
+    """``saturation="average"`` pools Hill and logistic draws: each draw keeps its own curve, the
+    budget optimiser sees the pooled curves, and a channel's response is the mean over both forms."""
+    hill_t = simulate_media_mix(weeks=60, seed=3, channels=("weibo", "douyin"), saturation="hill").truth
+    log_t = simulate_media_mix(weeks=60, seed=3, channels=("weibo", "douyin"), saturation="logistic").truth
+    pooled = PosteriorResponse(
+        channels=hill_t.channels,
+        saturation="average",
+        beta=np.vstack([hill_t.beta, log_t.beta]),
+        half=np.vstack([hill_t.half, log_t.half]),
+        shape=np.vstack([hill_t.shape, np.ones(2)]),
+        current_weekly=hill_t.mean_spend,
+        hill=np.array([True, False]),
+    )
+    spend = np.array([[0.0, 0.0], [2e4, 5e4], [1e5, 3e5]])
+    got = pooled.weekly(spend)  # (draws, rows, channels)
+    np.testing.assert_allclose(got[0], hill_t.weekly_response(spend), rtol=1e-12)
+    np.testing.assert_allclose(got[1], log_t.weekly_response(spend), rtol=1e-12)
+    grid = np.array([0.0, 3e4, 9e4])
+    np.testing.assert_allclose(pooled.channel_curve("douyin", grid)[1], log_t.response_curve("douyin", grid))
+    with pytest.raises(ValueError, match="mask"):
+        saturation_np(spend, "average", hill_t.half, hill_t.shape)
+    # Two draws that disagree on the form: the plan follows their mean curve, spending the whole budget.
+    plan = optimize_budget(pooled, total=4 * float(hill_t.mean_spend.sum()), weeks=4)
+    assert sum(plan.allocation.values()) == pytest.approx(4 * float(hill_t.mean_spend.sum()), rel=1e-6)
+
+
 def test_scenarios_correlated_and_overspent() -> None:
     def mean_corr(d: MediaMixData) -> float:
         c = np.corrcoef(d.frame[list(d.truth.channels)].to_numpy(float).T)
