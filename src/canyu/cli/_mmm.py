@@ -176,7 +176,9 @@ def mmm_cmd(
             "--controls", help="--file: control columns (price index, promotions), comma separated."
         ),
     ] = None,
-    saturation: Annotated[str, typer.Option(help="logistic, hill, or average (both forms fitted, draws pooled).")] = "logistic",
+    saturation: Annotated[
+        str, typer.Option(help="logistic, hill, or average (both forms fitted, draws pooled).")
+    ] = "logistic",
     adstock: Annotated[str, typer.Option(help="geometric or delayed.")] = "geometric",
     holdout_weeks: Annotated[int, typer.Option(help="Last weeks held out to check the fit.")] = 8,
     chains: Annotated[int, typer.Option(help="NUTS chains (vectorised).")] = 4,
