@@ -249,6 +249,36 @@ def test_lift_test_calibration_narrows_the_interval() -> None:
     assert calibrated.holdout is None
 
 
+@pytest.mark.slow
+def test_averaged_fit_pools_both_forms_and_covers_the_truth() -> None:
+    """``saturation="average"``: one fit per form, half the chains each, draws pooled; the verdict
+    passes only when both fits pass; the pooled ROAS is the mean of the two forms' draws."""
+    data = simulate_media_mix(weeks=80, seed=6, channels=("weibo", "douyin"), saturation="hill")
+    common = dict(
+        date="week",
+        target="revenue",
+        channels=data.truth.channels,
+        controls=data.controls,
+        chains=4,
+        warmup=150,
+        draws=150,
+        seasonality_order=0,
+        seed=3,
+    )
+    fit = fit_mmm(data.frame, saturation="average", **common)  # type: ignore[arg-type]
+    assert fit.response.hill is not None and fit.response.hill.sum() == 2 * 150
+    assert fit.response.beta.shape == (4 * 150, 2)
+    assert fit.diagnostics.chains == 4
+    assert set(fit.diagnostics.parameters["parameter"].str.split(":").str[0]) == {"hill", "logistic"}
+    assert fit.diagnostics.ok == (not fit.diagnostics.reasons)
+    assert all(r.startswith(("hill form: ", "logistic form: ")) for r in fit.diagnostics.reasons)
+    roas = fit.metric("roas")
+    assert np.all((roas["lo"] <= data.truth.roas) & (data.truth.roas <= roas["hi"])), (roas, data.truth.roas)
+    # The shape summary is over the Hill draws only (logistic draws carry shape 1).
+    assert np.all(fit.metric("shape")["lo"] >= 1.0)
+    assert any("averaged over the Hill and logistic" in n for n in fit.notes)
+
+
 # ---------------------------------------------------------------- correctness over seeds and scenarios
 
 
