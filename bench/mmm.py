@@ -229,7 +229,7 @@ def main() -> None:
     )
     ap.add_argument(
         "--saturation",
-        choices=("logistic", "hill"),
+        choices=("logistic", "hill", "average"),
         default="logistic",
         help="the model's saturation form for the sweep / held-out fits (the main case stays logistic)",
     )

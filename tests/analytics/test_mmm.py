@@ -49,6 +49,33 @@ def test_simulated_truth_matches_an_independent_computation(saturation: str, ads
     json.dumps(t.to_dict())
 
 
+def test_averaged_curves_are_each_draw_s_own_form() -> None:
+    """``saturation="average"`` pools Hill and logistic draws: each draw keeps its own curve, the
+    budget optimiser sees the pooled curves, and a channel's response is the mean over both forms."""
+    hill_t = simulate_media_mix(weeks=60, seed=3, channels=("weibo", "douyin"), saturation="hill").truth
+    log_t = simulate_media_mix(weeks=60, seed=3, channels=("weibo", "douyin"), saturation="logistic").truth
+    pooled = PosteriorResponse(
+        channels=hill_t.channels,
+        saturation="average",
+        beta=np.vstack([hill_t.beta, log_t.beta]),
+        half=np.vstack([hill_t.half, log_t.half]),
+        shape=np.vstack([hill_t.shape, np.ones(2)]),
+        current_weekly=hill_t.mean_spend,
+        hill=np.array([True, False]),
+    )
+    spend = np.array([[0.0, 0.0], [2e4, 5e4], [1e5, 3e5]])
+    got = pooled.weekly(spend)  # (draws, rows, channels)
+    np.testing.assert_allclose(got[0], hill_t.weekly_response(spend), rtol=1e-12)
+    np.testing.assert_allclose(got[1], log_t.weekly_response(spend), rtol=1e-12)
+    grid = np.array([0.0, 3e4, 9e4])
+    np.testing.assert_allclose(pooled.channel_curve("douyin", grid)[1], log_t.response_curve("douyin", grid))
+    with pytest.raises(ValueError, match="mask"):
+        saturation_np(spend, "average", hill_t.half, hill_t.shape)
+    # Two draws that disagree on the form: the plan follows their mean curve, spending the whole budget.
+    plan = optimize_budget(pooled, total=4 * float(hill_t.mean_spend.sum()), weeks=4)
+    assert sum(plan.allocation.values()) == pytest.approx(4 * float(hill_t.mean_spend.sum()), rel=1e-6)
+
+
 def test_scenarios_correlated_and_overspent() -> None:
     def mean_corr(d: MediaMixData) -> float:
         c = np.corrcoef(d.frame[list(d.truth.channels)].to_numpy(float).T)
@@ -220,6 +247,36 @@ def test_lift_test_calibration_narrows_the_interval() -> None:
     assert (w_cal["hi"] - w_cal["lo"]) < 0.7 * (w_plain["hi"] - w_plain["lo"])
     assert abs(w_cal["mean"] - t.roas[i]) / t.roas[i] < 0.08
     assert calibrated.holdout is None
+
+
+@pytest.mark.slow
+def test_averaged_fit_pools_both_forms_and_covers_the_truth() -> None:
+    """``saturation="average"``: one fit per form, half the chains each, draws pooled; the verdict
+    passes only when both fits pass; the pooled ROAS is the mean of the two forms' draws."""
+    data = simulate_media_mix(weeks=80, seed=6, channels=("weibo", "douyin"), saturation="hill")
+    common = dict(
+        date="week",
+        target="revenue",
+        channels=data.truth.channels,
+        controls=data.controls,
+        chains=4,
+        warmup=150,
+        draws=150,
+        seasonality_order=0,
+        seed=3,
+    )
+    fit = fit_mmm(data.frame, saturation="average", **common)  # type: ignore[arg-type]
+    assert fit.response.hill is not None and fit.response.hill.sum() == 2 * 150
+    assert fit.response.beta.shape == (4 * 150, 2)
+    assert fit.diagnostics.chains == 4
+    assert set(fit.diagnostics.parameters["parameter"].str.split(":").str[0]) == {"hill", "logistic"}
+    assert fit.diagnostics.ok == (not fit.diagnostics.reasons)
+    assert all(r.startswith(("hill form: ", "logistic form: ")) for r in fit.diagnostics.reasons)
+    roas = fit.metric("roas")
+    assert np.all((roas["lo"] <= data.truth.roas) & (data.truth.roas <= roas["hi"])), (roas, data.truth.roas)
+    # The shape summary is over the Hill draws only (logistic draws carry shape 1).
+    assert np.all(fit.metric("shape")["lo"] >= 1.0)
+    assert any("averaged over the Hill and logistic" in n for n in fit.notes)
 
 
 # ---------------------------------------------------------------- correctness over seeds and scenarios

@@ -46,7 +46,7 @@ def print_fit(out: Console, fit: MediaMixResult, title: str, loc: str) -> None:
     metrics = {
         m: fit.metric(m) for m in ("roas", "marginal_roas", "contribution", "alpha", "half_saturation")
     }
-    if fit.saturation == "hill":
+    if fit.saturation != "logistic":  # the Hill slope (over the Hill draws when averaged)
         metrics["shape"] = fit.metric("shape")
     if fit.adstock == "delayed":
         metrics["theta"] = fit.metric("theta")
@@ -176,7 +176,9 @@ def mmm_cmd(
             "--controls", help="--file: control columns (price index, promotions), comma separated."
         ),
     ] = None,
-    saturation: Annotated[str, typer.Option(help="logistic or hill.")] = "logistic",
+    saturation: Annotated[
+        str, typer.Option(help="logistic, hill, or average (both forms fitted, draws pooled).")
+    ] = "logistic",
     adstock: Annotated[str, typer.Option(help="geometric or delayed.")] = "geometric",
     holdout_weeks: Annotated[int, typer.Option(help="Last weeks held out to check the fit.")] = 8,
     chains: Annotated[int, typer.Option(help="NUTS chains (vectorised).")] = 4,

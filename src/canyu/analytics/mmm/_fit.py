@@ -20,6 +20,7 @@ from canyu.analytics.mmm._model import M_SCALE, ModelData, run_nuts
 from canyu.analytics.mmm._result import INTERVAL, Diagnostics, HoldoutCheck, MediaMixResult, PosteriorResponse
 from canyu.analytics.mmm._transforms import (
     ADSTOCK_FORMS,
+    CURVE_FORMS,
     HOLIDAYS,
     SATURATION_FORMS,
     adstock_np,
@@ -250,14 +251,59 @@ def _flat(samples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v.reshape(v.shape[0] * v.shape[1], *v.shape[2:]) for k, v in samples.items()}
 
 
+def _pool(samples: Mapping[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Flat draws of one fit per curve form, pooled with equal weight (each form runs as many chains
+    and draws). ``hill`` marks the Hill draws; logistic draws get ``shape`` 1. Parameters only one form
+    has (the Hill coordinates ``u``, ``shape_excess``) are dropped: ``half`` and ``shape`` carry them."""
+    flats = {form: _flat(s) for form, s in samples.items()}
+    if len(flats) == 1:
+        return next(iter(flats.values()))
+    for form, d in flats.items():
+        d.setdefault("shape", np.ones_like(d["half"]))
+        d["hill"] = np.full(d["half"].shape[0], form == "hill")
+    common = set.intersection(*(set(d) for d in flats.values()))
+    return {k: np.concatenate([d[k] for d in flats.values()]) for k in sorted(common)}
+
+
+def _merge_diagnostics(per_form: Mapping[str, Diagnostics]) -> Diagnostics:
+    """One verdict over the fits of each curve form: it passes only when every fit passes."""
+    if len(per_form) == 1:
+        return next(iter(per_form.values()))
+    diags = list(per_form.values())
+    tables = [
+        dg.parameters.assign(parameter=f"{form}:" + dg.parameters["parameter"])
+        for form, dg in per_form.items()
+    ]
+    return Diagnostics(
+        ok=all(dg.ok for dg in diags),
+        reasons=tuple(f"{form} form: {r}" for form, dg in per_form.items() for r in dg.reasons),
+        max_rhat=float(np.nanmax([dg.max_rhat for dg in diags])),
+        min_ess=float(min(dg.min_ess for dg in diags)),
+        divergences=sum(dg.divergences for dg in diags),
+        chains=sum(dg.chains for dg in diags),
+        draws=diags[0].draws,
+        seconds=diags[0].seconds,
+        parameters=pd.concat(tables, ignore_index=True),
+    )
+
+
 def _predict(d: dict[str, np.ndarray], md: ModelData, stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Posterior mean target per draw and week (scaled), and each channel's contribution (scaled)."""
     n = d["m"].shape[0]
     shape = d.get("shape", np.ones_like(d["half"]))
+    hill = d.get("hill")
     theta = d.get("theta")
     ad = adstock_np(stack, weights_np(d["alpha"], theta))
-    beta = d["m"] / saturation_np(np.ones(1), md.saturation, d["half"], shape)
-    contrib = beta[:, None, :] * saturation_np(ad, md.saturation, d["half"][:, None, :], shape[:, None, :])
+    beta = d["m"] / saturation_np(
+        np.ones(1), md.saturation, d["half"], shape, None if hill is None else hill[:, None]
+    )
+    contrib = beta[:, None, :] * saturation_np(
+        ad,
+        md.saturation,
+        d["half"][:, None, :],
+        shape[:, None, :],
+        None if hill is None else hill[:, None, None],
+    )
     mu = d["intercept"][:, None] + d["trend"][:, None] * md.trend[None, :]
     for name, design in (("seasonality", md.fourier), ("holiday", md.holidays), ("control", md.controls)):
         if design.shape[1]:
@@ -302,7 +348,8 @@ def fit_mmm(
         One row per week (daily rows are summed to weeks): a date column, the target (orders, revenue,
         leads...), one spend column per channel, optional control columns.
     saturation, adstock
-        ``logistic`` (default) or ``hill``; ``geometric`` (default) or ``delayed``.
+        ``logistic`` (default), ``hill``, or ``average`` (a fit of each curve form, draws pooled with
+        equal weight); ``geometric`` (default) or ``delayed``.
     holidays
         Festival weeks given their own effect: any of ``618``, ``double11``, ``nianhuo`` (fixed dates).
     holiday_weeks
@@ -321,7 +368,8 @@ def fit_mmm(
         After the holdout check, fit again on all weeks and summarise that fit (twice the time). By
         default the summaries are those of the model the holdout check scored.
     chains, warmup, draws
-        NUTS settings; chains run vectorised in one process.
+        NUTS settings; chains run vectorised in one process. With ``saturation="average"`` each form
+        runs half the chains (at least 2).
 
     Returns
     -------
@@ -425,8 +473,21 @@ def fit_mmm(
         adstock=adstock,
     )
     masks = [train] + ([np.ones(t_len, dtype=bool)] if refit and holdout_weeks else [])
+    forms = CURVE_FORMS if saturation == "average" else (saturation,)
+    form_chains = max(2, chains // 2) if len(forms) > 1 else chains
     t0 = time.perf_counter()
-    runs = run_nuts(md, masks, chains=chains, warmup=warmup, draws=draws, seed=seed)
+
+    def sample(form: str) -> list[dict[str, Any]]:
+        return run_nuts(
+            dataclasses.replace(md, saturation=form),
+            masks,
+            chains=form_chains,
+            warmup=warmup,
+            draws=draws,
+            seed=seed,
+        )
+
+    by_form = {form: sample(form) for form in forms}  # one after the other: numpyro's handler stack is global
     seconds = time.perf_counter() - t0
     as64: dict[str, Any] = {
         k: v.astype(float)
@@ -435,8 +496,13 @@ def fit_mmm(
     }
     md64 = dataclasses.replace(md, **as64)
 
+    def run_diagnostics(i: int) -> Diagnostics:
+        return _merge_diagnostics(
+            {f: _diagnostics(r[i]["samples"], r[i]["diverging"], seconds) for f, r in by_form.items()}
+        )
+
     holdout = None
-    first = _flat(runs[0]["samples"])
+    first = _pool({f: r[0]["samples"] for f, r in by_form.items()})
     if holdout_weeks:
         mu, _ = _predict(first, md64, stack)
         rng = np.random.default_rng(seed)
@@ -465,11 +531,10 @@ def fit_mmm(
                 }
             ),
         )
-    final = runs[-1]
-    d = _flat(final["samples"])
-    diag = _diagnostics(final["samples"], final["diverging"], seconds)
-    if len(runs) > 1:
-        extra = _diagnostics(runs[0]["samples"], runs[0]["diverging"], seconds)
+    d = _pool({f: r[-1]["samples"] for f, r in by_form.items()})
+    diag = run_diagnostics(len(masks) - 1)
+    if len(masks) > 1:
+        extra = run_diagnostics(0)
         if not extra.ok:
             diag = Diagnostics(
                 **{
@@ -483,6 +548,11 @@ def fit_mmm(
             notes.append(
                 f"summaries come from the fit without the last {holdout_weeks} weeks, which the holdout check scored"
             )
+    if len(forms) > 1:
+        notes.append(
+            "saturation averaged over the Hill and logistic forms (one fit each, draws pooled with equal "
+            "weight): the data do not tell the two apart at the foot of the curve, where ROAS is decided"
+        )
 
     # Summaries on the original scale, over every week (held-out weeks included: their spend is known).
     _, contrib = _predict(d, md64, stack)
@@ -494,7 +564,12 @@ def fit_mmm(
     _, contrib_up = _predict(d, md64, lag_stack(x * (1 + eps) / x_scale))
     mroas = (contrib_up.sum(axis=1) * y_scale - total) / (eps * spend_total)
     shape = d.get("shape", np.ones_like(d["half"]))
-    beta = d["m"] / saturation_np(np.ones(1), saturation, d["half"], shape) * y_scale
+    hill = d.get("hill")
+    beta = (
+        d["m"]
+        / saturation_np(np.ones(1), saturation, d["half"], shape, None if hill is None else hill[:, None])
+        * y_scale
+    )
     rows = []
     for j, ch in enumerate(channels):
         rows.append((ch, "spend", float(spend_total[j]), float(spend_total[j]), float("nan"), float("nan")))
@@ -506,8 +581,8 @@ def fit_mmm(
         if adstock == "delayed":
             rows.append(_summary_rows("theta", ch, d["theta"][:, j]))
         rows.append(_summary_rows("half_saturation", ch, d["half"][:, j] * x_scale[j]))
-        if saturation == "hill":
-            rows.append(_summary_rows("shape", ch, d["shape"][:, j]))
+        if saturation != "logistic":  # the Hill slope, over the Hill draws
+            rows.append(_summary_rows("shape", ch, d["shape"][:, j] if hill is None else d["shape"][hill, j]))
     summary = pd.DataFrame(rows, columns=["channel", "metric", "mean", "median", "lo", "hi"])
     # Non-media effects in target units: a festival's lift in its week, a control's per unit of it.
     eff = []
@@ -525,6 +600,7 @@ def fit_mmm(
         half=d["half"] * x_scale,
         shape=shape,
         current_weekly=x_scale.copy(),
+        hill=hill,
     )
     if not diag.ok:
         notes.append("diagnostics failed: treat these figures as unreliable, not as findings")

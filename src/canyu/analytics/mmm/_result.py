@@ -42,6 +42,8 @@ class PosteriorResponse:
     half: np.ndarray
     shape: np.ndarray
     current_weekly: np.ndarray
+    #: ``saturation="average"``: True per draw where the draw is a Hill curve, False where logistic.
+    hill: np.ndarray | None = None
 
     @classmethod
     def from_parameters(
@@ -75,14 +77,16 @@ class PosteriorResponse:
         extra = (1,) * (s.ndim - 1)
         shp = (self.draws, *extra, len(self.channels))
         b, h, k = (a.reshape(shp) for a in (self.beta, self.half, self.shape))
-        return b * saturation_np(s[None, ...], self.saturation, h, k)
+        hill = None if self.hill is None else self.hill.reshape((self.draws, *extra, 1))
+        return b * saturation_np(s[None, ...], self.saturation, h, k, hill)
 
     def channel_curve(self, channel: str, weekly_spend: np.ndarray) -> np.ndarray:
         """Outcome per week of one channel at each weekly spend: ``(draws, len(weekly_spend))``."""
         i = self.channels.index(channel)
         s = np.asarray(weekly_spend, dtype=float)[None, :]
+        hill = None if self.hill is None else self.hill[:, None]
         return self.beta[:, i : i + 1] * saturation_np(
-            s, self.saturation, self.half[:, i : i + 1], self.shape[:, i : i + 1]
+            s, self.saturation, self.half[:, i : i + 1], self.shape[:, i : i + 1], hill
         )
 
 

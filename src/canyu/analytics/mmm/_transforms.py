@@ -17,6 +17,7 @@ import pandas as pd
 
 __all__ = [
     "ADSTOCK_FORMS",
+    "CURVE_FORMS",
     "HOLIDAYS",
     "LAGS",
     "SATURATION_FORMS",
@@ -31,7 +32,11 @@ __all__ = [
 
 LAGS: Final = 13
 ADSTOCK_FORMS: Final = ("geometric", "delayed")
-SATURATION_FORMS: Final = ("hill", "logistic")
+#: ``average`` fits both curve forms and pools their draws with equal weight (Bayesian model averaging
+#: over the form, which the data cannot choose: see docs/mmm.md).
+SATURATION_FORMS: Final = ("average", "hill", "logistic")
+#: The forms the sampler fits; ``average`` pools one fit of each.
+CURVE_FORMS: Final = ("hill", "logistic")
 # Fixed-date retail festivals (month, day); 年货节 moves with the lunar calendar, 20 January approximates it.
 HOLIDAYS: Final = {"618": (6, 18), "double11": (11, 11), "nianhuo": (1, 20)}
 
@@ -56,12 +61,24 @@ def adstock_np(stack: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.einsum("ltc,dcl->dtc", stack, weights, optimize=True)
 
 
-def saturation_np(x: np.ndarray, kind: str, half: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """Hill or logistic saturation of ``x >= 0``, broadcasting ``half`` and ``shape``."""
+def saturation_np(
+    x: np.ndarray, kind: str, half: np.ndarray, shape: np.ndarray, hill: np.ndarray | None = None
+) -> np.ndarray:
+    """Hill or logistic saturation of ``x >= 0``, broadcasting ``half`` and ``shape``.
+
+    ``kind="average"`` holds draws of both forms: ``hill`` (broadcasting like ``half``) is True where a
+    draw is a Hill curve and False where it is logistic.
+    """
+    if kind == "average":
+        if hill is None:
+            raise ValueError("saturation 'average' needs the per-draw form mask 'hill'")
+        return np.where(
+            hill, saturation_np(x, "hill", half, shape), saturation_np(x, "logistic", half, shape)
+        )
     x = np.maximum(x, 0.0)
     if kind == "hill":
         # x^s / (x^s + k^s) = 1 / (1 + (k/x)^s), written to stay finite at x = 0.
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             r = np.where(x > 0, (half / np.where(x > 0, x, 1.0)) ** shape, np.inf)
         return 1.0 / (1.0 + r)
     lam = np.log(3.0) / half

@@ -57,7 +57,7 @@ MIN_SPEND_CV = 0.10
 CACHE_TABLE = "mmm_fit"
 # 2: the model's priors changed (media prior by spend share); 3: festivals from the retail calendar,
 # the price index control and lift tests from the experiments table, non-media effects cached.
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 #: Least variation (standard deviation over the weeks) of the price index for it to be a control.
 MIN_PRICE_SD = 0.01
 
@@ -228,6 +228,7 @@ def result_to_json(fit: MediaMixResult) -> str:
                 "half": r.half.tolist(),
                 "shape": r.shape.tolist(),
                 "current_weekly": r.current_weekly.tolist(),
+                "hill": None if r.hill is None else r.hill.tolist(),
             },
             "notes": list(fit.notes),
             "effects": fit.effects.to_dict(orient="list"),
@@ -257,6 +258,7 @@ def result_from_json(text: str) -> MediaMixResult | None:
         half=np.asarray(r["half"], dtype=float),
         shape=np.asarray(r["shape"], dtype=float),
         current_weekly=np.asarray(r["current_weekly"], dtype=float),
+        hill=None if r.get("hill") is None else np.asarray(r["hill"], dtype=bool),
     )
     return MediaMixResult(
         channels=tuple(d["channels"]),
