@@ -745,7 +745,8 @@ def plan_stage(
     err = (
         "COALESCE("
         + ", ".join(
-            f"CASE WHEN {cond} THEN CAST({_lit(f + '|' + code)} AS {err_type}) END" for f, cond, code in checks
+            f"CASE WHEN {cond} THEN CAST({_lit(f + '|' + code)} AS {err_type}) END"
+            for f, cond, code in checks
         )
         + ")"
         if checks
