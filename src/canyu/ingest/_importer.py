@@ -311,7 +311,12 @@ def _has_rows(txn: Transaction, source_sql: str) -> bool:
 
 
 def _load(
-    txn: Transaction, table: str, stage: str, batch_id: str, absent: tuple[str, ...] = ()
+    txn: Transaction,
+    table: str,
+    stage: str,
+    batch_id: str,
+    absent: tuple[str, ...] = (),
+    props: str | None = None,
 ) -> tuple[int, int]:
     """Insert the stage's valid, new rows; return (valid rows, loaded rows).
 
@@ -337,11 +342,15 @@ def _load(
     for name in schema.names:
         if name == "batch_id":
             cols.append(f"{literal(batch_id)} AS batch_id")
+        elif name == "props" and props:  # built from the staged unmapped cells
+            cols.append(f"{props} AS props")
         elif name in absent:  # nothing in the file for it: not staged
             cols.append(f"CAST(NULL AS {_storage(schema.column(name).type)}) AS {ident(name)}")
         elif name == "person_id":
             pid = person_id_sql("s.channel", "s.user_id")
             cols.append(f"COALESCE(i.person_id, {pid}) AS person_id" if resolved else f"{pid} AS person_id")
+        elif schema.column(name).enum:  # staged as an ENUM, stored as its text
+            cols.append(f"CAST(s.{ident(name)} AS VARCHAR) AS {ident(name)}")
         else:
             cols.append(f"s.{ident(name)}")
     if distinct < valid:
@@ -351,11 +360,17 @@ def _load(
         rows = f"(SELECT * FROM {stage} WHERE _err IS NULL)"
     sql = f"SELECT {', '.join(cols)} FROM {rows} AS s"
     if _has_rows(txn, stored):
-        same = " AND ".join(f"s.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
+        same = " AND ".join(
+            f"CAST(s.{ident(k)} AS VARCHAR) IS NOT DISTINCT FROM e.{ident(k)}"
+            if schema.column(k).enum
+            else f"s.{ident(k)} IS NOT DISTINCT FROM e.{ident(k)}"
+            for k in schema.key
+        )
         sql += f" ANTI JOIN {stored} AS e ON {same}"
     if resolved:
         sql += (
-            f" LEFT JOIN {txn.source('identities')} AS i ON i.channel = s.channel AND i.user_id = s.user_id"
+            f" LEFT JOIN {txn.source('identities')} AS i ON i.channel = CAST(s.channel AS VARCHAR)"
+            " AND i.user_id = s.user_id"
         )
     return valid, txn.append(table, sql)
 
@@ -403,7 +418,14 @@ def _load_aggregate(txn: Transaction, table: str, stage: str, batch_id: str) -> 
         loaded = int(loaded_row[0]) if loaded_row else 0
         if loaded:
             txn.delete_where(table, f"{key_sql(table)} IN (SELECT _key FROM {new})")
-            cols = [f"'{batch_id}' AS batch_id" if n == "batch_id" else q(n) for n in schema.names]
+            cols = [
+                f"'{batch_id}' AS batch_id"
+                if n == "batch_id"
+                else f"CAST({q(n)} AS VARCHAR) AS {q(n)}"  # staged as an ENUM
+                if schema.column(n).enum
+                else q(n)
+                for n in schema.names
+            ]
             txn.append(table, f"SELECT {', '.join(cols)} FROM {new}")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {agg}")
@@ -462,7 +484,7 @@ def _import_source(
         if mapping.table in AGGREGATE:
             valid, loaded = _load_aggregate(txn, mapping.table, stage, batch_id)
         else:
-            valid, loaded = _load(txn, mapping.table, stage, batch_id, plan.absent)
+            valid, loaded = _load(txn, mapping.table, stage, batch_id, plan.absent, plan.props)
         total_row = txn.con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0]
         staged = int(total_row[0]) if total_row else 0
         rows_in = staged + (n_quarantined - (staged - valid)) + n_suppressed + n_broken_suppressed

@@ -32,6 +32,7 @@ __all__ = [
     "REASONS",
     "StagePlan",
     "enum_labels",
+    "enum_type",
     "failure_reason",
     "key_sql",
     "plan_stage",
@@ -322,6 +323,8 @@ class StagePlan:
     # not written into the stage; the loader writes NULL for them (a narrower stage spills less).
     absent: tuple[str, ...] = ()
     row_column: bool = True  # whether the stage has _row (a CSV's row numbers come from rowid)
+    # The loader's SQL for events.props over the stage (alias s) when it is built from unmapped cells.
+    props: str | None = None
 
 
 def _number(v: str, *, scale: float) -> str:
@@ -427,6 +430,12 @@ def _date(v: str, formats: tuple[str, ...]) -> str:
     )
 
 
+def enum_type(col: Column, mapping: Mapping) -> str:
+    """The ENUM type a coded column is staged as: its codes (and any a mapping's labels name)."""
+    codes = dict.fromkeys([*col.enum, *enum_labels(mapping.table, col.name, mapping).values()])
+    return "ENUM(" + ", ".join(_lit(c) for c in codes) + ")"
+
+
 def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
     """(typed expression, reason code when a present value fails to type)."""
     if col.enum:
@@ -436,7 +445,9 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
         # labels compared each row with each label in turn (three times slower on the bench).
         keys = [k for k in labels if k]
         spellings = "ENUM(" + ", ".join(_lit(k) for k in keys) + ")"
-        codes = "[" + ", ".join(_lit(labels[k]) for k in keys) + "]"
+        # The codes as values of the column's stage ENUM (see enum_type): the stage holds one byte
+        # per cell instead of a 16-byte string.
+        codes = f"CAST([{', '.join(_lit(labels[k]) for k in keys)}] AS {enum_type(col, mapping)}[])"
         # A value spelled as listed (a code, or a label as written) skips lower() and replace().
         return (
             f"{codes}[enum_code(COALESCE(TRY_CAST({v} AS {spellings}),"
@@ -685,7 +696,7 @@ def plan_stage(
         r, t = _ident("r__" + col.name), _ident("t__" + col.name)
         raws.append(f"CAST({raw} AS VARCHAR) AS {r}")
         expr, code = _typed(col, r, mapping, tz)
-        typed.append(f"CAST({expr} AS {_storage(col)}) AS {t}")
+        typed.append(f"{expr} AS {t}" if col.enum else f"CAST({expr} AS {_storage(col)}) AS {t}")
         if col.required and not (mapping.table == "events" and col.name == "event_id"):
             checks.append((col.name, f"{r} IS NULL", "missing"))
         if code:
@@ -704,13 +715,23 @@ def plan_stage(
 
     unmapped = [c for c in columns if c not in used.values() and c not in unpivot_targets.values()]
     props = ""
+    load_props = None
+    kept = {c: _ident(f"_p{i}") for i, c in enumerate(unmapped)}  # an unmapped column's stage name
+
+    def props_json(alias: str, names: dict[str, str]) -> str:
+        pairs = ", ".join(f"{_lit(c)}, {alias}.{names[c]}" for c in unmapped)
+        present = ", ".join(f"{alias}.{names[c]}" for c in unmapped)
+        return f"CASE WHEN COALESCE({present}) IS NOT NULL THEN json_object({pairs}) END"
+
     if mapping.table == "events" and "props" not in used:
         if mapping.keep_props and unmapped:
-            pairs = ", ".join(f"{_lit(c)}, x.{_ident(c)}" for c in unmapped)
-            present = ", ".join(f"x.{_ident(c)}" for c in unmapped)
-            props = f"CASE WHEN COALESCE({present}) IS NOT NULL THEN json_object({pairs}) END"
+            props = props_json("x", {c: _ident(c) for c in unmapped})
+            # The stage keeps the (scrubbed) cells; the loader builds the JSON: a JSON text per
+            # row is wider than the cells, and at 10M rows the wider stage spilled to disk.
+            load_props = props_json("s", kept)
         else:
             props = "NULL::VARCHAR"
+            absent.append("props")
 
     user_key = (
         # the channel's code when its label was valid (微博 -> weibo), so forget finds the row
@@ -718,9 +739,15 @@ def plan_stage(
         if {"channel", "user_id"} <= used.keys()
         else "NULL::VARCHAR"
     )
+    # The failing field and code as a value of an ENUM of the checks' (one byte, not a string, per
+    # row of the stage; the constant's cast is folded once).
+    err_type = "ENUM(" + ", ".join(dict.fromkeys(_lit(f + "|" + code) for f, _, code in checks)) + ")"
     err = (
         "COALESCE("
-        + ", ".join(f"CASE WHEN {cond} THEN {_lit(f + '|' + code)} END" for f, cond, code in checks)
+        + ", ".join(
+            f"CASE WHEN {cond} THEN CAST({_lit(f + '|' + code)} AS {err_type}) END"
+            for f, cond, code in checks
+        )
         + ")"
         if checks
         else "NULL::VARCHAR"
@@ -739,8 +766,8 @@ def plan_stage(
     for name in schema.names:
         if name in schema.derived or name in absent:
             continue
-        if name == "props" and props:
-            final.append(f"{props} AS props")
+        if name == "props" and load_props:
+            final.extend(f"x.{_ident(c)} AS {kept[c]}" for c in unmapped)
         elif name == "event_id" and mapping.table == "events":
             # Without an id, the row is its content: every mapped column and the props (order
             # numbers and the like), so two different orders are never one "duplicate".
@@ -793,6 +820,7 @@ def plan_stage(
         dropped=dropped,
         absent=tuple(absent),
         row_column=row_column,
+        props=load_props,
     )
 
 
