@@ -67,8 +67,8 @@ def days_to_separate(
     The interval's half-width shrinks as one over the square root of the days, so it clears ``weak``
     once ``days * (half_width / |strength - weak|) ** 2`` days are in. The power limit the unclear
     finding states: at 1,000 simulated people (about 19 audience texts a day over 90 days) the
-    strength's estimate has a standard deviation of about 0.037 at a true 0.1 (60 runs of the agenda
-    process), so one run in five or six cannot call a strength of 0.1 weak.
+    strength's estimate has a standard deviation of about 0.039 at a true 0.1 (120 runs of the agenda
+    process, bench/agenda_power.py), so about one run in four cannot call a strength of 0.1 weak.
     """
     half = (interval[1] - interval[0]) / 2
     gap = abs(strength - weak)

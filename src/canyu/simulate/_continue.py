@@ -178,9 +178,8 @@ class ArmOutcome:
     spend: float
     paid_exposures: int
     expected_conversions: float = float("nan")  # the sum of the period's purchase probabilities (truth)
-    expected_revenue: float = float(
-        "nan"
-    )  # the sum of those probabilities x an order's expected value (truth)
+    # the sum of those probabilities x an order's expected value (truth)
+    expected_revenue: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return {
