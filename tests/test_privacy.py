@@ -21,6 +21,7 @@ from canyu.privacy import (
     key_path,
     load_key,
     mask_phones,
+    mask_phones_sql,
     normalize_identifier,
     scrub_id_sql,
     scrub_sql,
@@ -145,6 +146,70 @@ def test_every_phone_spelling_is_one_hash_in_python_and_sql() -> None:
     for text in ("order 213800138000", "1791201600000", "2026-10-01 13:00:00", "¥138.00", "12800138000"):
         got = con.execute(f"SELECT {scrub_sql('v', KEY)} FROM (SELECT ?::VARCHAR AS v)", [text]).fetchall()
         assert got[0][0] == text
+
+
+# Landlines and numbers abroad as people write them in a comment: masked in text (not hashed).
+OTHER_SPELLINGS = (
+    "010-12345678",
+    "(010)12345678",
+    "（0755）8888 1234",
+    "0755-8888 1234",
+    "０２１－６２３４ ５６７８",
+    "+86 10 1234 5678",
+    "+1 415 555 0100",
+    "+44 20 7946 0958",
+    "+852 9123 4567",
+)
+# Text with numbers that are no phone number: dates, times with an offset, prices, counts, order
+# numbers (an unbroken run after a 0 included), a "+" count.
+NOT_PHONES = (
+    "订单 0123456789 已发货",
+    "2026-10-01 13:00:00",
+    "2026-12-02T10:00:00+08:00",
+    "价格 1,299 元，满 300-30",
+    "涨粉 +100 赞",
+    "order 213800138000",
+    "第 010 期 共 12 期",
+)
+
+
+def test_landlines_and_numbers_abroad_are_masked_in_text_in_python_and_sql() -> None:
+    con = duckdb.connect()
+
+    def sql(expr: str, v: str) -> str:
+        return str(con.execute(f"SELECT {expr} FROM (SELECT ?::VARCHAR AS v)", [v]).fetchall()[0][0])
+
+    for spelling in OTHER_SPELLINGS:
+        text = f"请致电{spelling}，或 {spelling}!"
+        assert mask_phones(text) == "请致电<phone>，或 <phone>!", spelling
+        assert sql(scrub_sql("v", KEY), text) == "请致电<phone>，或 <phone>!", spelling
+        assert sql(mask_phones_sql("v"), text) == "请致电<phone>，或 <phone>!", spelling
+        # a cell that is one of them is masked whole (only a mobile number is hashed: it names a person)
+        assert sql(scrub_sql("v", KEY), spelling) == "<phone>", spelling
+    for text in NOT_PHONES:
+        assert mask_phones(text) == text
+        assert sql(scrub_sql("v", KEY), text) == text
+        assert sql(mask_phones_sql("v"), text) == text
+
+
+def test_landlines_in_free_text_and_broken_rows_are_never_stored(
+    workspace: canyu.Workspace, tmp_path: Path
+) -> None:
+    src = tmp_path / "ev.csv"
+    lines = ["event_id,ts,channel,action,user_id,value,comment"]
+    for i, p in enumerate(OTHER_SPELLINGS):
+        lines.append(f"e{i},2026-10-01 08:00:00,weibo,view,u{i},,门店电话 {p} 欢迎")
+    lines.append(f"bad,not-a-time,weibo,view,u99,,call {OTHER_SPELLINGS[0]}")
+    lines.append(f'"broken,"row with {OTHER_SPELLINGS[6]}')  # a line the CSV reader cannot split
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [res] = workspace.import_files([src], table="events")
+    assert (res.rows_loaded, res.rows_quarantined) == (len(OTHER_SPELLINGS), 2)
+    events = workspace.to_arrow("events").to_pylist()
+    assert {e["props"] for e in events} == {'{"comment":"门店电话 <phone> 欢迎"}'}
+    raws = [q["raw"] for q in workspace.quarantine().to_pylist()]
+    assert len(raws) == 2 and all("<phone>" in r for r in raws), raws
+    for r in raws:
+        assert "12345678" not in r and "9123" not in r and "4567" not in r
 
 
 def test_ids_of_things_hash_phones_but_keep_uuids() -> None:

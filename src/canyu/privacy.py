@@ -35,6 +35,7 @@ __all__ = [
     "key_fingerprint",
     "key_path",
     "load_key",
+    "mask_other_phones",
     "mask_phones",
     "mask_phones_sql",
     "normalize_identifier",
@@ -59,7 +60,20 @@ _S = "[ \\-－　]"
 PHONE_PATTERN = (
     f"(?:(?:[(（]?[+＋]?(?:86|８６)[)）]?|(?:0086|００８６)){_S}*)?[1１]{_S}?[3-9３-９](?:{_S}?{_D}){{9}}"
 )
+# Other numbers people write in text, masked there (a cell that is one is masked whole, not hashed:
+# only a mobile number names a person across channels): a landline with its area code set off by a
+# separator or brackets (010-12345678, (0755)8888 1234, ０２１－６２３４ ５６７８), and any number after
+# a "+" country code in groups of 2-4 digits (+86 10 1234 5678, +1 415 555 0100, +852 9123 4567).
+# A landline needs the separator or brackets: an unbroken digit run after a 0 (0123456789) is as
+# likely an order number or a code, and is left alone; so are dates, times and prices.
+_Z = "[0０]"
+_NZ = "[1-9１-９]"
+OTHER_PHONE_PATTERN = (
+    f"(?:(?:[(（]{_Z}{_NZ}{_D}{{1,2}}[)）]{_S}?|{_Z}{_NZ}{_D}{{1,2}}{_S}){_D}{{3,4}}{_S}?{_D}{{4}}"
+    f"|[+＋]{_NZ}{_D}{{0,2}}(?:{_S}?{_D}{{2,4}}){{2,5}})"
+)
 _PHONE_RE = re.compile(f"(?<![0-9０-９]){PHONE_PATTERN}(?![0-9０-９])")
+_OTHER_PHONE_RE = re.compile(f"(?<![0-9０-９]){OTHER_PHONE_PATTERN}(?![0-9０-９])")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _PHONE_MASK = "<phone>"
 
@@ -174,16 +188,27 @@ def is_phone(text: str) -> bool:
 
 
 def mask_phones(text: str) -> str:
-    """``text`` with every phone number in it (any of :data:`PHONE_PATTERN`'s spellings) replaced by ``<phone>``."""
-    return _PHONE_RE.sub(_PHONE_MASK, text)
+    """``text`` with every phone number in it replaced by ``<phone>``: landlines and "+" numbers
+    (:data:`OTHER_PHONE_PATTERN`; first, so +1 415 555 0100 is one number, not "+" and a mobile
+    number), then mobile numbers in any of :data:`PHONE_PATTERN`'s spellings."""
+    return _PHONE_RE.sub(_PHONE_MASK, mask_other_phones(text))
+
+
+def mask_other_phones(text: str) -> str:
+    """``text`` with its landlines and "+" numbers (:data:`OTHER_PHONE_PATTERN`) replaced by ``<phone>``."""
+    return _OTHER_PHONE_RE.sub(_PHONE_MASK, text)
 
 
 def mask_phones_sql(column_sql: str) -> str:
+    """SQL for :func:`mask_phones` of ``column_sql``."""
     # RE2 has no look-around: the boundary characters are captured and put back. A boundary
-    # consumed by one match cannot start the next, so the replacement runs twice.
-    pattern = literal(f"(^|[^0-9０-９]){PHONE_PATTERN}([^0-9０-９]|$)")
-    once = f"regexp_replace({column_sql}, {pattern}, '\\1{_PHONE_MASK}\\2', 'g')"
-    return f"regexp_replace({once}, {pattern}, '\\1{_PHONE_MASK}\\2', 'g')"
+    # consumed by one match cannot start the next, so each replacement runs twice.
+    out = column_sql
+    for body in (OTHER_PHONE_PATTERN, PHONE_PATTERN):  # in mask_phones' order
+        pattern = literal(f"(^|[^0-9０-９]){body}([^0-9０-９]|$)")
+        for _ in range(2):
+            out = f"regexp_replace({out}, {pattern}, '\\1{_PHONE_MASK}\\2', 'g')"
+    return out
 
 
 def scrub_sql(column_sql: str, key: bytes | None, *, mask_only: bool = False) -> str:
@@ -196,13 +221,15 @@ def scrub_sql(column_sql: str, key: bytes | None, *, mask_only: bool = False) ->
     are masked too.
     """
     # bounded by neither a digit nor a letter: a UUID's hex digits ("…-1490-4895-959e-…") are no phone
-    anywhere = literal(f"(?:^|[^0-9A-Za-z０-９]){PHONE_PATTERN}(?:[^0-9A-Za-z０-９]|$)")
+    anywhere = literal(
+        f"(?:^|[^0-9A-Za-z０-９])(?:{PHONE_PATTERN}|{OTHER_PHONE_PATTERN})(?:[^0-9A-Za-z０-９]|$)"
+    )
     whole = literal(f'\\s*(?:=?"?){PHONE_PATTERN}"?\\s*')
     hashed = literal(_PHONE_MASK) if key is None or mask_only else hmac_sql(key, "phone", column_sql)
-    # length() is cheap and a phone number has 11 characters at least: most ids and short texts
-    # skip the regular expression.
+    # length() is cheap and a phone number has 8 characters at least (+852 2345 6789 written
+    # without spaces has 12; a mobile number 11): most ids and short texts skip the regular expression.
     return (
-        f"(CASE WHEN length({column_sql}) < 11 OR NOT regexp_matches({column_sql}, {anywhere}) THEN {column_sql}"
+        f"(CASE WHEN length({column_sql}) < 8 OR NOT regexp_matches({column_sql}, {anywhere}) THEN {column_sql}"
         f" WHEN regexp_full_match({column_sql}, {whole}) THEN {hashed}"
         f" ELSE {mask_phones_sql(column_sql)} END)"
     )

@@ -61,12 +61,12 @@ from canyu.collect._wire import (
     decode_sensors,
 )
 from canyu.errors import CanyuError, CollectError
+from canyu.privacy import mask_phones
 
 __all__ = ["Collector", "create_collector_app", "error_body", "serve_collector"]
 
 log = logging.getLogger("canyu.collect")
 
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
@@ -211,7 +211,7 @@ class Collector:
             "bytes": len(body),
         }
         if text is not None:
-            record["body"] = _EMAIL_RE.sub("<email>", _PHONE_RE.sub("<phone>", text[:1_000_000]))
+            record["body"] = _EMAIL_RE.sub("<email>", mask_phones(text[:1_000_000]))
         else:
             record["body_base64"] = base64.b64encode(body[:1_000_000]).decode("ascii")
         st = self.state(workspace)

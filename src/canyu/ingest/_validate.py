@@ -475,8 +475,15 @@ def _typed(col: Column, v: str, mapping: Mapping, tz: str) -> tuple[str, str]:
 
 
 def _trimmed(expr: str, name: str) -> str:
-    """``expr`` trimmed, named for :func:`_cell` (computed once a level below the cell's tests)."""
-    return f"trim({expr}) AS {_ident('__canyu_t_' + name)}"
+    """``expr`` trimmed, named for :func:`_cell` (computed once a level below the cell's tests).
+
+    ``trim`` removes spaces only; a cell that neither starts nor ends with one is kept as it is
+    (testing its ends costs half what ``trim`` does, and most cells have nothing to trim).
+    """
+    return (
+        f"(CASE WHEN prefix({expr}, ' ') OR suffix({expr}, ' ') THEN trim({expr}) ELSE {expr} END)"
+        f" AS {_ident('__canyu_t_' + name)}"
+    )
 
 
 def _cell(name: str, alias: str = "c") -> str:
