@@ -71,3 +71,30 @@ def test_the_unclear_finding_states_its_power_limit() -> None:
     assert "约 922 天" in f.text("action", "zh-CN") and "每天 19 条受众讨论" in f.text("action", "zh-CN")
     (g,) = join_audience_findings(_agenda("brand_leads", 0.199, 0.10, 0.30))  # type: ignore[arg-type]
     assert "more than 3,650 days" in g.text("action", "en") and "超过 3,650 天" in g.text("action", "zh-CN")
+
+
+@pytest.mark.parametrize(
+    ("direction", "strength", "lo", "hi", "mix"),
+    [
+        ("brand_leads", 0.54, 0.47, 0.61, {}),  # sets its audience's agenda: keeps its own mix
+        ("brand_leads", 0.185, 0.12, 0.216, {}),  # unclear: no move on noise
+        ("none", 0.09, 0.0, 0.22, {"新品发布": 0.6, "价格优惠": 0.4}),  # joins: the audience's shares 0.3 : 0.2
+    ],
+)
+def test_the_plan_joins_the_audiences_agenda_only_when_the_finding_says_so(
+    direction: str, strength: float, lo: float, hi: float, mix: dict[str, float]
+) -> None:
+    from canyu.plan.levers import Levers
+    from canyu.plan.strategy import _topic_mix
+
+    agenda = _agenda(direction, strength, lo, hi)
+    session = SimpleNamespace(run=lambda name, **_: agenda)
+    findings = join_audience_findings(agenda)  # type: ignore[arg-type]
+    got, note = _topic_mix(session, findings)  # type: ignore[arg-type]
+    assert got.keys() == mix.keys() and all(abs(got[k] - v) < 1e-12 for k, v in mix.items())
+    if mix:
+        assert sum(got.values()) == 1.0  # exactly, for the levers' check
+        Levers(topic_mix=got)  # accepted as a plan's lever
+        assert "新品发布 60%" in note[0] and "新品发布 60%" in note[1] and "agenda_join_audience" in note[0]
+    else:
+        assert "unchanged" in note[0] and "不变" in note[1]

@@ -584,34 +584,39 @@ def attributed_orders(session: AnalysisSession) -> tuple[dict[str, float], str]:
     return out, "baseline"
 
 
-def _topic_mix(session: AnalysisSession) -> tuple[dict[str, float], Text | None]:
-    """The agenda analyses' topic shares when registered and they return a topic/share table."""
-    for name in ("agenda", "topics"):
-        res = _safe(session, name)
-        if res is None:
-            continue
-        frames = (
-            [res]
-            if hasattr(res, "columns")
-            else list(getattr(res, "tables", dict)().values())
-            if hasattr(res, "tables")
-            else []
+def _topic_mix(session: AnalysisSession, findings: Sequence[Finding]) -> tuple[dict[str, float], Text]:
+    """The own content's topic mix (自媒体), from the agenda analysis and its finding.
+
+    A brand that does not set its audience's agenda (the ``agenda_join_audience`` finding) joins it:
+    its posts take the topics in the shares its audience talks about them (the agenda analysis'
+    ``audience_share``). A brand that leads its audience, or whose lead cannot be judged yet, keeps
+    its own mix: moving it would give up the one lever that works, or act on noise.
+    """
+    joins = next((f for f in findings if f.key == "agenda_join_audience"), None)
+    if joins is None:
+        return {}, (
+            "topic mix unchanged: no finding that the brand fails to set its audience's agenda",
+            "话题配比不变：没有品牌未能设置受众议程的发现",
         )
-        for frame in frames:
-            cols = set(getattr(frame, "columns", ()))
-            share_col = next((c for c in ("target_share", "share", "weight") if c in cols), None)
-            if "topic" in cols and share_col:
-                s = frame.groupby("topic")[share_col].sum()
-                s = s[s > 0]
-                if len(s) and float(s.sum()) > 0:
-                    mix = {str(k): float(v) / float(s.sum()) for k, v in s.items()}
-                    # shares that sum to exactly 1 for the levers' check
-                    last = sorted(mix)[-1]
-                    mix[last] = 1.0 - sum(v for k, v in mix.items() if k != last)
-                    return mix, (f"topic mix from the {name} analysis", f"话题配比来自 {name} 分析")
-    return {}, (
-        "no agenda analysis with topic shares: the topic mix stays as before",
-        "没有可用的议程话题占比：话题配比保持不变",
+    agenda = _safe(session, "agenda")
+    result = getattr(agenda, "result", None)
+    table = getattr(result, "topics", None)
+    if table is None or "audience_share" not in getattr(table, "columns", ()):
+        return {}, ("topic mix unchanged: the agenda analysis has no topic shares", "话题配比不变：议程分析没有话题占比")
+    shares = table.groupby("topic")["audience_share"].sum()
+    shares = shares[shares > 0]
+    if not len(shares):
+        return {}, ("topic mix unchanged: the audience's texts name no topic", "话题配比不变：受众讨论没有涉及任何话题")
+    total = float(shares.sum())
+    mix = {str(k): float(v) / total for k, v in shares.items()}
+    last = sorted(mix)[-1]  # shares that sum to exactly 1, for the levers' check
+    mix[last] = 1.0 - sum(v for k, v in mix.items() if k != last)
+    top = sorted(mix, key=lambda k: -mix[k])[:3]
+    return mix, (
+        "topic mix joins the audience's agenda (finding agenda_join_audience): posts take the topics in the shares"
+        f" the audience talks about them, most {', '.join(f'{k} {mix[k]:.0%}' for k in top)}",
+        "话题配比加入受众议程（发现 agenda_join_audience）：按受众讨论各话题的占比发布，最多的是"
+        + "、".join(f"{k} {mix[k]:.0%}" for k in top),
     )
 
 
@@ -635,9 +640,6 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
     if roles_res is not None:
         measured = {k: (v if isinstance(v, str) else None) for k, v in dict(roles_res.actual).items()}
         channels |= set(measured)
-        m = roles_res.metrics
-        if "active_people" in m:
-            {str(r.channel): int(r.active_people or 0) for r in m.itertuples(index=False)}
     spend = _safe(session, "spend")
     if spend is not None and len(spend):
         channels |= {str(c) for c in spend["channel"]}
@@ -721,9 +723,8 @@ def build_strategy(session: AnalysisSession, *, period_start: dt.date, period_en
             "reason": "converts" if converts else "band",
             "evidence": evidence_scope,
         }
-    topic_mix, note = _topic_mix(session)
-    if note:
-        notes.append(note)
+    topic_mix, note = _topic_mix(session, findings_all)
+    notes.append(note)
     nodes = retail_dates(period_start, period_end, launches=profile.launches)
     # interaction designs that lifted activity (campaigns analysis; lift > 1 on matched people)
     interactions: list[dict[str, Any]] = []
