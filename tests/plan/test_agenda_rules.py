@@ -42,6 +42,8 @@ def _agenda(direction: str, strength: float, lo: float, hi: float) -> SimpleName
         ("none", 0.09, 0.0, 0.22, ["agenda_join_audience"]),  # does not lead at all
         ("brand_leads", 0.185, 0.12, 0.216, ["agenda_weak_unclear"]),  # below 0.2, interval reaches it
         ("brand_leads", 0.25, 0.12, 0.40, []),  # above 0.2: no reason to call it weak
+        # no significant lead, but as strong as an agenda the brand sets (45 days of the default scenario)
+        ("none", 0.547, 0.444, 0.57, ["agenda_lead_unclear"]),
     ],
 )
 def test_weak_strong_or_unclear(
@@ -56,6 +58,14 @@ def test_weak_strong_or_unclear(
         assert "0.12–0.22" in f.text("metric", "en") and "0.12–0.22" in f.text("metric", "zh-CN")
     if keys == ["agenda_join_audience"]:
         assert found[0].severity == "medium"
+    if keys == ["agenda_lead_unclear"]:
+        (f,) = found
+        assert (
+            f.severity == "info"
+            and "0.44–0.57" in f.text("metric", "en")
+            and "p = 0.019" in f.text("metric", "en")
+        )
+        assert "0.44–0.57" in f.text("metric", "zh-CN")
 
 
 def test_the_unclear_finding_states_its_power_limit() -> None:
@@ -78,7 +88,13 @@ def test_the_unclear_finding_states_its_power_limit() -> None:
     [
         ("brand_leads", 0.54, 0.47, 0.61, {}),  # sets its audience's agenda: keeps its own mix
         ("brand_leads", 0.185, 0.12, 0.216, {}),  # unclear: no move on noise
-        ("none", 0.09, 0.0, 0.22, {"新品发布": 0.6, "价格优惠": 0.4}),  # joins: the audience's shares 0.3 : 0.2
+        (
+            "none",
+            0.09,
+            0.0,
+            0.22,
+            {"新品发布": 0.6, "价格优惠": 0.4},
+        ),  # joins: the audience's shares 0.3 : 0.2
     ],
 )
 def test_the_plan_joins_the_audiences_agenda_only_when_the_finding_says_so(

@@ -108,10 +108,12 @@ def _thin(key: str, section: str, what: tuple[str, str], note: str | None) -> Fi
         "topic emphasis with the audience's later salience is not above its shuffled-series baseline (p >= 0.05), or "
         f"it is but the strength's 95% block-bootstrap interval stays below {WEAK_STRENGTH}; the topics named are "
         "those where the audience leads (Granger test, Benjamini-Hochberg q < 0.05); unclear (info) when the brand "
-        f"leads with a strength below {WEAK_STRENGTH} whose interval reaches it",
+        f"leads with a strength below {WEAK_STRENGTH} whose interval reaches it, or when neither side leads "
+        f"significantly but the strength is at least {WEAK_STRENGTH}",
         "品牌未能设置受众议程时触发：品牌话题强调与受众随后讨论的合并交叉滞后相关不高于打乱序列基线（p ≥ 0.05），"
         f"或虽高于基线但强度的 95% 分块自助区间上限低于 {WEAK_STRENGTH}；列出的话题为受众领先的话题（Granger 检验，BH 校正 q < 0.05）；"
-        f"品牌领先但强度低于 {WEAK_STRENGTH} 且区间上限达到它时报告为不清楚（提示）",
+        f"品牌领先但强度低于 {WEAK_STRENGTH} 且区间上限达到它时，或双方都不显著领先但强度不低于 {WEAK_STRENGTH} 时，"
+        "报告为不清楚（提示）",
     ),
 )
 def agenda_join_audience(session: AnalysisSession) -> list[Finding]:
@@ -171,6 +173,46 @@ def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGT
                     "days": r.days,
                     "audience_texts_per_day": round(per_day, 2),
                     "days_to_separate": need,
+                },
+                section="agenda",
+            )
+        ]
+    if r.direction == "none" and r.strength >= weak:
+        # No side leads significantly, but the brand's emphasis and its audience's later talk move
+        # together as strongly as an agenda the brand sets: absence of a significant lead is not
+        # evidence that the brand cannot set the agenda (45 days of the default scenario: strength
+        # 0.55, interval 0.44-0.57, shuffled-series p = 0.125).
+        lo, hi = r.strength_interval
+        return [
+            Finding(
+                key="agenda_lead_unclear",
+                metric=(
+                    f"Whether the brand sets its audience's agenda is unclear: its emphasis and the audience's later "
+                    f"talk move together (strength {r.strength:.2f}, 95% interval {lo:.2f}–{hi:.2f}), but the brand's "
+                    f"lead is not significant against shuffled series (p = {r.p_brand_leads:.3f}) over {r.days} days, "
+                    f"from {agenda.brand_texts:,} brand posts and {agenda.audience_texts:,} audience texts",
+                    f"品牌能否设置受众议程尚不清楚：品牌强调与受众随后的讨论同向变化（强度 {r.strength:.2f}，95% 区间 "
+                    f"{lo:.2f}–{hi:.2f}），但相对打乱序列品牌领先并不显著（p = {r.p_brand_leads:.3f}），共 {r.days} 天、"
+                    f"{agenda.brand_texts:,} 条品牌内容与 {agenda.audience_texts:,} 条受众讨论",
+                ),
+                value=round(r.strength, 4),
+                expectation=(
+                    "a lead of the brand that is significant against shuffled series (p < 0.05), or none with a strength "
+                    f"below {weak}",
+                    f"品牌领先相对打乱序列显著（p < 0.05），或不领先且强度低于 {weak}",
+                ),
+                severity="info",
+                action=(
+                    "Too thin to judge who leads: keep the brand's own topic plan, import more of the audience's "
+                    "comments and mentions, and judge again with more days.",
+                    "数据不足，无法判断谁在引领：保持品牌自己的话题计划，导入更多受众评论与提及，积累更多天数后再判断。",
+                ),
+                evidence={
+                    "direction": r.direction,
+                    "strength": round(r.strength, 4),
+                    "strength_interval": [round(lo, 4), round(hi, 4)],
+                    "p_brand_leads": r.p_brand_leads,
+                    "days": r.days,
                 },
                 section="agenda",
             )
