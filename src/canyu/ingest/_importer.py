@@ -120,6 +120,7 @@ def _mask_text(key: bytes | None, text: str) -> str:
     """Hash phone numbers and e-mail addresses inside free text (broken lines we cannot split)."""
     if key is None:
         return _EMAIL_RE.sub("<email>", mask_phones(text))
+
     # A mobile number gets the full hash, as a parsed cell does: forget finds an id that was a phone
     # number in a broken row. Landlines and "+" numbers are masked (they name no person across
     # channels); they are matched first, so +1 415 555 0100 is not "+" and a mobile number.

@@ -602,11 +602,17 @@ def _topic_mix(session: AnalysisSession, findings: Sequence[Finding]) -> tuple[d
     result = getattr(agenda, "result", None)
     table = getattr(result, "topics", None)
     if table is None or "audience_share" not in getattr(table, "columns", ()):
-        return {}, ("topic mix unchanged: the agenda analysis has no topic shares", "话题配比不变：议程分析没有话题占比")
+        return {}, (
+            "topic mix unchanged: the agenda analysis has no topic shares",
+            "话题配比不变：议程分析没有话题占比",
+        )
     shares = table.groupby("topic")["audience_share"].sum()
     shares = shares[shares > 0]
     if not len(shares):
-        return {}, ("topic mix unchanged: the audience's texts name no topic", "话题配比不变：受众讨论没有涉及任何话题")
+        return {}, (
+            "topic mix unchanged: the audience's texts name no topic",
+            "话题配比不变：受众讨论没有涉及任何话题",
+        )
     total = float(shares.sum())
     mix = {str(k): float(v) / total for k, v in shares.items()}
     last = sorted(mix)[-1]  # shares that sum to exactly 1, for the levers' check
