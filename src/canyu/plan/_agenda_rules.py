@@ -13,7 +13,7 @@ guessing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -124,6 +124,18 @@ def agenda_join_audience(session: AnalysisSession) -> list[Finding]:
     return join_audience_findings(session.run("agenda"))
 
 
+def _strength_evidence(r: Any) -> dict[str, Any]:
+    """The pooled result's direction, strength with its interval, lead p-value and days: every agenda finding's evidence."""
+    lo, hi = r.strength_interval
+    return {
+        "direction": r.direction,
+        "strength": round(r.strength, 4),
+        "strength_interval": [round(lo, 4), round(hi, 4)],
+        "p_brand_leads": r.p_brand_leads,
+        "days": r.days,
+    }
+
+
 def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGTH) -> list[Finding]:
     """The ``agenda_join_audience`` test applied to an agenda analysis."""
     r = agenda.result
@@ -166,11 +178,7 @@ def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGT
                     "积累更多天数后再判断。",
                 ),
                 evidence={
-                    "direction": r.direction,
-                    "strength": round(r.strength, 4),
-                    "strength_interval": [round(lo, 4), round(hi, 4)],
-                    "p_brand_leads": r.p_brand_leads,
-                    "days": r.days,
+                    **_strength_evidence(r),
                     "audience_texts_per_day": round(per_day, 2),
                     "days_to_separate": need,
                 },
@@ -207,13 +215,7 @@ def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGT
                     "comments and mentions, and judge again with more days.",
                     "数据不足，无法判断谁在引领：保持品牌自己的话题计划，导入更多受众评论与提及，积累更多天数后再判断。",
                 ),
-                evidence={
-                    "direction": r.direction,
-                    "strength": round(r.strength, 4),
-                    "strength_interval": [round(lo, 4), round(hi, 4)],
-                    "p_brand_leads": r.p_brand_leads,
-                    "days": r.days,
-                },
+                evidence=_strength_evidence(r),
                 section="agenda",
             )
         ]
@@ -269,12 +271,8 @@ def join_audience_findings(agenda: AgendaAnalysis, *, weak: float = WEAK_STRENGT
                 f"{follow_zh}，把活动嫁接到已有的讨论上。",
             ),
             evidence={
-                "direction": r.direction,
-                "strength": round(r.strength, 4),
-                "strength_interval": [round(lo, 4), round(hi, 4)],
-                "p_brand_leads": r.p_brand_leads,
+                **_strength_evidence(r),
                 "p_audience_leads": r.p_audience_leads,
-                "days": r.days,
                 "topics": named,
                 "audience_leads_topics": followed["topic"].tolist(),
             },
