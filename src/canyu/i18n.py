@@ -385,6 +385,10 @@ _MMM: dict[str, tuple[str, str]] = {
         "From measured ROAS, not a media-mix model: {reason}.",
         "依据实测 ROAS，而非媒体组合模型：{reason}。",
     ),
+    "budget.no_channels": (
+        "No channel to split the budget over: none has spend, orders or a measured return for this period. Import spend (the spend table) and orders first.",
+        "没有可分配预算的渠道：本周期没有任何渠道的投放、订单或实测回报。请先导入投放（spend 表）和订单。",
+    ),
     "budget.col.current": ("Current split (yuan, share)", "当前分配（元，占比）"),
     "budget.col.allocation": ("Plan (yuan, share)", "建议分配（元，占比）"),
     "budget.col.change": ("Change (yuan)", "变化（元）"),

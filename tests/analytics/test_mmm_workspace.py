@@ -357,3 +357,14 @@ def test_price_index_and_lift_tests_read_from_the_workspace(tmp_path: Path) -> N
     s2 = flat.session()
     assert price_index(s2, pd.DatetimeIndex(weekly_frame(s2)["week"])) is None
     flat.close()
+
+
+def test_budget_on_an_empty_workspace_says_there_is_nothing_to_split(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from canyu.cli import app
+
+    canyu.create(tmp_path / "ws", brand="T", locale="zh-CN", timezone="Asia/Shanghai").close()
+    r = CliRunner().invoke(app, ["budget", str(tmp_path / "ws"), "--total", "100000"])
+    assert r.exit_code == 0, r.output
+    assert "没有可分配预算的渠道" in r.stdout and "┏" not in r.stdout  # a sentence, not an empty table

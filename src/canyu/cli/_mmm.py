@@ -296,6 +296,9 @@ def print_budget(out: Console, res: WorkspaceBudget, loc: str) -> None:
                 m,
             ]
         )
+    if not rows:
+        say(out, t("budget.no_channels", loc))
+        return
     out.print(
         table(
             t("mmm.col.channel", loc),
