@@ -19,6 +19,8 @@ from canyu.plan._saturation import (
     posterior_elasticity,
     spend_elasticity,
 )
+from canyu.plan.budget import saturated_channels
+from canyu.plan.strategy import budget_split
 from canyu.simulate import import_simulation, simulate
 
 
@@ -182,7 +184,22 @@ def test_the_rule_catches_the_overspent_scenario_end_to_end(tmp_path: Path) -> N
     sim = simulate(tmp_path / "sim", people=1000, days=90, seed=3, scenario="overspent")
     with canyu.create(tmp_path / "ws", locale="en") as ws:
         import_simulation(ws, sim.path)
-        found = diagnose(ws.session(), rules=["overspent_channel"])
+        session = ws.session()
+        found = diagnose(session, rules=["overspent_channel"])
+        # Both measured-return fallbacks (no media-mix fit on 13 weeks) act on the finding: Douyin's
+        # attributed revenue per yuan is the highest, yet money moves out of it.
+        factors = saturated_channels(session)
+        budget = session.run("budget", total=100_000.0, objective="revenue")
+        split = budget_split(session, total=100_000.0, objective="revenue")
+    assert set(factors) == {"douyin"} and 0 <= factors["douyin"] < BOUND
+    assert budget.source == "measured_roas" and "douyin at" in budget.reason
+    row = budget.table.set_index("channel").loc["douyin"]
+    assert row["marginal_return"] == budget.table["marginal_return"].max()  # the best on average...
+    assert row["change"] < 0  # ...and it gives money, as the finding says
+    assert budget.table["allocation"].sum() == pytest.approx(100_000.0)
+    assert split.source == "measured_roas" and "douyin at" in split.reason[0]
+    paid = pd.read_csv(sim.path / "spend.csv").groupby("channel")["amount"].sum()
+    assert split.allocation["douyin"] / 100_000.0 < paid["douyin"] / paid.sum()
     fired = [f for f in found if f.severity != "info"]
     assert [f.key for f in fired] == ["overspent_channel:douyin"]
     ev = fired[0].evidence

@@ -12,6 +12,7 @@ import canyu
 from canyu.analytics.registry import ANALYSES, register_analysis
 from canyu.config import DEFAULT_ROLES, ProductProfile
 from canyu.plan import Finding
+from canyu.plan.budget import saturated_channels
 from canyu.plan.strategy import LAYOUT_RULES, budget_split, build_strategy, channel_layout, retail_dates
 
 CHANNELS = ["douyin", "ecommerce", "forum", "qzone", "wechat_oa", "wecom", "weibo", "xiaohongshu"]
@@ -114,22 +115,37 @@ def test_wrong_roles_scenario_changes_the_layout_where_the_data_say_so(
     assert set(wrong_roles.values()) >= {"broadcast", "service", "retention", "conversion"}
 
 
-def test_budget_split_follows_measured_return_per_yuan(sim_workspace: Callable[[str], Path]) -> None:
+def test_budget_split_tilts_last_periods_spend_by_measured_return_per_yuan(
+    sim_workspace: Callable[[str], Path],
+) -> None:
+    """Without a media-mix fit: last period's split of paid spend, each channel's share times its return
+    per yuan over the cost-weighted mean return, clipped to ±25% (healthy data: no channel is saturated)."""
     with canyu.open(sim_workspace("default")) as ws:
         s = ws.session()
+        assert saturated_channels(s) == {}
         spend = s.run("spend")
+        paid = spend[spend["spend"] > 0]
         for objective, col in (
             ("conversions", "orders"),
             ("revenue", "revenue"),
             ("activity", "new_followers"),
         ):
             split = budget_split(s, total=10_000, objective=objective)
-            assert split.source == "measured_roas" and "measured" in split.reason[0]
-            rate = {r["channel"]: r[col] / r["cost"] for r in spend.to_dict("records") if r["cost"] > 0}
-            total_rate = sum(rate.values())
+            assert split.source == "measured_roas" and "tilted by measured" in split.reason[0]
+            mean = paid[col].sum() / paid["cost"].sum()
+            weight = {
+                r["channel"]: r["spend"] * min(max(r[col] / r["cost"] / mean, 0.75), 1.25)
+                for r in paid.to_dict("records")
+            }
+            assert set(split.allocation) == set(weight)
             assert sum(split.allocation.values()) == pytest.approx(10_000)
             for ch, amount in split.allocation.items():
-                assert amount == pytest.approx(10_000 * rate[ch] / total_rate)
+                assert amount == pytest.approx(10_000 * weight[ch] / sum(weight.values()))
+            tilts = {
+                ch: split.allocation[ch] / (10_000 * w / paid["spend"].sum())
+                for ch, w in paid.set_index("channel")["spend"].items()
+            }
+            assert max(tilts.values()) / min(tilts.values()) <= 1.25 / 0.75 + 1e-9
 
 
 @pytest.fixture

@@ -436,10 +436,82 @@ class WorkspaceBudget:
         }
 
 
+def saturated_channels(session: Any) -> dict[str, float]:
+    """Channels the ``overspent_channel`` rule finds past saturation -> how much the last yuan buys
+    relative to the average yuan there (its measured elasticity, clipped to [0, 1]).
+
+    The measured-return fallbacks (this module's ``budget`` analysis and the plan's split) value a
+    channel by its average return per yuan, which is what attribution measures. Past saturation the
+    average says nothing about the next yuan: in the simulator's ``overspent`` world Douyin's
+    attributed revenue per yuan is the highest of all (4.6) while its true marginal ROAS is 0.01.
+    So a channel that the rule's stated test finds saturated is valued at its average return times
+    this factor: the fallbacks then move money out of it, as the finding says. Channels the test
+    did not flag keep a factor of 1, so healthy data change nothing.
+    """
+    try:
+        found = session.run("findings", rules=("overspent_channel",))
+    except CanyuError:
+        return {}
+    out: dict[str, float] = {}
+    for f in found:
+        if not f.key.startswith("overspent_channel:") or "elasticity" not in f.evidence:
+            continue
+        e = f.evidence["elasticity"]
+        if isinstance(e, int | float) and np.isfinite(e):
+            out[f.key.split(":", 1)[1]] = float(min(max(e, 0.0), 1.0))
+    return out
+
+
+def saturation_note(factors: Mapping[str, float]) -> tuple[str, str]:
+    """The reason's clause for :func:`saturated_channels`' factors (empty when none)."""
+    if not factors:
+        return "", ""
+    from canyu import vocab
+
+    en = ", ".join(f"{ch} at {x:.2f}x" for ch, x in sorted(factors.items()))
+    zh = "、".join(f"{vocab.CHANNELS.get(ch, ch)} 按 {x:.2f} 倍" for ch, x in sorted(factors.items()))
+    return (
+        f"; past saturation (finding overspent_channel), the return of the next yuan is counted as its"
+        f" average times the measured elasticity: {en}",
+        f"；已过饱和点的渠道（发现 overspent_channel）下一元的回报按平均回报乘以实测弹性计：{zh}",
+    )
+
+
+def tilted_split(
+    paid: pd.DataFrame, ret: np.ndarray, total: float, factors: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The measured-return fallback's split: (current split of ``total``, allocation, yardstick).
+
+    ``paid`` has ``channel``, ``spend`` (> 0) and ``cost`` per channel; ``ret`` is the return each
+    channel's cost bought (attributed orders, revenue, ...). The current split of spend is tilted by
+    each channel's return per yuan at the margin (its average, times its factor from
+    :func:`saturated_channels`) against the cost-weighted mean of those, by at most ±25%
+    (:data:`MEASURED_TILT`); a saturated channel's tilt is at most −25%.
+    """
+    spend = paid["spend"].to_numpy(dtype=float)
+    cost = paid["cost"].to_numpy(dtype=float)
+    flagged = np.array([str(c) in factors for c in paid["channel"]])
+    at_margin = ret / cost * np.array([factors.get(str(c), 1.0) for c in paid["channel"]])
+    # The yardstick is the mean return at the margin: a saturated channel that takes most of the
+    # cost would otherwise set it alone, and every other channel would look below average.
+    overall = float((at_margin * cost).sum() / cost.sum())
+    tilt = (
+        np.ones(len(paid))
+        if overall <= 0
+        else np.clip(at_margin / overall, 1 - MEASURED_TILT, 1 + MEASURED_TILT)
+    )
+    # the test found the last yuan there buys under a third of the average yuan: it gives, never takes
+    tilt = np.where(flagged, np.minimum(tilt, 1 - MEASURED_TILT), tilt)
+    current = spend / spend.sum() * total
+    weights = current * tilt
+    return current, weights / weights.sum() * total, overall
+
+
 def _measured_budget(
     session: Any, total: float, days: int, objective: str, target: str, reason: str, reason_zh: str
 ) -> WorkspaceBudget:
-    """The current split tilted by measured return per yuan (``spend`` analysis), within ±25%."""
+    """The current split tilted by measured return per yuan (``spend`` analysis), within ±25%; a
+    channel past saturation counts at its average return times its elasticity (:func:`saturated_channels`)."""
     costs = session.run("spend")
     cols = ["channel", "current", "allocation", "change", "marginal_return", "marginal_lo", "marginal_hi"]
     paid = costs[costs["spend"] > 0] if len(costs) else costs
@@ -455,18 +527,10 @@ def _measured_budget(
             allocation={},
             table=pd.DataFrame(columns=cols),
         )
-    spend = paid["spend"].to_numpy(dtype=float)
     ret = (paid["orders"] if objective == "conversions" else paid["revenue"]).to_numpy(dtype=float)
     per_yuan = ret / paid["cost"].to_numpy(dtype=float)
-    overall = ret.sum() / paid["cost"].to_numpy(dtype=float).sum()
-    tilt = (
-        np.ones(len(paid))
-        if overall <= 0
-        else np.clip(per_yuan / overall, 1 - MEASURED_TILT, 1 + MEASURED_TILT)
-    )
-    current = spend / spend.sum() * total
-    weights = current * tilt
-    alloc = weights / weights.sum() * total
+    factors = saturated_channels(session) if ret.sum() > 0 else {}
+    current, alloc, overall = tilted_split(paid, ret, total, factors)
     table = pd.DataFrame(
         {
             "channel": paid["channel"].to_numpy(),
@@ -489,6 +553,8 @@ def _measured_budget(
             f" ±{MEASURED_TILT:.0%} per channel"
         )
         how_zh = f"；按实测每元{what_zh}（归因值，非因果）调整当前分配，每个渠道最多 ±{MEASURED_TILT:.0%}"
+        sat_en, sat_zh = saturation_note(factors)
+        how, how_zh = how + sat_en, how_zh + sat_zh
     return WorkspaceBudget(
         total=float(total),
         days=days,

@@ -10,8 +10,10 @@ test decides; nothing here re-judges the evidence) is laid out for the role it r
 that would leave a role the product needs with no channel. Every step leaves its reason (en, zh).
 
 The budget split comes from the ``budget`` analysis (media mix) when it is registered and its fit
-passed its diagnostics, otherwise from the measured return per yuan of the ``spend`` analysis
-(orders per yuan, revenue per yuan or new followers per yuan, by objective), with the reason.
+passed its diagnostics, otherwise last period's split of paid spend tilted (at most ±25%) by the
+measured return per yuan of the ``spend`` analysis (orders, revenue or new followers per yuan, by
+objective; a channel past saturation at its return times its elasticity), with the reason: the
+``budget`` analysis's fallback rule, :func:`canyu.plan.budget.tilted_split`.
 """
 
 from __future__ import annotations
@@ -377,7 +379,8 @@ class BudgetSplit:
     allocation: dict[str, float]
     source: str  # "mmm" | "measured_roas" | "last_spend" | "even"
     reason: Text
-    returns: dict[str, float] = field(default_factory=dict)  # objective units per yuan, measured
+    # objective units per yuan, measured (a channel past saturation: times its elasticity)
+    returns: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self, locale: str = "en") -> dict[str, Any]:
         zh = locale.lower().startswith("zh")
@@ -442,18 +445,40 @@ def budget_split(
     rows = table[table["cost"] > 0] if len(table) else table
     returns = {str(r["channel"]): float(r[col] or 0.0) / float(r["cost"]) for r in rows.to_dict("records")}
     returns = {k: (v if math.isfinite(v) else 0.0) for k, v in returns.items()}
+    from canyu.plan.budget import MEASURED_TILT, saturated_channels, saturation_note, tilted_split
+
+    factors = saturated_channels(session) if any(v > 0 for v in returns.values()) else {}
+    returns = {k: v * factors.get(k, 1.0) for k, v in returns.items()}
     what = {
         "conversions": ("orders", "订单"),
         "revenue": ("revenue", "销售额"),
         "activity": ("new followers", "新增粉丝"),
     }[objective]
-    if returns and sum(returns.values()) > 0:
+    sat_en, sat_zh = saturation_note(factors)
+    paid = rows[rows["spend"] > 0] if "spend" in rows.columns and len(rows) else rows.iloc[0:0]
+    if len(paid) and sum(returns.values()) > 0:
+        # The same rule as the budget analysis's fallback (plan.budget.tilted_split): last period's
+        # split of paid spend, tilted by at most ±25% by the return per yuan. Until session 10 the split
+        # followed the return per yuan alone, which moved spend far outside what any channel had been
+        # seen to absorb: in the overspent world (bench/plan.py, 10 seeds) the tilt buys 28% more paid
+        # impressions with the same money (+485 ± 76 a seed) and more expected revenue (+554 ± 329).
+        _, alloc_arr, _ = tilted_split(paid, paid[col].fillna(0.0).to_numpy(dtype=float), total, factors)
+        reason = (
+            f"no media-mix fit passed its diagnostics, so last period's split of paid spend is tilted by measured "
+            f"{what[0]} per yuan (spend analysis; attributed, not causal), at most ±{MEASURED_TILT:.0%} a channel"
+            f"{sat_en}",
+            f"没有通过诊断的媒介组合模型，按各渠道实测每元{what[1]}（spend 分析；归因值，非因果）调整上期的付费花费比例，"
+            f"每个渠道最多 ±{MEASURED_TILT:.0%}{sat_zh}",
+        )
+        alloc = {str(c): float(a) for c, a in zip(paid["channel"], alloc_arr, strict=True)}
+        return BudgetSplit(alloc, "measured_roas", reason, returns)
+    if returns and sum(returns.values()) > 0:  # costs (fixed) but no paid spend to start from
         weight = sum(returns.values())
         alloc = {k: total * v / weight for k, v in returns.items() if v > 0}
         reason = (
-            f"no media-mix fit passed its diagnostics, so the budget follows measured {what[0]} per yuan "
-            f"(spend analysis) channel by channel",
-            f"没有通过诊断的媒介组合模型，预算按各渠道实测每元{what[1]}（spend 分析）分配",
+            f"no media-mix fit passed its diagnostics and no paid spend was recorded, so the budget follows "
+            f"measured {what[0]} per yuan of cost (spend analysis) channel by channel{sat_en}",
+            f"没有通过诊断的媒介组合模型，也没有付费花费记录，预算按各渠道每元成本的实测{what[1]}（spend 分析）分配{sat_zh}",
         )
         return BudgetSplit(alloc, "measured_roas", reason, returns)
     if len(rows):
