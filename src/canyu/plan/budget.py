@@ -36,6 +36,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from canyu import vocab
 from canyu.errors import CanyuError
 
 __all__ = [
@@ -466,8 +467,6 @@ def saturation_note(factors: Mapping[str, float]) -> tuple[str, str]:
     """The reason's clause for :func:`saturated_channels`' factors (empty when none)."""
     if not factors:
         return "", ""
-    from canyu import vocab
-
     en = ", ".join(f"{ch} at {x:.2f}x" for ch, x in sorted(factors.items()))
     zh = "、".join(f"{vocab.CHANNELS.get(ch, ch)} 按 {x:.2f} 倍" for ch, x in sorted(factors.items()))
     return (
