@@ -15,14 +15,18 @@ day, so arms differ only by their levers):
                  xiaohongshu 1, wecom 0.5; the same total budget split weibo 45%, qzone 25%, douyin 10%,
                  xiaohongshu 10%, wechat_oa 10% (Xiaomi's early playbook: Weibo for reach, the MIUI forum
                  for fans, QQ Zone for the young; the layout the playbook warns against copying)
-``oracle``       from the truth: the same total budget split greedily to the true best marginal revenue per
-                 yuan on each channel's true curve, the top-5 IMM seeds on the true Weibo graph (free),
-                 every channel answering at the planner's staffing targets (10 minutes, 95%), and each
-                 channel's cadence searched on the true model (``oracle``: from the best of the status
-                 quo's, the caps', canyu's and follow-the-leader's cadences, a coordinate ascent over a grid
-                 per channel up to the largest cap any arm has there, scored by the continuation's expected
-                 revenue averaged over 2 random streams independent of the evaluation's; then the best of
-                 that and every other arm's whole levers, so it can do whatever another arm does)
+``oracle``       from the truth: the same total budget, its seeds paid out of it at canyu's fee schedule
+                 (seeding 0%, 15% or 30% of it by budgeted IMM on the true Weibo graph, the best of the
+                 three kept) and the rest split greedily to the true best marginal revenue per yuan on
+                 each channel's true curve; every channel answering at the planner's staffing targets
+                 (10 minutes, 95%), and each channel's cadence searched on the true model (``oracle``:
+                 from the best of the status quo's, the caps', canyu's and follow-the-leader's cadences, a
+                 coordinate ascent over a grid per channel up to the largest cap any arm has there, scored
+                 by the continuation's expected revenue averaged over 2 random streams independent of the
+                 evaluation's; then the best of that and every other arm's whole levers, as they are and
+                 with their paid money re-split to the true best returns, so it can do whatever another
+                 arm does and better its split). ``--oracle-seeds free``: the bench before 2026-12-03,
+                 the top-5 true seeds free and the whole budget paid
 
 Cadence caps: no arm may plan more posts a day on a channel than the top of its role's band in
 ``canyu.plan.strategy.CADENCE`` (broadcast 8, retention 6, service 1, conversion 2): canyu by the role it
@@ -32,7 +36,7 @@ can do whatever another arm does.
 
 Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
 is given it as ``budget`` and pays its seeds' fees, at the population's scale, and its campaigns out of it;
-the oracle's seeds are free). A spend split is the whole always-on budget: a channel it leaves out spends
+the oracle pays its seeds at the same schedule, unless ``--oracle-seeds free``). A spend split is the whole always-on budget: a channel it leaves out spends
 nothing. Posting is free in yuan in every arm, and the simulator has no posting fatigue (nobody unfollows):
 no mechanism makes more posts cost orders. Printed per scenario: conversions (orders in the period),
 revenue (yuan, their paid value), active people (any action but exposure or reply), expected conversions
@@ -57,6 +61,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from canyu.plan.actions import SEED_SHARE
 from canyu.plan.levers import Levers, Seed
 from canyu.simulate import SCENARIOS, get_scenario
 from canyu.simulate._continue import continue_run, outcome
@@ -131,6 +136,39 @@ def _greedy_split(sim: Any, total: float, steps: int = 200) -> dict[str, float]:
     return {ch: round(v, 2) for ch, v in alloc.items() if v > 0}
 
 
+def oracle_seeds(
+    sim: Any, ids: ChannelIds, first: dt.date, budgeted: tuple[float, float, float] | None
+) -> tuple[Seed, ...]:
+    """Seeds on the TRUE Weibo graph by IMM under the true IC probabilities (as ``truth.json``'s
+    ``best_seeds``): the top 5, free, when ``budgeted`` is None; else ``(budget, yuan per account, yuan per
+    follower)``: the set IMM picks within that budget at that fee schedule, a seed's followers being its
+    audience on the true graph, each seed carrying its fee. One seed a day from the period's first day."""
+    import pandas as pd
+
+    from canyu.analytics.influence import graph_from_edges, imm
+
+    g = sim.world.graphs["weibo"]
+    if len(g.audience) == 0:
+        return ()
+    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
+    edges = pd.DataFrame({"source": src, "target": g.audience.astype(np.int64), "p": g.p.astype(np.float64)})
+    graph = graph_from_edges(edges, probability="p")
+    if budgeted is None:
+        result = imm(graph, k=5, model="ic", epsilon=0.2, seed=7)
+        fee_of = dict.fromkeys(result.seeds, 0.0)
+    else:
+        budget, per_account, per_follower = budgeted
+        # the graph's nodes are the edge list's ids; a node's followers are its out-degree
+        followers = np.diff(graph.indptr).astype(float)
+        costs = per_account + per_follower * followers
+        result = imm(graph, model="ic", epsilon=0.2, seed=7, costs=costs, budget=budget)
+        fee_of = dict(zip(result.seeds, (float(c) for c in result.costs), strict=True))
+    return tuple(
+        Seed("weibo", ids.one("weibo", int(node)), round(fee_of[node], 2), first + dt.timedelta(days=i))
+        for i, node in enumerate(result.seeds)
+    )
+
+
 #: The staffing the oracle's service targets assume on every channel (the planner's targets: canyu.plan.strategy)
 ORACLE_REPLY = (10.0, 0.95)
 #: Random streams the oracle's cadence search averages its expected revenue over
@@ -172,20 +210,28 @@ def oracle(
     total: float,
     ids: ChannelIds,
     first: dt.date,
-    truth_seeds: list[str],
     horizon: int,
     others: tuple[Levers, ...] = (),
+    seed_fees: tuple[float, float] | None = None,
 ) -> tuple[Levers, dict[str, Any]]:
     """The oracle, from the truth: the budget to the true best marginal returns, the top-5 IMM seeds on
     the true Weibo graph, every channel answering at the planner's staffing targets, and each channel's
     cadence searched on the true model itself.
 
+    Seeds: with ``seed_fees`` (yuan per account, yuan per follower: the schedule canyu's plan pays), the
+    oracle pays for its seeds out of the same total budget, as canyu does: it tries seeding budgets of 0,
+    one and two times the planner's seeding share (``canyu.plan.actions.SEED_SHARE``), each filled by
+    budgeted IMM on the TRUE Weibo graph (:func:`oracle_seeds`) with the rest of the money to the true
+    best marginal returns, and keeps whichever scores best on the search's streams. Without
+    ``seed_fees`` (``--oracle-seeds free``, the bench before 2026-12-03) the top-5 IMM seeds are free and
+    the whole budget goes to paid promotion.
+
     The cadence search starts from the best (on the search's own streams) of the status quo's cadences, the
     caps (:func:`cadence_caps`) and every arm in ``others`` (canyu's, follow-the-leader's), then runs a
     coordinate ascent over the channels, each trying :func:`cadence_grid` up to the largest cap any arm has
     there; last it compares the result with every arm in ``others`` whole (its own spend, seeds, service and
-    campaigns, with its own cadence and with the searched one) and keeps the best, so it can do anything
-    another arm does. A trial is scored by the continuation's expected revenue (the true purchase probabilities times
+    campaigns, with its own cadence and with the searched one, and with its paid money re-split to the true
+    best marginal returns) and keeps the best, so it can do anything another arm does and better its split. A trial is scored by the continuation's expected revenue (the true purchase probabilities times
     an order's expected value, free of the purchase draws' noise) averaged over ``SEARCH_STREAMS`` random
     streams independent of the evaluation's, so the search does not tune itself to the draws it is judged
     on.
@@ -194,20 +240,38 @@ def oracle(
     from dataclasses import replace
 
     sq = status_quo(sim)
-    seeds = tuple(Seed("weibo", s, start=first + dt.timedelta(days=i)) for i, s in enumerate(truth_seeds[:5]))
     minutes, rate = ORACLE_REPLY
-    base = Levers(
-        posts_per_day=dict(sq.posts_per_day),
-        spend_per_day=_greedy_split(sim, total),
-        reply_minutes={ch: min(v, minutes) for ch, v in sq.reply_minutes.items()},
-        reply_rate={ch: max(v, rate) for ch, v in sq.reply_rate.items()},
-        seeds=seeds,
-    )
     searches = []
     for k in range(SEARCH_STREAMS):  # independent streams for the search, common to its trials
         state = copy.copy(sim.state)
         state.base = (int(sim.state.base) + 1_000_003 * (k + 1)) % 2**62
         searches.append(replace(sim, state=state))
+
+    def with_seeds(seeds: tuple[Seed, ...], fees: float) -> Levers:
+        return Levers(
+            posts_per_day=dict(sq.posts_per_day),
+            spend_per_day=_greedy_split(sim, max(total - fees / horizon, 0.0)),
+            reply_minutes={ch: min(v, minutes) for ch, v in sq.reply_minutes.items()},
+            reply_rate={ch: max(v, rate) for ch, v in sq.reply_rate.items()},
+            seeds=seeds,
+        )
+
+    if seed_fees is None:
+        bases = {"top-5 seeds free": with_seeds(oracle_seeds(sim, ids, first, None), 0.0)}
+    else:
+        bases = {}
+        for share in (0.0, SEED_SHARE, 2 * SEED_SHARE):
+            chosen_seeds = (
+                oracle_seeds(sim, ids, first, (share * total * horizon, *seed_fees)) if share else ()
+            )
+            bases[f"seeding {share:.0%} of the budget"] = with_seeds(
+                chosen_seeds, sum(sd.fee for sd in chosen_seeds)
+            )
+    seeding_scores = {
+        tag: float(np.mean([_expected(s, lv, horizon, ids) for s in searches])) for tag, lv in bases.items()
+    }
+    seeding = max(seeding_scores, key=lambda t: seeding_scores[t])
+    base = bases[seeding]
 
     def score_of(posts: dict[str, float]) -> float:
         lv = replace(base, posts_per_day=posts)
@@ -221,7 +285,7 @@ def oracle(
     scored = [(score_of(p), i) for i, p in enumerate(starts)]
     best, i_best = max(scored)
     posts = starts[i_best]
-    tried = len(starts)
+    tried = len(starts) + len(bases)
     for ch in SOCIAL:
         grid = cadence_grid(
             sq.posts_per_day[ch], caps[ch], *(lv.posts_per_day.get(ch, -1.0) for lv in others)
@@ -235,14 +299,19 @@ def oracle(
             if score > best:
                 best, posts = score, trial
     # last, the whole levers of every other arm (its spend, seeds, service and campaigns), with its own
-    # cadence and with the searched one: the oracle takes whichever scores best on the search's streams,
-    # so it can do anything another arm does (canyu's campaigns are levers the oracle does not search)
+    # cadence and with the searched one, and with its paid money re-split to the true best marginal
+    # returns: the oracle takes whichever scores best on the search's streams, so it can do anything
+    # another arm does and improve its split (canyu's campaigns are levers the oracle does not search)
     found = replace(base, posts_per_day=posts)
     chosen, label = found, "searched"
     for name, lv in zip(("canyu", "follow"), others, strict=False):
+        true_split = replace(lv, spend_per_day=_greedy_split(sim, sum(lv.spend_per_day.values())))
         for tag, cand in (
             (name, lv),
             (f"{name}'s levers, searched cadence", replace(lv, posts_per_day=posts)),
+            # its seeds and campaigns, its paid money split to the true best marginal returns
+            (f"{name}'s levers, true paid split", true_split),
+            (f"{name}'s levers, true paid split, searched cadence", replace(true_split, posts_per_day=posts)),
         ):
             score = float(np.mean([_expected(s, cand, horizon, ids) for s in searches]))
             tried += 1
@@ -254,6 +323,16 @@ def oracle(
         "caps": caps,
         "start": ("status quo", "caps", "canyu", "follow")[i_best],
         "chosen": label,
+        "seeding": seeding,
+        "seeding_tried": {
+            tag: {
+                "fees": round(sum(sd.fee for sd in lv.seeds), 2),
+                "paid_per_day": round(sum(lv.spend_per_day.values()), 2),
+                "expected_revenue_search": seeding_scores[tag],
+            }
+            for tag, lv in bases.items()
+        },
+        "seed_fees": round(sum(sd.fee for sd in chosen.seeds), 2),
     }
 
 
@@ -308,7 +387,7 @@ def _canyu_plan(
                 today=first,
                 # seed fees at the simulated population's scale, as its budgets are (a fee per account
                 # of 500 yuan for a brand of REFERENCE_PEOPLE; 5 yuan per follower, whose counts scale)
-                seed_fees=(500.0 * people / REFERENCE_PEOPLE, 5.0),
+                seed_fees=canyu_seed_fees(people),
             )
             return plan.levers
 
@@ -321,8 +400,21 @@ def _interval(x: np.ndarray) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
+def canyu_seed_fees(people: int) -> tuple[float, float]:
+    """The seed fee schedule canyu's plan is given (and the oracle pays, by default): yuan per account, at
+    the simulated population's scale as the budgets are (500 yuan for a brand of REFERENCE_PEOPLE), and 5
+    yuan per follower, whose counts scale with the population."""
+    return (500.0 * people / REFERENCE_PEOPLE, 5.0)
+
+
 def bench(
-    scenarios: list[str], seeds: int, people: int, days: int, horizon: int, first_seed: int = 1
+    scenarios: list[str],
+    seeds: int,
+    people: int,
+    days: int,
+    horizon: int,
+    first_seed: int = 1,
+    free_oracle_seeds: bool = False,
 ) -> dict[str, Any]:
     planner = _canyu_planner()
     print(
@@ -344,21 +436,25 @@ def bench(
             first = START + dt.timedelta(days=days)
             sq = status_quo(sim)
             total = sq.total_spend_per_day
-            from canyu.simulate._truth import _best_seeds
-
-            truth_seeds = _best_seeds(sim, ids, k=5).get("seeds", [])
             levers = {
                 "status_quo": sq,
                 "canyu": _canyu_plan(sim, seed, name, people, days, horizon, total),
                 "follow": follow_the_leader(sim, total),
             }
             levers["oracle"], info = oracle(
-                sim, total, ids, first, truth_seeds, horizon, others=(levers["canyu"], levers["follow"])
+                sim,
+                total,
+                ids,
+                first,
+                horizon,
+                others=(levers["canyu"], levers["follow"]),
+                seed_fees=None if free_oracle_seeds else canyu_seed_fees(people),
             )
             print(
                 f"  seed {seed}: oracle cadence "
                 + ", ".join(f"{ch} {v:g}" for ch, v in levers["oracle"].posts_per_day.items())
-                + f" ({info['tried']} tried, from {info['start']}; levers: {info['chosen']}); canyu cadence "
+                + f" ({info['tried']} tried, from {info['start']}; levers: {info['chosen']}; "
+                f"{info['seeding']}, fees {info['seed_fees']:,.2f} yuan); canyu cadence "
                 + ", ".join(f"{ch} {v:g}" for ch, v in levers["canyu"].posts_per_day.items()),
                 flush=True,
             )
@@ -430,6 +526,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--first-seed", type=int, default=1, help="seeds first-seed .. first-seed + seeds - 1")
     p.add_argument("--json", type=Path, default=None, help="write every arm's outcomes per seed here")
     p.add_argument(
+        "--oracle-seeds",
+        choices=("paid", "free"),
+        default="paid",
+        help="paid (default): the oracle pays its seeds out of the same budget at canyu's fee schedule; "
+        "free: the top-5 true seeds at no cost (the bench before 2026-12-03)",
+    )
+    p.add_argument(
         "--combine",
         type=Path,
         nargs="+",
@@ -453,7 +556,9 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         sys.exit(f"unknown scenario {unknown[0]}; valid: {', '.join(SCENARIOS)}")
     t0 = time.time()
-    results = bench(names, a.seeds, a.people, a.days, a.horizon, a.first_seed)
+    results = bench(
+        names, a.seeds, a.people, a.days, a.horizon, a.first_seed, free_oracle_seeds=a.oracle_seeds == "free"
+    )
     print(f"\nwall {time.time() - t0:.0f} s")
     if a.json:
         import json
