@@ -36,9 +36,9 @@ can do whatever another arm does.
 
 Every arm spends the status quo's total budget (the oracle and follow-the-leader re-split it; canyu's plan
 is given it as ``budget`` and pays its seeds' fees, at the population's scale, and its campaigns out of it;
-the oracle pays its seeds at the same schedule, unless ``--oracle-seeds free``). A spend split is the whole always-on budget: a channel it leaves out spends
-nothing. Posting is free in yuan in every arm, and the simulator has no posting fatigue (nobody unfollows):
-no mechanism makes more posts cost orders. Printed per scenario: conversions (orders in the period),
+the oracle pays its seeds at the same schedule, unless ``--oracle-seeds free``). A spend split is the
+whole always-on budget: a channel it leaves out spends nothing. Posting is free in yuan in every arm,
+and the simulator has no posting fatigue (nobody unfollows): no mechanism makes more posts cost orders. Printed per scenario: conversions (orders in the period),
 revenue (yuan, their paid value), active people (any action but exposure or reply), expected conversions
 (the sum of the true purchase probabilities) and expected revenue (those times an order's expected value) per
 arm, mean over seeds with a 90% interval, uplift vs status
@@ -67,7 +67,7 @@ from canyu.simulate import SCENARIOS, get_scenario
 from canyu.simulate._continue import continue_run, outcome
 from canyu.simulate._engine import REFERENCE_PEOPLE, paid_curve, run
 from canyu.simulate._ids import ChannelIds
-from canyu.simulate._truth import paid_value
+from canyu.simulate._truth import paid_value, true_weibo_graph
 from canyu.simulate._world import SOCIAL, build_world
 
 START = dt.date(2026, 8, 1)
@@ -140,26 +140,21 @@ def oracle_seeds(
     sim: Any, ids: ChannelIds, first: dt.date, budgeted: tuple[float, float, float] | None
 ) -> tuple[Seed, ...]:
     """Seeds on the TRUE Weibo graph by IMM under the true IC probabilities (as ``truth.json``'s
-    ``best_seeds``): the top 5, free, when ``budgeted`` is None; else ``(budget, yuan per account, yuan per
-    follower)``: the set IMM picks within that budget at that fee schedule, a seed's followers being its
-    audience on the true graph, each seed carrying its fee. One seed a day from the period's first day."""
-    import pandas as pd
+    ``best_seeds``): the top 5, free, when ``budgeted`` is None; else ``(budget, yuan per account, yuan
+    per follower)``: the set IMM picks within that budget at that fee schedule, a seed's followers being
+    its audience on the true graph, each seed carrying its fee. One seed a day from the period's first
+    day."""
+    from canyu.analytics.influence import imm
 
-    from canyu.analytics.influence import graph_from_edges, imm
-
-    g = sim.world.graphs["weibo"]
-    if len(g.audience) == 0:
+    graph = true_weibo_graph(sim)
+    if graph is None:
         return ()
-    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
-    edges = pd.DataFrame({"source": src, "target": g.audience.astype(np.int64), "p": g.p.astype(np.float64)})
-    graph = graph_from_edges(edges, probability="p")
     if budgeted is None:
         result = imm(graph, k=5, model="ic", epsilon=0.2, seed=7)
         fee_of = dict.fromkeys(result.seeds, 0.0)
     else:
         budget, per_account, per_follower = budgeted
-        # the graph's nodes are the edge list's ids; a node's followers are its out-degree
-        followers = np.diff(graph.indptr).astype(float)
+        followers = np.diff(graph.indptr).astype(float)  # a node's out-degree
         costs = per_account + per_follower * followers
         result = imm(graph, model="ic", epsilon=0.2, seed=7, costs=costs, budget=budget)
         fee_of = dict(zip(result.seeds, (float(c) for c in result.costs), strict=True))
@@ -214,8 +209,8 @@ def oracle(
     others: tuple[Levers, ...] = (),
     seed_fees: tuple[float, float] | None = None,
 ) -> tuple[Levers, dict[str, Any]]:
-    """The oracle, from the truth: the budget to the true best marginal returns, the top-5 IMM seeds on
-    the true Weibo graph, every channel answering at the planner's staffing targets, and each channel's
+    """The oracle, from the truth: the budget to the true best marginal returns, IMM seeds on the true
+    Weibo graph (paid for out of the budget, below), every channel answering at the planner's staffing targets, and each channel's
     cadence searched on the true model itself.
 
     Seeds: with ``seed_fees`` (yuan per account, yuan per follower: the schedule canyu's plan pays), the
@@ -231,10 +226,11 @@ def oracle(
     coordinate ascent over the channels, each trying :func:`cadence_grid` up to the largest cap any arm has
     there; last it compares the result with every arm in ``others`` whole (its own spend, seeds, service and
     campaigns, with its own cadence and with the searched one, and with its paid money re-split to the true
-    best marginal returns) and keeps the best, so it can do anything another arm does and better its split. A trial is scored by the continuation's expected revenue (the true purchase probabilities times
-    an order's expected value, free of the purchase draws' noise) averaged over ``SEARCH_STREAMS`` random
-    streams independent of the evaluation's, so the search does not tune itself to the draws it is judged
-    on.
+    best marginal returns) and keeps the best, so it can do anything another arm does and better its
+    split. A trial is scored by the continuation's expected revenue (the true purchase probabilities
+    times an order's expected value, free of the purchase draws' noise) averaged over ``SEARCH_STREAMS``
+    random streams independent of the evaluation's, so the search does not tune itself to the draws it
+    is judged on.
     """
     import copy
     from dataclasses import replace
@@ -246,6 +242,10 @@ def oracle(
         state = copy.copy(sim.state)
         state.base = (int(sim.state.base) + 1_000_003 * (k + 1)) % 2**62
         searches.append(replace(sim, state=state))
+
+    def searched(lv: Levers) -> float:
+        """Expected revenue of ``lv``, averaged over the search's streams."""
+        return float(np.mean([_expected(s, lv, horizon, ids) for s in searches]))
 
     def with_seeds(seeds: tuple[Seed, ...], fees: float) -> Levers:
         return Levers(
@@ -267,15 +267,12 @@ def oracle(
             bases[f"seeding {share:.0%} of the budget"] = with_seeds(
                 chosen_seeds, sum(sd.fee for sd in chosen_seeds)
             )
-    seeding_scores = {
-        tag: float(np.mean([_expected(s, lv, horizon, ids) for s in searches])) for tag, lv in bases.items()
-    }
+    seeding_scores = {tag: searched(lv) for tag, lv in bases.items()}
     seeding = max(seeding_scores, key=lambda t: seeding_scores[t])
     base = bases[seeding]
 
     def score_of(posts: dict[str, float]) -> float:
-        lv = replace(base, posts_per_day=posts)
-        return float(np.mean([_expected(s, lv, horizon, ids) for s in searches]))
+        return searched(replace(base, posts_per_day=posts))
 
     caps = cadence_caps(sim, *others)
     starts = [dict(sq.posts_per_day), dict(caps)]
@@ -313,7 +310,7 @@ def oracle(
             (f"{name}'s levers, true paid split", true_split),
             (f"{name}'s levers, true paid split, searched cadence", replace(true_split, posts_per_day=posts)),
         ):
-            score = float(np.mean([_expected(s, cand, horizon, ids) for s in searches]))
+            score = searched(cand)
             tried += 1
             if score > best:
                 best, chosen, label = score, cand, tag

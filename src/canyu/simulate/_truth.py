@@ -179,15 +179,29 @@ def truth(
     }
 
 
+def true_weibo_graph(sim: Simulation) -> Any:
+    """The true Weibo graph as an influence graph (``canyu.analytics.influence.InfluenceGraph``): an edge
+    from each person to each member of their audience, with the true share probability; None when the
+    graph has no edges. Node labels are the people's indices; a node's out-degree is its followers."""
+    import pandas as pd
+
+    from canyu.analytics.influence import graph_from_edges
+
+    g = sim.world.graphs["weibo"]
+    if len(g.audience) == 0:
+        return None
+    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
+    edges = pd.DataFrame({"source": src, "target": g.audience.astype(np.int64), "p": g.p.astype(np.float64)})
+    return graph_from_edges(edges, probability="p")
+
+
 def _best_seeds(sim: Simulation, ids: ChannelIds, *, k: int = 10, max_nodes: int = 300_000) -> dict[str, Any]:
     """The best seed set of size ``k`` on Weibo under the true IC model, by IMM (Tang, Shi, Xiao 2015).
 
     Skipped (and said so) for graphs of more than ``max_nodes`` members, where the reverse-reachable
     sets would cost more time and memory than the rest of the simulation.
     """
-    import pandas as pd
-
-    from canyu.analytics.influence import graph_from_edges, imm
+    from canyu.analytics.influence import imm
 
     g = sim.world.graphs["weibo"]
     members = int(sim.world.member["weibo"].sum())
@@ -195,9 +209,7 @@ def _best_seeds(sim: Simulation, ids: ChannelIds, *, k: int = 10, max_nodes: int
         return {"k": k, "seeds": [], "spread": 0.0}
     if members > max_nodes:
         return {"k": k, "seeds": [], "skipped": f"{members:,} Weibo members > {max_nodes:,}; run canyu seeds"}
-    src = np.repeat(np.arange(sim.world.n, dtype=np.int64), g.degree())
-    edges = pd.DataFrame({"source": src, "target": g.audience.astype(np.int64), "p": g.p.astype(np.float64)})
-    result = imm(graph_from_edges(edges, probability="p"), k=k, model="ic", epsilon=0.2, seed=7)
+    result = imm(true_weibo_graph(sim), k=k, model="ic", epsilon=0.2, seed=7)
     return {
         "k": k,
         "channel": "weibo",
