@@ -7,9 +7,13 @@
 
 from __future__ import annotations
 
-import canyu.simulate as _simulate_package  # loaded before the name is rebound to the function below
+from typing import TYPE_CHECKING
+
 from canyu.errors import CanyuError
 from canyu.workspace import Workspace, create_workspace, open_workspace
+
+if TYPE_CHECKING:
+    from canyu.simulate import SimulationResult
 
 __all__ = ["CanyuError", "Workspace", "__version__", "create", "open", "simulate"]
 
@@ -24,10 +28,14 @@ def open(path: str, *, engine: str | None = None) -> Workspace:
 create = create_workspace
 
 
-def simulate(path: str, **options: object) -> _simulate_package.SimulationResult:
+def simulate(path: str, **options: object) -> SimulationResult:
     """Simulate a brand into ``path`` (files and truth); see :func:`canyu.simulate.simulate`.
 
-    ``canyu.simulate`` is this function; the package of the same name stays importable as
-    ``from canyu.simulate import ...``.
+    The simulator package is loaded on first use, not with ``canyu``: it costs ~0.9 s (numba and the
+    simulator's tables), which every command line run paid (a tenth of a 1M-row import). Once it is
+    loaded, ``canyu.simulate`` names the package, which is callable the same way (see the end of
+    ``canyu/simulate/__init__.py``); ``from canyu.simulate import ...`` works either way.
     """
-    return _simulate_package.simulate(path, **options)  # type: ignore[arg-type]
+    from canyu.simulate import simulate as run
+
+    return run(path, **options)  # type: ignore[arg-type]

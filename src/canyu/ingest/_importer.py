@@ -174,13 +174,43 @@ def _quarantine_rows(
             else:
                 structural.append((int(line), "broken_row", {"detail": str(msg)}, str(raw)))
         rejected_lines = np.array([int(r[0]) for r in rows], dtype=np.int64)
-    bad = con.sql(
-        # rowid follows file order; inside a transaction it starts at a large offset, hence the min
-        f"SELECT rowid - {first_rowid if first_rowid is not None else f'(SELECT min(rowid) FROM {stage})'} + 1"
-        f" AS _rn, {'_row' if row_column else 'NULL::BIGINT AS _row'}, _err, {unpack_bad_sql('errv')} AS _errv,"
-        f" {unpack_bad_sql('raw')} AS _raw, {unpack_bad_sql('uk')} AS _user_key"
-        f" FROM {stage} WHERE _err IS NOT NULL ORDER BY _rn"
-    ).to_arrow_table()
+    # One reason per distinct (field, code, value), rendered in Python (the reason catalogue is
+    # Python) and joined back in the engine: a file's failing rows mostly repeat a few (one misspelt
+    # label, one bad time format), and 1% of 10M rows is 100,000 rows.
+    pairs = con.execute(
+        f"SELECT DISTINCT CAST(_err AS VARCHAR), {unpack_bad_sql('errv')} FROM {stage} WHERE _err IS NOT NULL"
+    ).fetchall()
+    cache: dict[tuple[str, str], object] = {}
+    said: dict[str, list[str | None]] = {"err": [], "val": [], "field": [], "reason": [], "code": []}
+    for err, val in pairs:
+        fld, code = str(err).split("|", 1)
+        rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
+        for k, v in zip(
+            said,
+            (
+                err,
+                val,
+                fld,
+                render_reason(rkey, args, "en"),
+                json.dumps({"key": rkey, "args": args}, ensure_ascii=False),
+            ),
+            strict=True,
+        ):
+            said[k].append(v)
+    reasons_table = f"_canyu_reasons_{uuid.uuid4().hex[:12]}"
+    con.register(reasons_table, pa.table({k: pa.array(v, pa.string()) for k, v in said.items()}))
+    try:
+        bad = con.sql(
+            # rowid follows file order; inside a transaction it starts at a large offset, hence the min
+            f"SELECT b._rn, b._row, p.field, b._errv, p.reason, b._raw, b._user_key, p.code FROM ("
+            f"SELECT rowid - {first_rowid if first_rowid is not None else f'(SELECT min(rowid) FROM {stage})'}"
+            f" + 1 AS _rn, {'_row' if row_column else 'NULL::BIGINT AS _row'}, CAST(_err AS VARCHAR) AS _err,"
+            f" {unpack_bad_sql('errv')} AS _errv, {unpack_bad_sql('raw')} AS _raw, {unpack_bad_sql('uk')} AS _user_key"
+            f" FROM {stage} WHERE _err IS NOT NULL) AS b JOIN {reasons_table} AS p"
+            " ON p.err = b._err AND p.val IS NOT DISTINCT FROM b._errv ORDER BY b._rn"
+        ).to_arrow_table()
+    finally:
+        con.unregister(reasons_table)
     n_bad = bad.num_rows
     if source.row_kind == "csv":
         row_numbers = _csv_rows(
@@ -188,25 +218,6 @@ def _quarantine_rows(
         )
     else:
         row_numbers = np.asarray(bad.column("_row").to_numpy(zero_copy_only=False), dtype=np.int64)
-    cache: dict[tuple[str, str], object] = {}
-    # One reason per distinct (field, code, value): a file's failing rows mostly repeat a few
-    # (one misspelt label, one bad time format), and 1% of 10M rows is 100,000 rows.
-    said: dict[tuple[str, str | None], tuple[str, str, str]] = {}
-    fields, values, reasons, codes = [], [], [], []
-    for err, val in zip(bad.column("_err").to_pylist(), bad.column("_errv").to_pylist(), strict=True):
-        got = said.get((err, val))
-        if got is None:
-            fld, code = err.split("|", 1)
-            rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
-            got = said[(err, val)] = (
-                fld,
-                render_reason(rkey, args, "en"),
-                json.dumps({"key": rkey, "args": args}, ensure_ascii=False),
-            )
-        fields.append(got[0])
-        values.append(val)
-        reasons.append(got[1])
-        codes.append(got[2])
     for _row, _key, args, _raw in structural:
         if "line" in args:
             args["line"] = _mask_text(key, str(args["line"]))
@@ -217,23 +228,28 @@ def _quarantine_rows(
         n_structural_suppressed = len(structural) - len(kept)
         structural = kept
     n = n_bad + len(structural)
+
+    def column(name: str, rest: list[object]) -> pa.Array:
+        """The failing rows' column ``name`` (from the engine), then the structural rows' values."""
+        return pa.concat_arrays(
+            [bad.column(name).combine_chunks().cast(pa.string()), pa.array(rest, pa.string())]
+        )
+
     table = pa.table(
         {
             "batch_id": pa.array([batch_id] * n, pa.string()),
             "source": pa.array([source.file] * n, pa.string()),
             "table_name": pa.array([mapping.table] * n, pa.string()),
-            "row_number": pa.array(list(row_numbers.tolist()) + [s[0] for s in structural], pa.int64()),
-            "field": pa.array(fields + [None] * len(structural), pa.string()),
-            "value": pa.array(values + [None] * len(structural), pa.string()),
-            "reason": pa.array(reasons + [render_reason(s[1], s[2], "en") for s in structural], pa.string()),
-            "raw": pa.array(
-                bad.column("_raw").to_pylist() + [_json_text(_mask_text(key, s[3])) for s in structural],
-                pa.string(),
+            "row_number": pa.concat_arrays(
+                [pa.array(row_numbers, pa.int64()), pa.array([s[0] for s in structural], pa.int64())]
             ),
-            "user_key": pa.array(bad.column("_user_key").to_pylist() + [None] * len(structural), pa.string()),
-            "reason_code": pa.array(
-                codes + [json.dumps({"key": s[1], "args": s[2]}, ensure_ascii=False) for s in structural],
-                pa.string(),
+            "field": column("field", [None] * len(structural)),
+            "value": column("_errv", [None] * len(structural)),
+            "reason": column("reason", [render_reason(s[1], s[2], "en") for s in structural]),
+            "raw": column("_raw", [_json_text(_mask_text(key, s[3])) for s in structural]),
+            "user_key": column("_user_key", [None] * len(structural)),
+            "reason_code": column(
+                "code", [json.dumps({"key": s[1], "args": s[2]}, ensure_ascii=False) for s in structural]
             ),
         }
     )

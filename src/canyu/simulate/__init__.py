@@ -18,6 +18,8 @@ back.
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import types
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -262,3 +264,14 @@ def continue_simulation(
     return SimulationResult(
         out, {name: out / name for name in CONTINUATION_FILES}, truth, new.log.n - new.first_row
     )
+
+
+class _CallablePackage(types.ModuleType):
+    """This package, callable as :func:`simulate`: importing it rebinds ``canyu.simulate`` (a function
+    until then, see ``canyu/__init__.py``) to the package, and ``canyu.simulate(...)`` must still run."""
+
+    def __call__(self, path: str | Path, **options: Any) -> SimulationResult:
+        return simulate(path, **options)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
