@@ -21,7 +21,9 @@ Usage: python bench/ingest.py [--rows 10000000 | --csv FILE] [--repeat N] [--kee
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -160,8 +162,6 @@ def main() -> None:
         )
         ws = tmp / "ws"
         if ws.exists():
-            import shutil
-
             shutil.rmtree(ws)
         subprocess.run(
             [*canyu, "init", str(ws), "--locale", "en"], check=True, env=env, stdout=subprocess.DEVNULL
@@ -174,8 +174,6 @@ def main() -> None:
         out = subprocess.run(
             [*canyu, "status", str(ws), "--json"], check=True, env=env, capture_output=True, text=True
         )
-        import json
-
         st = json.loads(out.stdout)
         print(f"[{i + 1}] loaded {st['rows']['events']:,} events, quarantined {st['rows']['quarantine']:,}")
         ratios.append(ref_wall / wall)
@@ -195,8 +193,6 @@ def main() -> None:
     )
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if not args.keep:
-        import shutil
-
         shutil.rmtree(tmp)
 
 

@@ -174,42 +174,38 @@ def _quarantine_rows(
             else:
                 structural.append((int(line), "broken_row", {"detail": str(msg)}, str(raw)))
         rejected_lines = np.array([int(r[0]) for r in rows], dtype=np.int64)
+    failing = con.sql(
+        # rowid follows file order; inside a transaction it starts at a large offset, hence the min
+        f"SELECT rowid - {first_rowid if first_rowid is not None else f'(SELECT min(rowid) FROM {stage})'} + 1"
+        f" AS _rn, {'_row' if row_column else 'NULL::BIGINT AS _row'}, CAST(_err AS VARCHAR) AS _err,"
+        f" {unpack_bad_sql('errv')} AS _errv, {unpack_bad_sql('raw')} AS _raw, {unpack_bad_sql('uk')} AS _user_key"
+        f" FROM {stage} WHERE _err IS NOT NULL"
+    ).to_arrow_table()
     # One reason per distinct (field, code, value), rendered in Python (the reason catalogue is
     # Python) and joined back in the engine: a file's failing rows mostly repeat a few (one misspelt
     # label, one bad time format), and 1% of 10M rows is 100,000 rows.
-    pairs = con.execute(
-        f"SELECT DISTINCT CAST(_err AS VARCHAR), {unpack_bad_sql('errv')} FROM {stage} WHERE _err IS NOT NULL"
-    ).fetchall()
-    cache: dict[tuple[str, str], object] = {}
-    said: dict[str, list[str | None]] = {"err": [], "val": [], "field": [], "reason": [], "code": []}
-    for err, val in pairs:
-        fld, code = str(err).split("|", 1)
-        rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
-        for k, v in zip(
-            said,
-            (
-                err,
-                val,
-                fld,
-                render_reason(rkey, args, "en"),
-                json.dumps({"key": rkey, "args": args}, ensure_ascii=False),
-            ),
-            strict=True,
-        ):
-            said[k].append(v)
-    reasons_table = f"_canyu_reasons_{uuid.uuid4().hex[:12]}"
-    con.register(reasons_table, pa.table({k: pa.array(v, pa.string()) for k, v in said.items()}))
+    tag = uuid.uuid4().hex[:12]
+    failing_table, reasons_table = f"_canyu_failing_{tag}", f"_canyu_reasons_{tag}"
+    con.register(failing_table, failing)
     try:
+        cache: dict[tuple[str, str], object] = {}
+        said: dict[str, list[str | None]] = {"err": [], "val": [], "field": [], "reason": [], "code": []}
+        for err, val in con.execute(f"SELECT DISTINCT _err, _errv FROM {failing_table}").fetchall():
+            fld, code = str(err).split("|", 1)
+            rkey, args = failure_reason(mapping.table, mapping, fld, code, val, cache)  # type: ignore[arg-type]
+            said["err"].append(err)
+            said["val"].append(val)
+            said["field"].append(fld)
+            said["reason"].append(render_reason(rkey, args, "en"))
+            said["code"].append(json.dumps({"key": rkey, "args": args}, ensure_ascii=False))
+        con.register(reasons_table, pa.table({k: pa.array(v, pa.string()) for k, v in said.items()}))
         bad = con.sql(
-            # rowid follows file order; inside a transaction it starts at a large offset, hence the min
-            f"SELECT b._rn, b._row, p.field, b._errv, p.reason, b._raw, b._user_key, p.code FROM ("
-            f"SELECT rowid - {first_rowid if first_rowid is not None else f'(SELECT min(rowid) FROM {stage})'}"
-            f" + 1 AS _rn, {'_row' if row_column else 'NULL::BIGINT AS _row'}, CAST(_err AS VARCHAR) AS _err,"
-            f" {unpack_bad_sql('errv')} AS _errv, {unpack_bad_sql('raw')} AS _raw, {unpack_bad_sql('uk')} AS _user_key"
-            f" FROM {stage} WHERE _err IS NOT NULL) AS b JOIN {reasons_table} AS p"
+            f"SELECT b._rn, b._row, p.field, b._errv, p.reason, b._raw, b._user_key, p.code"
+            f" FROM {failing_table} AS b JOIN {reasons_table} AS p"
             " ON p.err = b._err AND p.val IS NOT DISTINCT FROM b._errv ORDER BY b._rn"
         ).to_arrow_table()
     finally:
+        con.unregister(failing_table)
         con.unregister(reasons_table)
     n_bad = bad.num_rows
     if source.row_kind == "csv":
