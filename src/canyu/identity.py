@@ -18,8 +18,6 @@ import hashlib
 
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 __all__ = ["components", "identities_table", "person_id"]
 
@@ -35,6 +33,10 @@ def components(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n, m = len(nodes), len(a)
     if n == 0:
         return nodes, np.array([], dtype=object)
+    # scipy is imported here, not at the top: every command imports this module, few resolve links
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(m, dtype=np.int8), (inverse[:m], inverse[m:])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     # nodes are sorted, so the first node seen per label is the component's smallest key.

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import ibis
 import pyarrow as pa
 
 from canyu.config import CONFIG_FILE, WorkspaceConfig, load_config, save_config
@@ -28,6 +27,7 @@ from canyu.store import ENGINES, TABLES, ForgetResult, Store, forget_person, ope
 if TYPE_CHECKING:
     from datetime import date
 
+    import ibis
     import pandas as pd
 
     from canyu.ingest._importer import ProgressFn
@@ -220,6 +220,8 @@ class Workspace:
             if key is not None and is_phone(uid):
                 uid = hash_identifier(key, "phone", uid)  # stored as its hash: find it so
                 user = f"{channel}:{uid}"
+            import ibis  # here, not at the top: importing Ibis costs ~0.5 s a command
+
             found = self.to_arrow(
                 self.table("identities")
                 .filter((ibis._.channel == channel) & (ibis._.user_id == uid))
@@ -295,6 +297,8 @@ class Workspace:
 
     # -- status --------------------------------------------------------------
     def status(self, *, last_imports: int = 10) -> WorkspaceStatus:
+        import ibis  # here, not at the top: importing Ibis costs ~0.5 s a command
+
         counts = ibis.union(
             *(self.table(name).aggregate(table_name=ibis.literal(name), n=ibis._.count()) for name in TABLES)
         )

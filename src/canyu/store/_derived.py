@@ -14,13 +14,14 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-import ibis
 import pyarrow as pa
 
 from canyu.errors import EngineError
 from canyu.store._sql import literal
 
 if TYPE_CHECKING:
+    import ibis
+
     from canyu.store._base import Transaction
 
 __all__ = ["check_derived_name", "derived_versions", "latest_version", "write_derived"]

@@ -23,10 +23,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
 import pyarrow as pa
 
 from canyu.errors import EngineError
@@ -35,6 +34,9 @@ from canyu.store._base import hold_for_tests
 from canyu.store._locks import WriterLock
 from canyu.store._schema import TABLES
 from canyu.store._sql import ident, literal
+
+if TYPE_CHECKING:
+    import ibis
 
 __all__ = ["SNAPSHOT_FILE", "DuckDBStore"]
 
@@ -161,7 +163,7 @@ class DuckDBStore:
         self.con = duckdb.connect()  # the reader: an in-memory kernel with the snapshot attached
         _settings(self.con, memory_limit=memory_limit, temp_dir=temp_dir)
         self._attached: tuple[int, int, int] | None = None
-        self._ibis = ibis.duckdb.from_connection(self.con)
+        self._ibis_backend: Any = None  # made on first read: importing Ibis costs ~0.5 s a command
         self._sync()
 
     # -- publishing ----------------------------------------------------------
@@ -262,15 +264,22 @@ class DuckDBStore:
                 body = f"SELECT {cols} WHERE false"
             self.con.execute(f"CREATE OR REPLACE VIEW main.{ident(name)} AS {body}")
 
+    def _ibis(self) -> Any:
+        if self._ibis_backend is None:
+            import ibis
+
+            self._ibis_backend = ibis.duckdb.from_connection(self.con)
+        return self._ibis_backend
+
     def table(self, name: str) -> ibis.Table:
         if name not in TABLES:
             raise KeyError(name)
         self._sync()
-        return self._ibis.table(name)
+        return self._ibis().table(name)
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         self._sync()
-        return self._ibis.to_pyarrow(expr)
+        return self._ibis().to_pyarrow(expr)
 
     def has_data(self) -> bool:
         self._sync()

@@ -26,10 +26,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -39,6 +38,9 @@ from canyu.store._base import hold_for_tests
 from canyu.store._locks import SharedLock, WriterLock
 from canyu.store._schema import TABLES
 from canyu.store._sql import ident, literal, literal_list
+
+if TYPE_CHECKING:
+    import ibis
 
 __all__ = ["SparkStore", "spark_available", "spark_state_has_data"]
 
@@ -302,6 +304,8 @@ class SparkStore:
                 .getOrCreate()
             )
             self._session.sparkContext.setLogLevel("ERROR")
+            import ibis  # here: importing Ibis costs ~0.5 s a command, and only reads need it
+
             self._ibis = ibis.pyspark.connect(self._session)
         return self._session
 
