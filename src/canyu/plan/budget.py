@@ -10,6 +10,14 @@ over ``weeks`` weeks that maximises
 within per-channel bounds and minimums. ``risk_quantile=q`` maximises instead the ``q``-quantile of
 the objective across posterior draws (e.g. 0.1: the allocation whose bad case is best).
 
+By default the plan does not go all the way to the expected optimum when the posterior cannot justify
+it (``caution=0.05``): it moves from the current split along the straight line to the expected optimum
+only as far as the 5% quantile of the *paired* gain (plan minus current split, draw by draw, the lower
+end of the uplift's 90% interval) keeps rising. Where the posterior separates the channels, that is the
+whole way; where spend is correlated and the draws disagree on which channel works, it stops short, or
+keeps the current split. On held-out simulated fits with correlated spend the expected optimum reached
+0.89-0.93 of the true best, less than the current split; the guarded plan 0.97-0.98 (docs/mmm.md).
+
 Method. The expected objective is a sum of one curve per channel, so it is solved exactly on a grid
 by dynamic programming over the budget (max-plus convolution, correct for S-shaped Hill curves where
 greedy marginal rules stall at zero), then polished by SLSQP in continuous space. The quantile
@@ -29,7 +37,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -83,6 +91,9 @@ class BudgetPlan:
     expected
         ``{"current" | "optimal" | "uplift": {"mean", "lo", "hi"}}`` of the objective over the period;
         ``uplift`` is paired draw by draw; ``prob_better`` is the share of draws where optimal wins.
+    move, unguarded
+        How far (0-1) the plan moved from the current split towards the expected optimum
+        (``unguarded``) under ``caution``; 1 when unguarded.
     """
 
     channels: tuple[str, ...]
@@ -97,6 +108,10 @@ class BudgetPlan:
     prob_better: float
     method: str
     notes: tuple[str, ...] = field(default=())
+    #: Share of the way from the current split to the expected optimum that the plan moves (1: all the
+    #: way; 0: the posterior cannot say any move beats the current split), and that optimum itself.
+    move: float = 1.0
+    unguarded: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +129,8 @@ class BudgetPlan:
             "prob_better": self.prob_better,
             "method": self.method,
             "notes": list(self.notes),
+            "move": self.move,
+            "unguarded": dict(self.unguarded),
         }
 
 
@@ -244,6 +261,7 @@ def optimize_budget(
     objective: Literal["outcome", "profit"] = "outcome",
     margin: float = 1.0,
     risk_quantile: float | None = None,
+    caution: float | None = 0.05,
     grid_steps: int = 400,
 ) -> BudgetPlan:
     """Split ``total`` yuan over ``weeks`` weeks across channels to maximise the objective.
@@ -267,6 +285,12 @@ def optimize_budget(
         profit per unit of target: per order, or per yuan of revenue).
     risk_quantile
         Maximise this lower quantile of the objective across draws instead of its mean.
+    caution
+        With the mean objective: move from the current split towards the expected optimum only as far
+        as this quantile of the paired gain over the current split keeps rising (default 0.05, the
+        lower end of the gain's 90% interval); ``None`` goes to the expected optimum. With one curve
+        per channel (no draws) the two agree. Not applied with ``risk_quantile`` or when the current
+        split lies outside the bounds.
     """
     if objective not in OBJECTIVES:
         from canyu.errors import UnknownNameError
@@ -276,6 +300,8 @@ def optimize_budget(
         raise BudgetError("total and weeks must be positive", message_zh="总预算和周数必须为正")
     if risk_quantile is not None and not 0 < risk_quantile < 1:
         raise BudgetError("risk_quantile must lie in (0, 1)", message_zh="风险分位数须在 (0, 1) 之间")
+    if caution is not None and not 0 < caution < 1:
+        raise BudgetError("caution must lie in (0, 1)", message_zh="谨慎分位数须在 (0, 1) 之间")
     channels = tuple(curves.channels)
     lo, hi = _bounds(channels, float(total), bounds, minimums)
     equality = objective == "outcome"
@@ -317,8 +343,29 @@ def optimize_budget(
     method = "dynamic programming on a grid, SLSQP polish" + (
         f"; maximises the {risk_quantile:.0%} quantile over draws" if risk_quantile is not None else ""
     )
+    unguarded = best
+    move = 1.0
+    notes = []
+    v_cur = value(cur)
+    cur_feasible = bool(
+        np.all(cur >= lo - 1e-6 * total)
+        and np.all(cur <= hi + 1e-6 * total)
+        and (abs(cur.sum() - total) <= 1e-6 * total if equality else cur.sum() <= total * (1 + 1e-6))
+    )
+    if caution is not None and risk_quantile is None and cur_feasible:
+        move = _cautious_move(value, cur, best, v_cur, caution)
+        best = cur + move * (best - cur)
+        method += (
+            f"; moved {move:.0%} of the way from the current split (the {caution:.0%} quantile of the gain)"
+        )
+        if move < 1.0:
+            notes.append(
+                f"the plan moves {move:.0%} of the way from the current split to the expected optimum: "
+                f"further, the {caution:.0%} quantile of its gain over the current split falls "
+                "(the posterior does not separate the channels well enough to go further)"
+            )
 
-    v_opt, v_cur = value(best), value(cur)
+    v_opt = value(best)
     step = max(total * 1e-5, 1.0)
 
     def marginal(a: np.ndarray) -> np.ndarray:
@@ -346,7 +393,6 @@ def optimize_budget(
         },
         index=pd.Index(channels, name="channel"),
     )
-    notes = []
     if getattr(curves, "draws", 2) == 1:
         notes.append("one response curve per channel (no posterior draws): intervals are points")
     return BudgetPlan(
@@ -362,7 +408,33 @@ def optimize_budget(
         prob_better=float(np.mean(v_opt > v_cur)),
         method=method,
         notes=tuple(notes),
+        move=float(move),
+        unguarded={ch: float(a) for ch, a in zip(channels, unguarded, strict=True)},
     )
+
+
+def _cautious_move(
+    value: Callable[[np.ndarray], np.ndarray],
+    cur: np.ndarray,
+    target: np.ndarray,
+    v_cur: np.ndarray,
+    q: float,
+    steps: int = 100,
+) -> float:
+    """Share ``t`` of the way from ``cur`` to ``target`` that maximises the ``q``-quantile of the paired
+    gain ``value(cur + t (target - cur)) - value(cur)`` over draws; the smallest such ``t`` on a grid of
+    ``steps``. ``t = 0`` gains exactly 0 in every draw, so the answer never has a worse ``q``-quantile
+    of gain than keeping the current split. Written by hand: a one-dimensional scan of a quantile, which
+    no optimiser handles better than a grid (it is piecewise smooth and not concave)."""
+    ts = np.linspace(0.0, 1.0, steps + 1)
+    gains = np.stack([value(cur + t * (target - cur)) - v_cur for t in ts])  # (steps + 1, draws)
+    lower = np.quantile(gains, q, axis=1)
+    lower[0] = 0.0
+    # The smallest t within a hair of the best: a flat quantile (one draw, or a saturated channel) does
+    # not move money for nothing.
+    best = float(lower.max())
+    tol = 1e-9 * max(abs(best), float(np.abs(v_cur).mean()), 1.0)
+    return float(ts[int(np.argmax(lower >= best - tol))])
 
 
 # -- the workspace analysis ------------------------------------------------------------------------
