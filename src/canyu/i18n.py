@@ -399,6 +399,10 @@ _MMM: dict[str, tuple[str, str]] = {
     ),
     "budget.per_order": ("orders per yuan", "订单/元"),
     "budget.per_yuan": ("yuan per yuan", "元/元"),
+    "budget.caution": (
+        "The plan moves {move} of the way from the current split towards the split with the highest expected outcome: going further lowers the bad case (5% quantile) of its gain, because the data do not tell the channels' effects apart well enough.",
+        "建议分配从当前分配向预期结果最高的分配只移动了 {move}：再往前走，收益的坏情形（5% 分位数）会下降，因为数据不足以区分各渠道的效果。",
+    ),
     "budget.expected": (
         "Expected {target} over the {days} days: current split {cur}, plan {opt} [90%: {lo} – {hi}]; uplift {up} [{ulo}, {uhi}], the plan wins in {p} of posterior draws.",
         "{days} 天内预期 {target}：当前分配 {cur}，建议分配 {opt} [90%：{lo} – {hi}]；提升 {up} [{ulo}, {uhi}]，在 {p} 的后验抽样中建议分配更优。",

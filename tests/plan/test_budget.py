@@ -235,3 +235,48 @@ def test_caution_stops_short_where_the_draws_disagree_and_goes_all_the_way_where
     assert optimize_budget(one, total=total, weeks=weeks).move == 1.0
     with pytest.raises(BudgetError, match="caution"):
         optimize_budget(sharp, total=total, caution=1.5)
+
+
+@pytest.mark.parametrize(
+    ("loc", "words"), [("en", "of the way from the current split"), ("zh-CN", "只移动了")]
+)
+def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, words: str) -> None:
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from canyu.cli._mmm import print_budget
+    from canyu.plan.budget import WorkspaceBudget
+
+    plan = optimize_budget(_ridge_posterior(spread=0.25), total=200_000.0, weeks=4)
+    assert plan.move < 1.0
+    t = plan.table
+    res = WorkspaceBudget(
+        total=200_000.0,
+        days=28,
+        objective="revenue",
+        target="revenue",
+        source="mmm",
+        reason="test",
+        reason_zh="测试",
+        allocation=dict(plan.allocation),
+        table=pd.DataFrame(
+            {
+                "channel": list(t.index),
+                "current": t["current"].to_numpy(),
+                "allocation": t["optimal"].to_numpy(),
+                "change": t["change"].to_numpy(),
+                "marginal_return": t["marginal_return"].to_numpy(),
+                "marginal_lo": t["marginal_lo"].to_numpy(),
+                "marginal_hi": t["marginal_hi"].to_numpy(),
+            }
+        ),
+        plan=plan,
+    )
+    buf = io.StringIO()
+    print_budget(Console(file=buf, width=200), res, loc)
+    text = buf.getvalue()
+    assert words in text and f"{plan.move:.0%}" in text
+    d = res.to_dict()["plan"]
+    assert d["move"] == pytest.approx(plan.move) and d["unguarded"] == pytest.approx(plan.unguarded)

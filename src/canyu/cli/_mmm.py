@@ -328,6 +328,8 @@ def print_budget(out: Console, res: WorkspaceBudget, loc: str) -> None:
                 p=f"{res.plan.prob_better:.0%}",
             ),
         )
+        if res.plan.move < 1.0:
+            say(out, t("budget.caution", loc, move=f"{res.plan.move:.0%}"))
 
 
 @app.command("budget")
@@ -354,11 +356,19 @@ def budget_cmd(
             help="Maximise this lower quantile of the outcome (e.g. 0.1) instead of its mean.",
         ),
     ] = None,
+    expected_optimum: Annotated[
+        bool,
+        typer.Option(
+            "--expected-optimum",
+            help="Go all the way to the split with the best expected outcome; by default the plan stops "
+            "where the bad case (5% quantile) of its gain over the current split stops rising.",
+        ),
+    ] = False,
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Split a budget across channels: on the media-mix curves when a fit passes its checks, else by measured ROAS."""
-    from canyu.plan.budget import BUDGET_OBJECTIVES
+    from canyu.plan.budget import BUDGET_OBJECTIVES, CAUTION
     from canyu.session import Period
 
     if not total > 0:
@@ -384,6 +394,7 @@ def budget_cmd(
             days=days,
             margin=margin,
             risk_quantile=risk_quantile,
+            caution=None if expected_optimum else CAUTION,
         )
     st = state(ctx)
     if as_json:

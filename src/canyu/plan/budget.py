@@ -49,6 +49,7 @@ from canyu.errors import CanyuError
 
 __all__ = [
     "BUDGET_OBJECTIVES",
+    "CAUTION",
     "OBJECTIVES",
     "BudgetError",
     "BudgetPlan",
@@ -60,6 +61,8 @@ __all__ = [
 
 OBJECTIVES = ("outcome", "profit")
 INTERVAL = (0.05, 0.95)
+#: The default ``caution``: the plan stops where the 5% quantile of its paired gain stops rising.
+CAUTION = 0.05
 
 
 class BudgetError(CanyuError):
@@ -261,7 +264,7 @@ def optimize_budget(
     objective: Literal["outcome", "profit"] = "outcome",
     margin: float = 1.0,
     risk_quantile: float | None = None,
-    caution: float | None = 0.05,
+    caution: float | None = CAUTION,
     grid_steps: int = 400,
 ) -> BudgetPlan:
     """Split ``total`` yuan over ``weeks`` weeks across channels to maximise the objective.
@@ -655,6 +658,7 @@ def _register() -> None:
         days: int = 30,
         margin: float = 1.0,
         risk_quantile: float | None = None,
+        caution: float | None = CAUTION,
         chains: int = 4,
         warmup: int = 300,
         draws: int = 300,
@@ -664,7 +668,9 @@ def _register() -> None:
         ``objective``: ``conversions`` (orders), ``revenue``, or ``profit`` (``margin`` × revenue −
         spend; ``margin`` is the share of revenue kept as gross profit). The result's ``allocation``
         is channel → yuan for the period, ``source`` is ``mmm`` or ``measured_roas`` and ``reason``
-        says why.
+        says why. ``caution`` (default 0.05; ``None``: the expected optimum) is
+        :func:`optimize_budget`'s: the plan moves from the current split only as far as that quantile
+        of its paired gain keeps rising.
         """
         from canyu.errors import InvalidArgumentError, UnknownNameError
 
@@ -707,6 +713,7 @@ def _register() -> None:
             objective="profit" if objective == "profit" else "outcome",
             margin=margin,
             risk_quantile=risk_quantile,
+            caution=caution,
         )
         t = plan.table
         table = pd.DataFrame(

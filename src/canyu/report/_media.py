@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from canyu.analytics.mmm._workspace import OUTCOMES
+from canyu.i18n import t
 from canyu.report._charts import channel_colors, style_figure
 from canyu.report._contracts import (
     FigureBlock,
@@ -472,6 +473,15 @@ def budget(ctx: ReportContext) -> SectionResult:
                 )
             )
         )
+        if res.plan.move < 1.0:
+            blocks.append(
+                TextBlock(
+                    (
+                        t("budget.caution", "en", move=f"{res.plan.move:.0%}"),
+                        t("budget.caution", "zh-CN", move=f"{res.plan.move:.0%}"),
+                    )
+                )
+            )
     return SectionResult(title=title, blocks=blocks)
 
 
