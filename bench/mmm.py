@@ -222,14 +222,7 @@ def canyu_case(
 
 def budget_check(truth: Any, posterior: PosteriorResponse) -> dict[str, Any]:
     """Plan 4 weeks of the current total on the posterior; score the plan on the true curves."""
-    true_curves = PosteriorResponse.from_parameters(
-        truth.channels,
-        saturation=truth.saturation,
-        beta=truth.beta,
-        half=truth.half,
-        shape=truth.shape,
-        current_weekly=truth.mean_spend,
-    )
+    true_curves = PosteriorResponse.from_truth(truth)
     total = float(truth.mean_spend.sum() * 4)
     plan = optimize_budget(posterior, total=total, weeks=4)
     best = optimize_budget(true_curves, total=total, weeks=4)

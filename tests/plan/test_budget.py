@@ -15,14 +15,7 @@ from canyu.simulate import simulate_media_mix
 
 def _truth_curves(scenario: str = "default", saturation: str = "hill", seed: int = 3) -> PosteriorResponse:
     t = simulate_media_mix(weeks=60, seed=seed, scenario=scenario, saturation=saturation).truth  # type: ignore[arg-type]
-    return PosteriorResponse.from_parameters(
-        t.channels,
-        saturation=t.saturation,
-        beta=t.beta,
-        half=t.half,
-        shape=t.shape,
-        current_weekly=t.mean_spend,
-    )
+    return PosteriorResponse.from_truth(t)
 
 
 def _brute_force(

@@ -301,12 +301,12 @@ def media_mix(ctx: ReportContext) -> SectionResult:
     blocks.append(
         TextBlock(
             (
-                f"Bayesian media-mix model (geometric carry-over, logistic saturation, trend"
+                f"Bayesian media-mix model ({_FORMS[fit.adstock][0]}, {_FORMS[fit.saturation][0]}, trend"
                 f"{', yearly seasonality' if 'without' not in ' '.join(fit.notes) else ''}, festival weeks) on {mm.weeks} "
                 f"weeks {fit.start} — {fit.end} of revenue ({total_rev:,.0f} yuan in all). ROAS = revenue caused per yuan "
                 "over these weeks; marginal ROAS = revenue of one more yuan at the current spend; contribution = revenue "
                 "the channel caused, of all revenue; [90% credible interval].",
-                f"贝叶斯媒体组合模型（几何延续效应、logistic 饱和、趋势{'、年度季节性' if 'without' not in ' '.join(fit.notes) else ''}、"
+                f"贝叶斯媒体组合模型（{_FORMS[fit.adstock][1]}、{_FORMS[fit.saturation][1]}、趋势{'、年度季节性' if 'without' not in ' '.join(fit.notes) else ''}、"
                 f"节日周），数据为 {fit.start} — {fit.end} 共 {mm.weeks} 周的收入（合计 {total_rev:,.0f} 元）。ROAS = 每元花费带来的收入；"
                 "边际 ROAS = 在当前花费上多花一元带来的收入；贡献 = 该渠道带来的收入（占全部收入）；[90% 可信区间]。",
             )
@@ -484,6 +484,15 @@ def budget(ctx: ReportContext) -> SectionResult:
             )
     return SectionResult(title=title, blocks=blocks)
 
+
+#: The model's adstock and saturation forms as the report names them (English, Chinese).
+_FORMS = {
+    "geometric": ("geometric carry-over", "几何延续效应"),
+    "delayed": ("delayed carry-over", "延迟延续效应"),
+    "logistic": ("logistic saturation", "logistic 饱和"),
+    "hill": ("Hill saturation", "Hill 饱和"),
+    "average": ("Hill and logistic saturation averaged", "Hill 与 logistic 饱和取平均"),
+}
 
 _FESTIVAL_NAMES = {
     "618": ("618", "618"),

@@ -67,6 +67,19 @@ class PosteriorResponse:
             current_weekly=np.asarray(current_weekly, dtype=float),
         )
 
+    @classmethod
+    def from_truth(cls, truth: Any) -> PosteriorResponse:
+        """The true curves of a simulation (:class:`canyu.simulate.MediaMixTruth`: ``channels``,
+        ``saturation``, ``beta``, ``half``, ``shape``, ``mean_spend``), to score a plan against."""
+        return cls.from_parameters(
+            truth.channels,
+            saturation=truth.saturation,
+            beta=truth.beta,
+            half=truth.half,
+            shape=truth.shape,
+            current_weekly=truth.mean_spend,
+        )
+
     @property
     def draws(self) -> int:
         return int(self.beta.shape[0])
