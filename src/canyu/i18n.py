@@ -400,12 +400,22 @@ _MMM: dict[str, tuple[str, str]] = {
     "budget.per_order": ("orders per yuan", "订单/元"),
     "budget.per_yuan": ("yuan per yuan", "元/元"),
     "budget.caution": (
-        "The plan moves {move} of the way from the current split towards the split with the highest expected outcome: going further lowers the bad case (5% quantile) of its gain, because the data do not tell the channels' effects apart well enough.",
-        "建议分配从当前分配向预期结果最高的分配只移动了 {move}：再往前走，收益的坏情形（5% 分位数）会下降，因为数据不足以区分各渠道的效果。",
+        "The plan moves {move} of the way from the current split towards the split with the highest expected outcome, which would add {up} [90%: {ulo}, {uhi}] and wins in {p} of posterior draws: going further lowers the bad case (5% quantile) of the gain, because the data do not tell the channels' effects apart well enough.",
+        "建议分配从当前分配向预期结果最高的分配只移动了 {move}（走到底可提升 {up} [90%：{ulo}, {uhi}]，在 {p} 的后验抽样中更优）：再往前走，收益的坏情形（5% 分位数）会下降，因为数据不足以区分各渠道的效果。",
     ),
+    "budget.kept": (
+        "Expected {target} over the {days} days with the current split: {cur} [90%: {lo} – {hi}]. The plan keeps the current split: the split with the highest expected outcome would add {up} [90%: {ulo}, {uhi}] and wins in {p} of posterior draws, but every step towards it lowers the bad case (5% quantile) of the gain, because the data do not tell the channels' effects apart well enough.",
+        "{days} 天内当前分配的预期{target}：{cur} [90%：{lo} – {hi}]。建议保持当前分配：预期结果最高的分配可提升 {up} [90%：{ulo}, {uhi}]，在 {p} 的后验抽样中更优，但向它每走一步，收益的坏情形（5% 分位数）都会下降，因为数据不足以区分各渠道的效果。",
+    ),
+    "budget.hint_expected": (
+        "canyu budget --expected-optimum plans the split with the highest expected outcome instead.",
+        "如需预期结果最高的分配，请用 canyu budget --expected-optimum。",
+    ),
+    "budget.target.revenue": ("revenue", "收入"),
+    "budget.target.orders": ("orders", "订单"),
     "budget.expected": (
         "Expected {target} over the {days} days: current split {cur}, plan {opt} [90%: {lo} – {hi}]; uplift {up} [{ulo}, {uhi}], the plan wins in {p} of posterior draws.",
-        "{days} 天内预期 {target}：当前分配 {cur}，建议分配 {opt} [90%：{lo} – {hi}]；提升 {up} [{ulo}, {uhi}]，在 {p} 的后验抽样中建议分配更优。",
+        "{days} 天内预期{target}：当前分配 {cur}，建议分配 {opt} [90%：{lo} – {hi}]；提升 {up} [{ulo}, {uhi}]，在 {p} 的后验抽样中建议分配更优。",
     ),
 }
 

@@ -476,3 +476,16 @@ def test_demo_replaces_only_demo_workspaces(tmp_path: Path, data_dir: Path) -> N
     runner.invoke(app, ["import", str(mine), str(data_dir / "events_basic.csv"), "-m", "generic_events"])
     assert not _demo.is_replaceable(mine)
     assert _demo.is_replaceable(tmp_path / "nowhere") and _demo.is_replaceable(data_dir)
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``canyu report --help | head -20``: the reader goes away mid-output; no "unexpected error"."""
+    import os
+    import shlex
+
+    err = tmp_path / "err.txt"
+    cmd = f"{shlex.quote(sys.executable)} -m canyu report --help 2>{shlex.quote(str(err))} | head -20 >/dev/null"
+    for _ in range(3):
+        subprocess.run(["bash", "-c", cmd], check=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
+        text = err.read_text()
+        assert "unexpected error" not in text and "Traceback" not in text, text

@@ -4,6 +4,8 @@
 - anything else: one line naming the exception and the file its full trace was written to
   (``$CANYU_HOME/logs/``, else the system's temporary folder), exit status 1;
 - Ctrl-C: one line, exit status 130;
+- the reader of the output went away (``canyu ... | head``): nothing on stderr, a non-zero exit status
+  (141, 128 + SIGPIPE; 1 where Typer's own handler saw it first), as shell tools end;
 - Typer's own usage errors and exits keep Typer's handling (a usage message, exit status 2).
 """
 
@@ -36,6 +38,8 @@ EXIT_ERROR = 2
 EXIT_BUG = 1
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
+#: Exit status when the output's reader closed the pipe (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 
 def _typer_exceptions() -> tuple[type[BaseException], ...]:
@@ -97,6 +101,15 @@ def handle_errors(st: CliState) -> Iterator[None]:
     except KeyboardInterrupt:
         st.err.print(t("cli.interrupted", st.locale), highlight=False, markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again (the
+        # recipe of Python's signal module documentation, "Note on SIGPIPE").
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor
+            pass
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except Exception as exc:
         if st.debug:
             traceback.print_exc()

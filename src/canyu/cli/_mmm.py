@@ -311,12 +311,18 @@ def print_budget(out: Console, res: WorkspaceBudget, loc: str) -> None:
     )
     if res.plan is not None:
         e = res.plan.expected
+        target = t(f"budget.target.{res.target}", loc)
+        hint = t("budget.hint_expected", loc)
+        if res.plan.move == 0.0:
+            say(out, t("budget.kept", loc, target=target, days=res.days, **res.plan.caution_fields()))
+            say(out, hint)
+            return
         say(
             out,
             t(
                 "budget.expected",
                 loc,
-                target=res.target,
+                target=target,
                 days=res.days,
                 cur=f"{e['current']['mean']:,.0f}",
                 opt=f"{e['optimal']['mean']:,.0f}",
@@ -329,7 +335,8 @@ def print_budget(out: Console, res: WorkspaceBudget, loc: str) -> None:
             ),
         )
         if res.plan.move < 1.0:
-            say(out, t("budget.caution", loc, move=f"{res.plan.move:.0%}"))
+            say(out, t("budget.caution", loc, **res.plan.caution_fields()))
+            say(out, hint)
 
 
 @app.command("budget")

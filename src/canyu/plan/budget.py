@@ -88,6 +88,8 @@ class BudgetPlan:
     expected
         ``{"current" | "optimal" | "uplift": {"mean", "lo", "hi"}}`` of the objective over the period;
         ``uplift`` is paired draw by draw; ``prob_better`` is the share of draws where optimal wins.
+        ``unguarded_uplift`` is the same for the expected optimum (``unguarded``), with its own
+        ``prob_better``.
     move, unguarded
         How far (0-1) the plan moved from the current split towards the expected optimum
         (``unguarded``) under ``caution``; 1 when unguarded.
@@ -109,6 +111,21 @@ class BudgetPlan:
     #: way; 0: the posterior cannot say any move beats the current split), and that optimum itself.
     move: float = 1.0
     unguarded: dict[str, float] = field(default_factory=dict)
+
+    def caution_fields(self) -> dict[str, str]:
+        """The fields of the ``budget.caution`` and ``budget.kept`` messages (how far the plan moved,
+        and what going all the way would add), formatted."""
+        e, u = self.expected, self.expected["unguarded_uplift"]
+        return {
+            "move": f"{self.move:.0%}",
+            "cur": f"{e['current']['mean']:,.0f}",
+            "lo": f"{e['current']['lo']:,.0f}",
+            "hi": f"{e['current']['hi']:,.0f}",
+            "up": f"{u['mean']:+,.0f}",
+            "ulo": f"{u['lo']:+,.0f}",
+            "uhi": f"{u['hi']:+,.0f}",
+            "p": f"{u['prob_better']:.0%}",
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -363,6 +380,7 @@ def optimize_budget(
             )
 
     v_opt = value(best)
+    v_bold = v_opt if move == 1.0 else value(unguarded)
     step = max(total * 1e-5, 1.0)
 
     def marginal(a: np.ndarray) -> np.ndarray:
@@ -401,7 +419,13 @@ def optimize_budget(
         margin=float(margin),
         allocation={ch: float(a) for ch, a in zip(channels, best, strict=True)},
         table=table,
-        expected={"current": _summary(v_cur), "optimal": _summary(v_opt), "uplift": _summary(v_opt - v_cur)},
+        expected={
+            "current": _summary(v_cur),
+            "optimal": _summary(v_opt),
+            "uplift": _summary(v_opt - v_cur),
+            # What going all the way to the expected optimum would add, paired; with ``prob_better``.
+            "unguarded_uplift": {**_summary(v_bold - v_cur), "prob_better": float(np.mean(v_bold > v_cur))},
+        },
         prob_better=float(np.mean(v_opt > v_cur)),
         method=method,
         notes=tuple(notes),

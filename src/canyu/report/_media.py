@@ -459,28 +459,34 @@ def budget(ctx: ReportContext) -> SectionResult:
         )
     )
     if res.plan is not None:
-        e = res.plan.expected
-        blocks.append(
-            TextBlock(
-                (
-                    f"Expected revenue caused over the {PLAN_DAYS} days: {e['current']['mean']:,.0f} yuan with the current "
-                    f"split, {e['optimal']['mean']:,.0f} with the plan [90%: {e['optimal']['lo']:,.0f} – "
-                    f"{e['optimal']['hi']:,.0f}]; the plan beats the current split in {res.plan.prob_better:.0%} of "
-                    f"{mm.fit.response.draws if mm.fit else 0:,} posterior draws.",
-                    f"{PLAN_DAYS} 天内预期带来的收入：当前分配 {e['current']['mean']:,.0f} 元，建议分配 "
-                    f"{e['optimal']['mean']:,.0f} 元 [90%：{e['optimal']['lo']:,.0f} – {e['optimal']['hi']:,.0f}]；在 "
-                    f"{mm.fit.response.draws if mm.fit else 0:,} 次后验抽样中有 {res.plan.prob_better:.0%} 建议分配更优。",
-                )
-            )
-        )
-        if res.plan.move < 1.0:
+        e, plan = res.plan.expected, res.plan
+        fields = plan.caution_fields()
+        if plan.move == 0.0:
             blocks.append(
                 TextBlock(
                     (
-                        t("budget.caution", "en", move=f"{res.plan.move:.0%}"),
-                        t("budget.caution", "zh-CN", move=f"{res.plan.move:.0%}"),
+                        t("budget.kept", "en", target="revenue", days=PLAN_DAYS, **fields),
+                        t("budget.kept", "zh-CN", target="收入", days=PLAN_DAYS, **fields),
                     )
                 )
+            )
+        else:
+            blocks.append(
+                TextBlock(
+                    (
+                        f"Expected revenue caused over the {PLAN_DAYS} days: {e['current']['mean']:,.0f} yuan with the current "
+                        f"split, {e['optimal']['mean']:,.0f} with the plan [90%: {e['optimal']['lo']:,.0f} – "
+                        f"{e['optimal']['hi']:,.0f}]; the plan beats the current split in {plan.prob_better:.0%} of "
+                        f"{mm.fit.response.draws if mm.fit else 0:,} posterior draws.",
+                        f"{PLAN_DAYS} 天内预期带来的收入：当前分配 {e['current']['mean']:,.0f} 元，建议分配 "
+                        f"{e['optimal']['mean']:,.0f} 元 [90%：{e['optimal']['lo']:,.0f} – {e['optimal']['hi']:,.0f}]；在 "
+                        f"{mm.fit.response.draws if mm.fit else 0:,} 次后验抽样中有 {plan.prob_better:.0%} 建议分配更优。",
+                    )
+                )
+            )
+        if 0.0 < plan.move < 1.0:
+            blocks.append(
+                TextBlock((t("budget.caution", "en", **fields), t("budget.caution", "zh-CN", **fields)))
             )
     return SectionResult(title=title, blocks=blocks)
 
