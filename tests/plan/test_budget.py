@@ -231,9 +231,15 @@ def test_caution_stops_short_where_the_draws_disagree_and_goes_all_the_way_where
 
 
 @pytest.mark.parametrize(
-    ("loc", "words"), [("en", "of the way from the current split"), ("zh-CN", "只移动了")]
+    ("loc", "spread", "words"),
+    [
+        ("en", 0.01, "of the way from the current split"),
+        ("zh-CN", 0.01, "只移动了"),
+        ("en", 0.25, "The plan keeps the current split"),
+        ("zh-CN", 0.25, "建议保持当前分配"),
+    ],
 )
-def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, words: str) -> None:
+def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, spread: float, words: str) -> None:
     import io
 
     import pandas as pd
@@ -242,8 +248,8 @@ def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, words: str) -> Non
     from canyu.cli._mmm import print_budget
     from canyu.plan.budget import WorkspaceBudget
 
-    plan = optimize_budget(_ridge_posterior(spread=0.25), total=200_000.0, weeks=4)
-    assert plan.move < 1.0
+    plan = optimize_budget(_ridge_posterior(spread=spread), total=200_000.0, weeks=4)
+    assert (plan.move == 0.0) == (spread > 0.1) and plan.move < 1.0
     t = plan.table
     res = WorkspaceBudget(
         total=200_000.0,
@@ -270,6 +276,10 @@ def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, words: str) -> Non
     buf = io.StringIO()
     print_budget(Console(file=buf, width=200), res, loc)
     text = buf.getvalue()
-    assert words in text and f"{plan.move:.0%}" in text
+    assert words in text and "--expected-optimum" in text
+    u = plan.expected["unguarded_uplift"]
+    assert f"{u['mean']:+,.0f}" in text and f"{u['prob_better']:.0%}" in text
+    if plan.move > 0:
+        assert f"{plan.move:.0%}" in text
     d = res.to_dict()["plan"]
     assert d["move"] == pytest.approx(plan.move) and d["unguarded"] == pytest.approx(plan.unguarded)
