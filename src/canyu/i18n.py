@@ -403,6 +403,10 @@ _MMM: dict[str, tuple[str, str]] = {
         "The plan moves {move} of the way from the current split towards the split with the highest expected outcome, which would add {up} [90%: {ulo}, {uhi}] and wins in {p} of posterior draws: going further lowers the bad case (5% quantile) of the gain, because the data do not tell the channels' effects apart well enough.",
         "建议分配从当前分配向预期结果最高的分配只移动了 {move}（走到底可提升 {up} [90%：{ulo}, {uhi}]，在 {p} 的后验抽样中更优）：再往前走，收益的坏情形（5% 分位数）会下降，因为数据不足以区分各渠道的效果。",
     ),
+    "budget.shifted": (
+        "It then moves {shifted} yuan between channels off that straight line, where that raises the bad case (5% quantile) of the gain further.",
+        "随后在这条直线之外再在渠道间调整 {shifted} 元：这样收益的坏情形（5% 分位数）还能进一步提高。",
+    ),
     "budget.kept": (
         "Expected {target} over the {days} days with the current split: {cur} [90%: {lo} – {hi}]. The plan keeps the current split: the split with the highest expected outcome would add {up} [90%: {ulo}, {uhi}] and wins in {p} of posterior draws, but every step towards it lowers the bad case (5% quantile) of the gain, because the data do not tell the channels' effects apart well enough.",
         "{days} 天内当前分配的预期{target}：{cur} [90%：{lo} – {hi}]。建议保持当前分配：预期结果最高的分配可提升 {up} [90%：{ulo}, {uhi}]，在 {p} 的后验抽样中更优，但向它每走一步，收益的坏情形（5% 分位数）都会下降，因为数据不足以区分各渠道的效果。",

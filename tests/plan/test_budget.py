@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
 
 from canyu.analytics.mmm import PosteriorResponse
 from canyu.errors import CanyuError
-from canyu.plan.budget import BudgetError, optimize_budget, plan_outcome
+from canyu.plan.budget import BudgetError, BudgetPlan, optimize_budget, plan_outcome
 from canyu.simulate import simulate_media_mix
 
 
@@ -230,29 +232,57 @@ def test_caution_stops_short_where_the_draws_disagree_and_goes_all_the_way_where
         optimize_budget(sharp, total=total, caution=1.5)
 
 
-@pytest.mark.parametrize(
-    ("loc", "spread", "words"),
-    [
-        ("en", 0.01, "of the way from the current split"),
-        ("zh-CN", 0.01, "只移动了"),
-        ("en", 0.25, "The plan keeps the current split"),
-        ("zh-CN", 0.25, "建议保持当前分配"),
-    ],
-)
-def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, spread: float, words: str) -> None:
-    import io
+def test_caution_leaves_the_line_to_keep_the_move_the_draws_agree_on() -> None:
+    """Three channels: the draws agree that qzone is saturated, and disagree on how weibo's and douyin's
+    effects split (their sum is fixed). The expected optimum bets qzone's money on douyin; on the
+    straight line towards it the bad case of the gain peaks short of what an even split of that money
+    gets, which no draw can fault. The plan finds the latter off the line."""
+    ridge = _ridge_posterior(spread=0.25)
+    d = ridge.beta.shape[0]
+    curves = PosteriorResponse(
+        channels=("weibo", "douyin", "qzone"),
+        saturation="logistic",
+        beta=np.column_stack([ridge.beta, np.full(d, 30_000.0)]),
+        half=np.column_stack([ridge.half, np.full(d, 5_000.0)]),
+        shape=np.ones((d, 3)),
+        current_weekly=np.array([25_000.0, 25_000.0, 50_000.0]),
+    )
+    total, weeks = 400_000.0, 4.0
+    cur = np.array([100_000.0, 100_000.0, 200_000.0])
+    v_cur = plan_outcome(curves, cur, weeks=weeks)
 
+    def gain_q05(a: np.ndarray) -> float:
+        return float(np.quantile(plan_outcome(curves, a, weeks=weeks) - v_cur, 0.05))
+
+    safe = optimize_budget(curves, total=total, weeks=weeks)
+    bold = optimize_budget(curves, total=total, weeks=weeks, caution=None)
+    plan, target = (np.array([p.allocation[c] for c in curves.channels]) for p in (safe, bold))
+    on_line = max(gain_q05(cur + t * (target - cur)) for t in np.linspace(0, 1, 101))
+    # measured: 175,535 against 157,902 at the line's best point; the even split's gain is certain
+    assert gain_q05(plan) > 1.1 * on_line
+    assert safe.shifted > 0.01 * total and not safe.kept
+    assert abs(plan[0] - plan[1]) < 0.02 * total < target[1] - target[0]
+    assert plan[2] < 0.25 * cur[2]  # the money the draws agree on leaves qzone all the same
+    assert safe.expected["uplift"]["lo"] > bold.expected["uplift"]["lo"]
+    assert safe.expected["uplift"]["mean"] >= 0.99 * bold.expected["uplift"]["mean"]
+    assert any("off that line" in n for n in safe.notes)
+    assert safe.to_dict()["shifted"] == pytest.approx(safe.shifted)
+    for loc, words in (("en", "off that straight line"), ("zh-CN", "在这条直线之外")):
+        text, _ = _printed(safe, loc)
+        assert words in text and f"{safe.shifted:,.0f}" in text and "--expected-optimum" in text
+
+
+def _printed(plan: BudgetPlan, loc: str) -> tuple[str, dict[str, Any]]:
+    """What ``canyu budget`` prints for ``plan`` in ``loc``, and the JSON it would write."""
     import pandas as pd
     from rich.console import Console
 
     from canyu.cli._mmm import print_budget
     from canyu.plan.budget import WorkspaceBudget
 
-    plan = optimize_budget(_ridge_posterior(spread=spread), total=200_000.0, weeks=4)
-    assert (plan.move == 0.0) == (spread > 0.1) and plan.move < 1.0
     t = plan.table
     res = WorkspaceBudget(
-        total=200_000.0,
+        total=plan.total,
         days=28,
         objective="revenue",
         target="revenue",
@@ -275,11 +305,27 @@ def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, spread: float, wor
     )
     buf = io.StringIO()
     print_budget(Console(file=buf, width=200), res, loc)
-    text = buf.getvalue()
+    return buf.getvalue(), res.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("loc", "spread", "words"),
+    [
+        ("en", 0.01, "of the way from the current split"),
+        ("zh-CN", 0.01, "只移动了"),
+        ("en", 0.25, "The plan keeps the current split"),
+        ("zh-CN", 0.25, "建议保持当前分配"),
+    ],
+)
+def test_the_cli_says_how_far_a_cautious_plan_moved(loc: str, spread: float, words: str) -> None:
+    plan = optimize_budget(_ridge_posterior(spread=spread), total=200_000.0, weeks=4)
+    assert (plan.move == 0.0) == (spread > 0.1) and plan.move < 1.0
+    text, d = _printed(plan, loc)
     assert words in text and "--expected-optimum" in text
     u = plan.expected["unguarded_uplift"]
     assert f"{u['mean']:+,.0f}" in text and f"{u['prob_better']:.0%}" in text
     if plan.move > 0:
         assert f"{plan.move:.0%}" in text
-    d = res.to_dict()["plan"]
-    assert d["move"] == pytest.approx(plan.move) and d["unguarded"] == pytest.approx(plan.unguarded)
+    assert d["plan"]["move"] == pytest.approx(plan.move) and d["plan"]["unguarded"] == pytest.approx(
+        plan.unguarded
+    )

@@ -313,7 +313,7 @@ def print_budget(out: Console, res: WorkspaceBudget, loc: str) -> None:
         e = res.plan.expected
         target = t(f"budget.target.{res.target}", loc)
         hint = t("budget.hint_expected", loc)
-        if res.plan.move == 0.0:
+        if res.plan.kept:
             say(out, t("budget.kept", loc, target=target, days=res.days, **res.plan.caution_fields()))
             say(out, hint)
             return
@@ -336,6 +336,9 @@ def print_budget(out: Console, res: WorkspaceBudget, loc: str) -> None:
         )
         if res.plan.move < 1.0:
             say(out, t("budget.caution", loc, **res.plan.caution_fields()))
+        if res.plan.shifted > 0:
+            say(out, t("budget.shifted", loc, **res.plan.caution_fields()))
+        if res.plan.move < 1.0 or res.plan.shifted > 0:
             say(out, hint)
 
 
@@ -368,7 +371,8 @@ def budget_cmd(
         typer.Option(
             "--expected-optimum",
             help="Go all the way to the split with the best expected outcome; by default the plan stops "
-            "where the bad case (5% quantile) of its gain over the current split stops rising.",
+            "where the bad case (5% quantile) of its gain over the current split stops rising, then "
+            "adjusts the split where that raises the bad case further.",
         ),
     ] = False,
     engine: EngineOpt = None,

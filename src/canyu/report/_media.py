@@ -461,7 +461,7 @@ def budget(ctx: ReportContext) -> SectionResult:
     if res.plan is not None:
         e, plan = res.plan.expected, res.plan
         fields = plan.caution_fields()
-        if plan.move == 0.0:
+        if plan.kept:
             blocks.append(
                 TextBlock(
                     (
@@ -484,9 +484,13 @@ def budget(ctx: ReportContext) -> SectionResult:
                     )
                 )
             )
-        if 0.0 < plan.move < 1.0:
+        if not plan.kept and plan.move < 1.0:
             blocks.append(
                 TextBlock((t("budget.caution", "en", **fields), t("budget.caution", "zh-CN", **fields)))
+            )
+        if plan.shifted > 0:
+            blocks.append(
+                TextBlock((t("budget.shifted", "en", **fields), t("budget.shifted", "zh-CN", **fields)))
             )
     return SectionResult(title=title, blocks=blocks)
 
