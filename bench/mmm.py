@@ -382,29 +382,16 @@ def main() -> None:
             print(f"CPU-time ratio PyMC-Marketing / canyu: {child_cpu / main_case['cpu_seconds']:.1f}x")
     tmp.cleanup()
 
-    held_out = (
-        args.held_out
-        or args.held_out_2
-        or args.held_out_3
-        or args.held_out_4
-        or args.held_out_5
-        or args.held_out_6
+    sets = [HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6]
+    flags = ["held_out", *(f"held_out_{k}" for k in range(2, len(sets) + 1))]
+    # The highest-numbered set asked for wins, as before.
+    held_out = next(
+        (cs for flag, cs in reversed(list(zip(flags, sets, strict=True))) if getattr(args, flag)), None
     )
     if args.sweep or held_out:
         cases = (
-            HELD_OUT_6
-            if args.held_out_6
-            else HELD_OUT_5
-            if args.held_out_5
-            else HELD_OUT_4
-            if args.held_out_4
-            else HELD_OUT_3
-            if args.held_out_3
-            else HELD_OUT_2
-            if args.held_out_2
-            else HELD_OUT
-            if args.held_out
-            else [
+            held_out
+            or [
                 (1, "default", "hill", [0.1, 0.3, 0.5, 0.7, 0.4]),
                 (2, "correlated", "logistic", [0.7, 0.5, 0.3, 0.1, 0.6]),
                 (3, "overspent", "logistic", [0.7, 0.5, 0.3, 0.1, 0.6]),

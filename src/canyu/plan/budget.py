@@ -506,8 +506,8 @@ def _cautious_polish(
     base = gain(line)
     tol = 1e-6 * max(abs(base), float(np.abs(v_cur).mean()), 1.0)
     found = [a for a in (_polish(gain, s, lo, hi, total, equality) for s in (line, target)) if within(a)]
-    top = max(found, key=gain, default=line)
-    return top if gain(top) > base + tol else line
+    score, top = max(((gain(a), i) for i, a in enumerate(found)), default=(base, -1))
+    return found[top] if score > base + tol else line
 
 
 # -- the workspace analysis ------------------------------------------------------------------------
